@@ -1,0 +1,6 @@
+"""Validated configuration: the one input every stack is built from."""
+
+from config.loader import DEFAULT_CONFIG_PATH, ConfigError, load_config, parse_config
+from config.model import AppConfig, EnvironmentConfig
+
+__all__ = ["DEFAULT_CONFIG_PATH", "AppConfig", "ConfigError", "EnvironmentConfig", "load_config", "parse_config"]

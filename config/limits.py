@@ -1,0 +1,48 @@
+"""AWS service limits and project-wide allowed values, kept in one place.
+
+Every number here is either an AWS quota (cited) or a project decision (named by control ID).
+"""
+
+from typing import Final
+
+# LOC-1: production runs in US East (N. Virginia).
+ALLOWED_REGIONS: Final = ("us-east-1",)
+# BAK-5: the disaster-recovery copy lives in another US region.
+ALLOWED_DR_REGIONS: Final = ("us-west-2", "us-east-2", "us-west-1")
+
+# CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
+LOG_RETENTION_DAYS: Final = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+
+# VPC CIDR blocks must be between /16 and /28 (Amazon VPC quotas). NET-1/LOC-1: nine subnets
+# (three tiers in three AZs) are cut at prefix + SUBNET_PREFIX_STEP, so the smallest usable VPC is
+# the one whose subnets are still /28, the smallest subnet AWS allows.
+VPC_MIN_PREFIX: Final = 16
+SUBNET_PREFIX_STEP: Final = 4
+SUBNET_MAX_PREFIX: Final = 28
+VPC_MAX_PREFIX: Final = SUBNET_MAX_PREFIX - SUBNET_PREFIX_STEP
+TIERS: Final = ("public", "application", "data")
+AZ_COUNT: Final = 3
+
+# RDS automated backups: 0-35 days (RDS API). BAK-4 asks for at least a week of point in time.
+RDS_BACKUP_RETENTION_MIN: Final = 7
+RDS_BACKUP_RETENTION_MAX: Final = 35
+RDS_MONITORING_INTERVALS: Final = (1, 5, 10, 15, 30, 60)
+
+# AWS Backup: retention 1 day to 100 years; a recovery point in cold storage must stay 90 days;
+# continuous backups keep 1 to 35 days; a compliance lock's grace period is at least 3 days;
+# start window at least 60 minutes (AWS Backup API reference).
+BACKUP_RETENTION_MIN: Final = 1
+BACKUP_RETENTION_MAX: Final = 36500
+BACKUP_COLD_STORAGE_MIN_DAYS: Final = 90
+BACKUP_CONTINUOUS_MAX: Final = 35
+BACKUP_LOCK_MIN_GRACE_DAYS: Final = 3
+BACKUP_START_WINDOW_MIN_MINUTES: Final = 60
+# BAK-3: the bi-weekly tier must run at least twice in every month; days 1-28 exist in every month.
+BIWEEKLY_MIN_RUNS_PER_MONTH: Final = 2
+LAST_DAY_IN_EVERY_MONTH: Final = 28
+
+# ACC-2 / ENC-1: EC2 key pairs import only RSA and Ed25519; RSA must be at least 2048 bits.
+SSH_RSA_MIN_BITS: Final = 2048

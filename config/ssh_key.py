@@ -1,0 +1,36 @@
+"""SSH public key validation for operator keys (ACC-2, ENC-1).
+
+EC2 key pairs import only RSA and Ed25519 keys; RSA keys below 2048 bits are refused. Parsing is done
+by `cryptography`, not by hand, so a truncated or corrupted key is caught too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.serialization import load_ssh_public_key
+from pydantic import AfterValidator
+
+from config import limits
+
+ALLOWED = f"ssh-ed25519, or ssh-rsa of at least {limits.SSH_RSA_MIN_BITS} bits"
+
+
+def check_ssh_public_key(text: str) -> str:
+    """Return the key as `type base64 [comment]` on one line, or raise ValueError saying what is allowed."""
+    normalized = " ".join(text.split())
+    try:
+        key = load_ssh_public_key(normalized.encode())
+    except (ValueError, UnsupportedAlgorithm) as error:
+        raise ValueError(f"is not a valid OpenSSH public key ({error}); allowed: {ALLOWED}") from None
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < limits.SSH_RSA_MIN_BITS:
+            raise ValueError(f"is an RSA key of {key.key_size} bits, too weak; allowed: {ALLOWED}")
+    elif not isinstance(key, ed25519.Ed25519PublicKey):
+        raise ValueError(f"has a key type EC2 key pairs do not accept; allowed: {ALLOWED}")
+    return normalized
+
+
+SshPublicKey = Annotated[str, AfterValidator(check_ssh_public_key)]
