@@ -240,6 +240,8 @@ class AccessSettings(StrictModel):
 def _admin_cidr(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     if network.prefixlen == 0:
         raise ValueError("must not be open to the whole internet (0.0.0.0/0 or ::/0); list the admin networks (ACC-3)")
+    if network.version != 4:
+        raise ValueError("must be an IPv4 network: the VPC and the bastion are IPv4-only")
     return network
 
 

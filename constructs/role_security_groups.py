@@ -1,0 +1,60 @@
+"""Security groups per role, chained by reference (NET-1, NET-3).
+
+edge -> application -> database, and bastion -> database: each hop admits only the security group before
+it, never a CIDR. Only the bastion admits CIDRs, and only the allow-listed admin networks on port 22 (ACC-3).
+No group allows all outbound traffic; each names where it may go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+SG_ROLE_TAG = "sg-role"
+HTTPS = 443
+SSH = 22
+
+
+class RoleSecurityGroups(Construct):
+    """Exposes `edge`, `application`, `database`, `bastion` and `endpoints` security groups."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        vpc_cidr: str,
+        admin_cidrs: Sequence[str],
+        database_port: int,
+        application_port: int = HTTPS,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.edge = self._group("Edge", vpc, "edge", "Public edge (future load balancer); no listener yet")
+        self.application = self._group("Application", vpc, "application", "Application tier")
+        self.database = self._group("Database", vpc, "database", "Database tier")
+        self.bastion = self._group("Bastion", vpc, "bastion", "SSH bastion")
+        self.endpoints = self._group("Endpoints", vpc, "endpoints", "Interface VPC endpoints")
+
+        db = ec2.Port.tcp(database_port)
+        https = ec2.Port.tcp(HTTPS)
+        self.application.add_ingress_rule(self.edge, ec2.Port.tcp(application_port), "from the edge only")
+        self.edge.add_egress_rule(self.application, ec2.Port.tcp(application_port), "to the application tier")
+        self.database.add_ingress_rule(self.application, db, "PostgreSQL from the application tier")
+        self.database.add_ingress_rule(self.bastion, db, "PostgreSQL from the bastion (operators)")
+        self.application.add_egress_rule(self.database, db, "to the database")
+        self.bastion.add_egress_rule(self.database, db, "to the database")
+        for cidr in admin_cidrs:
+            self.bastion.add_ingress_rule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(SSH), "SSH from an allow-listed admin network (ACC-3)")
+        self.endpoints.add_ingress_rule(ec2.Peer.ipv4(vpc_cidr), https, "HTTPS to AWS APIs from inside the VPC only")
+        for group in (self.application, self.bastion):
+            group.add_egress_rule(self.endpoints, https, "to AWS APIs through interface endpoints")
+            group.add_egress_rule(ec2.Peer.any_ipv4(), https, "HTTPS out (packages, AWS APIs without an endpoint)")
+
+    def _group(self, construct_id: str, vpc: ec2.IVpc, role: str, description: str) -> ec2.SecurityGroup:
+        group = ec2.SecurityGroup(self, construct_id, vpc=vpc, description=description, allow_all_outbound=False)
+        cdk.Tags.of(group).add(SG_ROLE_TAG, role)
+        return group

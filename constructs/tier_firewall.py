@@ -1,0 +1,114 @@
+"""One network ACL per tier, with explicit numbered rules an auditor can read (NET-1, NET-3).
+
+Rule numbers are grouped by purpose: 100s admin SSH, 200s replies from the internet, 300s the public
+tier, 400s the application tier, 500s the data tier; the last digit is the AZ. Everything else meets the
+ACL's implicit deny. ACLs are stateless, so each allowed conversation needs its reply rule too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+from policies.acknowledgements import acknowledge
+
+EPHEMERAL = ec2.AclTraffic.tcp_port_range(1024, 65535)
+# Replies from the internet arrive on NAT-gateway ports 1024-65535. RDP (3389) is cut out of the range open to
+# 0.0.0.0/0 so no rule admits RDP from the internet (Control Tower nacl_no_unrestricted_ssh_rdp_check).
+INTERNET_REPLIES = (ec2.AclTraffic.tcp_port_range(1024, 3388), ec2.AclTraffic.tcp_port_range(3390, 65535))
+HTTPS = ec2.AclTraffic.tcp_port(443)
+SSH = ec2.AclTraffic.tcp_port(22)
+ANY_IPV4 = "0.0.0.0/0"
+INGRESS, EGRESS = ec2.TrafficDirection.INGRESS, ec2.TrafficDirection.EGRESS
+
+
+@dataclass(frozen=True)
+class AclRule:
+    number: int
+    direction: ec2.TrafficDirection
+    cidr: str
+    traffic: ec2.AclTraffic
+    why: str
+
+
+class TierFirewall(Construct):
+    """Exposes `public_acl`, `application_acl`, `data_acl` and `rules[tier]` (the rules as data, for review)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        public_subnets: Sequence[ec2.ISubnet],
+        application_subnets: Sequence[ec2.ISubnet],
+        data_subnets: Sequence[ec2.ISubnet],
+        admin_cidrs: Sequence[str],
+        database_port: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        public = [subnet.ipv4_cidr_block for subnet in public_subnets]
+        application = [subnet.ipv4_cidr_block for subnet in application_subnets]
+        data = [subnet.ipv4_cidr_block for subnet in data_subnets]
+        database = ec2.AclTraffic.tcp_port(database_port)
+        everything = ec2.AclTraffic.all_traffic()
+
+        self.rules: dict[str, list[AclRule]] = {
+            "public": [
+                *(AclRule(100 + i, INGRESS, c, SSH, "admin SSH to the bastion (ACC-3)") for i, c in enumerate(admin_cidrs)),
+                *(AclRule(200 + i, INGRESS, ANY_IPV4, t, "replies to NAT gateways and the bastion") for i, t in enumerate(INTERNET_REPLIES)),
+                *(AclRule(300 + i, INGRESS, c, everything, "application tier through its NAT gateway") for i, c in enumerate(application)),
+                *(AclRule(500 + i, INGRESS, c, EPHEMERAL, "database replies to the bastion") for i, c in enumerate(data)),
+                *(AclRule(100 + i, EGRESS, c, EPHEMERAL, "SSH replies to admins") for i, c in enumerate(admin_cidrs)),
+                AclRule(200, EGRESS, ANY_IPV4, HTTPS, "HTTPS out through NAT gateways and from the bastion"),
+                *(AclRule(400 + i, EGRESS, c, everything, "NAT replies and bastion to endpoints") for i, c in enumerate(application)),
+                *(AclRule(500 + i, EGRESS, c, database, "bastion to the database") for i, c in enumerate(data)),
+            ],
+            "application": [
+                *(AclRule(200 + i, INGRESS, ANY_IPV4, t, "internet replies relayed by the NAT gateway") for i, t in enumerate(INTERNET_REPLIES)),
+                *(AclRule(300 + i, INGRESS, c, everything, "from the public tier only") for i, c in enumerate(public)),
+                *(AclRule(400 + i, INGRESS, c, everything, "within the tier, across AZs") for i, c in enumerate(application)),
+                *(AclRule(500 + i, INGRESS, c, EPHEMERAL, "database replies") for i, c in enumerate(data)),
+                AclRule(200, EGRESS, ANY_IPV4, HTTPS, "HTTPS out through the NAT gateway"),
+                *(AclRule(300 + i, EGRESS, c, EPHEMERAL, "replies to the public tier") for i, c in enumerate(public)),
+                *(AclRule(400 + i, EGRESS, c, everything, "within the tier, across AZs") for i, c in enumerate(application)),
+                *(AclRule(500 + i, EGRESS, c, database, "to the database") for i, c in enumerate(data)),
+            ],
+            "data": [
+                *(AclRule(300 + i, INGRESS, c, database, "database port from the bastion subnets") for i, c in enumerate(public)),
+                *(AclRule(400 + i, INGRESS, c, database, "database port from the application tier") for i, c in enumerate(application)),
+                *(AclRule(300 + i, EGRESS, c, EPHEMERAL, "database replies to the bastion") for i, c in enumerate(public)),
+                *(AclRule(400 + i, EGRESS, c, EPHEMERAL, "database replies to the application tier") for i, c in enumerate(application)),
+            ],
+        }
+        self.public_acl = self._acl("Public", vpc, public_subnets, self.rules["public"])
+        self.application_acl = self._acl("Application", vpc, application_subnets, self.rules["application"])
+        self.data_acl = self._acl("Data", vpc, data_subnets, self.rules["data"])
+        acknowledge(
+            self,
+            "AwsSolutions-VPC3",
+            control="NET-1",
+            basis="met another way",
+            how="AwsSolutions-VPC3 discourages network ACLs in favour of security groups; NET-1 asks for a "
+            "firewall per tier, so these ACLs are deliberate and sit in front of role security groups that chain "
+            "by reference (constructs/role_security_groups.py).",
+        )
+
+    def _acl(self, tier: str, vpc: ec2.IVpc, subnets: Sequence[ec2.ISubnet], rules: Sequence[AclRule]) -> ec2.NetworkAcl:
+        acl = ec2.NetworkAcl(
+            self, f"{tier}Acl", vpc=vpc, subnet_selection=ec2.SubnetSelection(subnets=list(subnets))
+        )
+        for rule in rules:
+            direction = "In" if rule.direction == INGRESS else "Out"
+            acl.add_entry(
+                f"{direction}{rule.number}",
+                cidr=ec2.AclCidr.ipv4(rule.cidr),
+                rule_number=rule.number,
+                traffic=rule.traffic,
+                direction=rule.direction,
+                rule_action=ec2.Action.ALLOW,
+            )
+        return acl

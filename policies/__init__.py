@@ -1,0 +1,1 @@
+"""Policy as code: the rule packs attached at every synth, our own rules, and acknowledgements."""

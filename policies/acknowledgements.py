@@ -1,0 +1,42 @@
+"""Acknowledging a policy finding, with a reason an auditor can check (CMP-1).
+
+A finding may be acknowledged only where the control is met another way, or does not apply, and the
+reason must say which and name the control. `acknowledge` refuses anything else at synth time, and the
+acknowledgement is written into the template's Metadata (`cdk_nag.rules_to_suppress`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import aws_cdk as cdk
+from constructs import IConstruct
+
+from policies.controls import CONTROL_IDS
+
+Basis = Literal["met another way", "not applicable"]
+_MIN_EXPLANATION = 30
+
+
+class AcknowledgementError(ValueError):
+    """An acknowledgement without a specific, checkable reason."""
+
+
+def acknowledge(construct: IConstruct, rule_id: str, *, control: str, basis: Basis, how: str) -> str:
+    """Acknowledge `rule_id` on `construct` only; return the reason written to the template."""
+    if control not in CONTROL_IDS:
+        raise AcknowledgementError(f"acknowledgement of {rule_id}: control {control!r} is not in the control catalog")
+    if basis not in ("met another way", "not applicable"):
+        raise AcknowledgementError(f"acknowledgement of {rule_id}: basis must be 'met another way' or 'not applicable'")
+    if len(how.strip()) < _MIN_EXPLANATION:
+        raise AcknowledgementError(
+            f"acknowledgement of {rule_id}: say how the control is met or why it does not apply "
+            f"(at least {_MIN_EXPLANATION} characters), got {how!r}"
+        )
+    if isinstance(construct, cdk.Stack) or isinstance(construct, cdk.App):
+        raise AcknowledgementError(
+            f"acknowledgement of {rule_id}: acknowledge on the resource it concerns, never a whole stack or app"
+        )
+    reason = f"{control} ({basis}): {how.strip()}"
+    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
+    return reason
