@@ -1,0 +1,76 @@
+"""Synthesize the example app once per session, with every policy gate, and share the results.
+
+Synthesis is the slow part of the suite, so every template test reads from this one synth. Probe tests
+that need a deliberately bad resource build a tiny app of their own instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from app import EnvironmentStacks, build
+from config import AppConfig, load_config
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+PROD = "acme-prod"
+DEV = "globex-dev"
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    outdir: Path
+    environments: dict[str, EnvironmentStacks]
+    report: dict[str, Any]
+    failure: str | None
+
+    def template(self, stack_name: str) -> Template:
+        return Template.from_json(self.template_json(stack_name))
+
+    def template_json(self, stack_name: str) -> dict[str, Any]:
+        return json.loads((self.outdir / f"{stack_name}.template.json").read_text(encoding="utf-8"))
+
+    def stack_names(self) -> list[str]:
+        manifest = json.loads((self.outdir / "manifest.json").read_text(encoding="utf-8"))
+        return sorted(name for name, artifact in manifest["artifacts"].items() if artifact["type"] == "aws:cloudformation:stack")
+
+
+def synthesize(config: AppConfig, outdir: Path) -> Synthesized:
+    """Build and synthesize the whole app with all gates; keep the report even when a gate fails."""
+    app = cdk.App(outdir=str(outdir), context={"aws:cdk:bundling-stacks": []})
+    environments = build(app, config)
+    failure = None
+    try:
+        app.synth()
+    except RuntimeError as error:  # jsii surfaces ValidationFailed as RuntimeError
+        failure = str(error)
+    report = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
+    return Synthesized(outdir=outdir, environments=environments, report=report, failure=failure)
+
+
+@pytest.fixture(scope="session")
+def example_config() -> AppConfig:
+    return load_config()
+
+
+@pytest.fixture(scope="session")
+def synthesized(example_config: AppConfig, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(example_config, tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def prod_network(synthesized: Synthesized) -> Template:
+    return synthesized.template(f"{PROD}-network")
+
+
+@pytest.fixture(scope="session")
+def dev_network(synthesized: Synthesized) -> Template:
+    return synthesized.template(f"{DEV}-network")
