@@ -8,23 +8,56 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 
 from config import DEFAULT_CONFIG_PATH, AppConfig, ConfigError, EnvironmentConfig, load_config
 from policies.packs import attach_policy_gates
+from stacks.data import DataStack
+from stacks.data_dr import DataDrStack
 from stacks.network import NetworkStack
+
+
+# CDK feature flags live here, not in cdk.json, so `cdk synth` and the tests' in-process synth build the same
+# templates (cdk.json context reaches only apps started by the CLI).
+CDK_FEATURE_FLAGS: dict[str, object] = {
+    "@aws-cdk/core:checkSecretUsage": True,
+    "@aws-cdk/core:target-partitions": ["aws"],
+    "@aws-cdk/aws-iam:minimizePolicies": True,
+    "@aws-cdk/core:validateSnapshotRemovalPolicy": True,
+    "@aws-cdk/aws-ec2:restrictDefaultSecurityGroup": True,
+    "@aws-cdk/aws-kms:aliasNameRef": True,
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+    "@aws-cdk/aws-rds:databaseProxyUniqueResourceName": True,
+    "@aws-cdk/aws-kms:reduceCrossAccountRegionPolicyScope": True,
+    "@aws-cdk/aws-ec2:ebsDefaultGp3Volume": True,
+    "@aws-cdk/aws-s3:createDefaultLoggingPolicy": True,
+    "@aws-cdk/aws-iam:standardizedServicePrincipals": True,
+    "@aws-cdk/core:enablePartitionLiterals": True,
+    "@aws-cdk/aws-s3:publicAccessBlockedByDefault": True,
+}
+
+
+def new_app(**kwargs: Any) -> cdk.App:
+    """An App with the project's feature flags; tests and the CLI entry point both use it."""
+    context = {**CDK_FEATURE_FLAGS, **kwargs.pop("context", {})}
+    return cdk.App(context=context, **kwargs)
 
 
 @dataclass(frozen=True)
 class EnvironmentStacks:
     network: NetworkStack
+    data_dr: DataDrStack
+    data: DataStack
 
 
 def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentStacks:
     """The stacks of one isolated environment (ACC-1), wired by typed references, never by lookups."""
     network = NetworkStack(app, env_config=env_config)
-    return EnvironmentStacks(network=network)
+    data_dr = DataDrStack(app, env_config=env_config)
+    data = DataStack(app, env_config=env_config, network=network, data_dr=data_dr)
+    return EnvironmentStacks(network=network, data_dr=data_dr, data=data)
 
 
 def build(app: cdk.App, config: AppConfig) -> dict[str, EnvironmentStacks]:
@@ -35,7 +68,7 @@ def build(app: cdk.App, config: AppConfig) -> dict[str, EnvironmentStacks]:
 
 
 def main() -> int:
-    app = cdk.App()
+    app = new_app()
     config_path = app.node.try_get_context("config") or DEFAULT_CONFIG_PATH
     try:
         config = load_config(config_path)

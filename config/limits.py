@@ -46,3 +46,7 @@ LAST_DAY_IN_EVERY_MONTH: Final = 28
 
 # ACC-2 / ENC-1: EC2 key pairs import only RSA and Ed25519; RSA must be at least 2048 bits.
 SSH_RSA_MIN_BITS: Final = 2048
+
+# BAK-1: resources carrying this tag are added to the environment's backup plan by tag selection.
+BACKUP_TAG_KEY: Final = "backup-plan"
+BACKUP_TAG_VALUE: Final = "tiered"

@@ -40,3 +40,25 @@ def acknowledge(construct: IConstruct, rule_id: str, *, control: str, basis: Bas
     reason = f"{control} ({basis}): {how.strip()}"
     cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
     return reason
+
+
+def nag_resource_text(scope: IConstruct, value: str) -> str:
+    """Render a (possibly tokenized) ARN the way cdk-nag prints it in a finding suffix.
+
+    cdk-nag writes `{"Ref": "X"}` as `<X>`, `{"Fn::GetAtt": ["X", "Arn"]}` as `<X.Arn>` and joins `Fn::Join` parts,
+    so an acknowledgement can name the exact finding, e.g. `AwsSolutions-IAM5[Resource::<DataBucketBD860FE1.Arn>/*]`.
+    """
+    return _render(cdk.Stack.of(scope).resolve(value))
+
+
+def _render(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return f"<{'.'.join(value['Fn::GetAtt'])}>"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_render(part) for part in parts)
+    raise ValueError(f"cannot render {value!r} as cdk-nag finding text")

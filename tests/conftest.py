@@ -16,7 +16,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from app import EnvironmentStacks, build
+from app import EnvironmentStacks, build, new_app
 from config import AppConfig, load_config
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -45,7 +45,7 @@ class Synthesized:
 
 def synthesize(config: AppConfig, outdir: Path) -> Synthesized:
     """Build and synthesize the whole app with all gates; keep the report even when a gate fails."""
-    app = cdk.App(outdir=str(outdir), context={"aws:cdk:bundling-stacks": []})
+    app = new_app(outdir=str(outdir), context={"aws:cdk:bundling-stacks": []})
     environments = build(app, config)
     failure = None
     try:

@@ -1,0 +1,153 @@
+"""A private, TLS-only, versioned bucket under a customer-managed key, optionally replicated (ENC-1, ENC-2, BAK-5).
+
+SSE-KMS with bucket keys; all public access blocked; object ownership enforced (no ACLs); a policy that denies
+plain-HTTP requests and TLS below 1.2; server access logs to a dedicated bucket; noncurrent versions expire;
+retained on delete. With `replica`, every object is replicated to a bucket in another region under that region's
+key, by a role whose only permissions are a customer-managed policy written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from policies.acknowledgements import acknowledge, nag_resource_text
+
+
+@dataclass(frozen=True)
+class ReplicaTarget:
+    """A bucket in another region, named and keyed deterministically (no cross-region reference needed)."""
+
+    bucket_name: str
+    region: str
+    key_alias: str  # e.g. alias/acme-prod/data-dr/data-replica
+
+    def bucket_arn(self) -> str:
+        return f"arn:{cdk.Aws.PARTITION}:s3:::{self.bucket_name}"
+
+    def key_alias_arn(self, account: str) -> str:
+        return f"arn:{cdk.Aws.PARTITION}:kms:{self.region}:{account}:{self.key_alias}"
+
+
+class EncryptedBucket(Construct):
+    """Exposes `bucket` and, when replicating, `replication_role`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey,
+        access_logs: s3.IBucket | None,
+        replica: ReplicaTarget | None = None,
+        bucket_name: str | None = None,
+        noncurrent_days: int = 90,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.replication_role: iam.Role | None = None
+        replication_rules = None
+        if replica is not None:
+            self.replication_role = iam.Role(
+                self,
+                "ReplicationRole",
+                assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
+                description=f"Replicates objects to {replica.bucket_name} (BAK-5)",
+            )
+            replication_rules = [
+                s3.ReplicationRule(
+                    destination=s3.Bucket.from_bucket_name(self, "ReplicaBucket", replica.bucket_name),
+                    kms_key=kms.Key.from_key_arn(self, "ReplicaKey", replica.key_alias_arn(cdk.Stack.of(self).account)),
+                    sse_kms_encrypted_objects=True,
+                    delete_marker_replication=True,
+                    priority=0,
+                    storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                )
+            ]
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=bucket_name,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            versioned=True,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix=f"{construct_id}/" if access_logs else None,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-noncurrent-versions",
+                    noncurrent_version_expiration=cdk.Duration.days(noncurrent_days),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+                )
+            ],
+            removal_policy=removal_policy,
+            replication_role=self.replication_role.without_policy_updates() if self.replication_role else None,
+            replication_rules=replication_rules,
+        )
+        if replica is not None and self.replication_role is not None:
+            self.replication_role.add_managed_policy(self._replication_policy(key, replica))
+
+    def _replication_policy(self, key: kms.IKey, replica: ReplicaTarget) -> iam.ManagedPolicy:
+        account = cdk.Stack.of(self).account
+        replica_objects = f"{replica.bucket_arn()}/*"
+        replica_keys = f"arn:{cdk.Aws.PARTITION}:kms:{replica.region}:{account}:key/*"
+        policy = iam.ManagedPolicy(
+            self,
+            "ReplicationPolicy",
+            description="S3 replication of one bucket to its DR replica (BAK-5)",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["s3:GetReplicationConfiguration", "s3:ListBucket"], resources=[self.bucket.bucket_arn]
+                ),
+                iam.PolicyStatement(
+                    actions=[
+                        "s3:GetObjectVersionForReplication",
+                        "s3:GetObjectVersionAcl",
+                        "s3:GetObjectVersionTagging",
+                    ],
+                    resources=[self.bucket.arn_for_objects("*")],
+                ),
+                iam.PolicyStatement(
+                    actions=["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                    resources=[replica_objects],
+                ),
+                iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn]),
+                iam.PolicyStatement(
+                    actions=["kms:Encrypt", "kms:GenerateDataKey"],
+                    # A key in another region can be named only by alias; the condition pins it to that alias.
+                    resources=[replica_keys],
+                    conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": [replica.key_alias]}},
+                ),
+            ],
+        )
+        objects_reason = (
+            "replication reads and writes object versions, so the resource is every object of exactly one bucket "
+            "(the source or its DR replica); no other bucket is reachable."
+        )
+        for objects in (self.bucket.arn_for_objects("*"), replica_objects):
+            acknowledge(
+                policy,
+                f"AwsSolutions-IAM5[Resource::{nag_resource_text(self, objects)}]",
+                control="BAK-5",
+                basis="met another way",
+                how=objects_reason,
+            )
+        acknowledge(
+            policy,
+            f"AwsSolutions-IAM5[Resource::{nag_resource_text(self, replica_keys)}]",
+            control="ENC-2",
+            basis="met another way",
+            how="a key in another region can be named only by alias; the statement's kms:ResourceAliases condition "
+            f"limits it to {replica.key_alias}, the replica bucket's key.",
+        )
+        return policy

@@ -1,0 +1,71 @@
+"""DataStack: the environment's database and data bucket, with their keys (BAK-2, BAK-4, ENC-1..4, NET-2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from config import EnvironmentConfig
+from constructs.access_log_bucket import AccessLogBucket
+from constructs.encrypted_bucket import EncryptedBucket
+from constructs.postgres_database import PostgresDatabase
+from constructs.purpose_keys import PurposeKeys, logs_service_use
+from stacks.data_dr import DataDrStack, database_replica_key_arn, replica_target
+from stacks.environment_stack import EnvironmentStack, log_retention
+from stacks.network import NetworkStack
+
+PURPOSES = ("database", "data", "secrets", "logs")
+
+
+class DataStack(EnvironmentStack):
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        env_config: EnvironmentConfig,
+        network: NetworkStack,
+        data_dr: DataDrStack,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, "data", env_config=env_config, description="PostgreSQL, data bucket, keys", **kwargs)
+        self.add_dependency(data_dr, "the DR replica bucket and keys must exist before replication starts")
+        settings = env_config.database
+        self.keys = PurposeKeys(
+            self,
+            "Keys",
+            alias_prefix=f"{env_config.name}/data",
+            purposes=PURPOSES,
+            service_users={"logs": [logs_service_use(self)]},
+        ).keys
+        self.access_logs = AccessLogBucket(self, "AccessLogs")
+        self.data_bucket = EncryptedBucket(
+            self,
+            "DataBucket",
+            key=self.keys["data"],
+            access_logs=self.access_logs.bucket,
+            replica=replica_target(env_config, self.account),
+        )
+        self.database = PostgresDatabase(
+            self,
+            "Database",
+            instance_identifier=f"{env_config.name}-postgres",
+            engine_major_version=settings.engine_version,
+            instance_class=settings.instance_class,
+            vpc=network.vpc,
+            subnets=network.network.data_subnets,
+            security_group=network.security_groups.database,
+            storage_key=self.keys["database"],
+            secret_key=self.keys["secrets"],
+            logs_key=self.keys["logs"],
+            allocated_storage_gib=settings.allocated_storage_gib,
+            max_allocated_storage_gib=settings.max_allocated_storage_gib,
+            backup_retention_days=settings.backup_retention_days,
+            preferred_backup_window=settings.preferred_backup_window,
+            preferred_maintenance_window=settings.preferred_maintenance_window,
+            log_retention=log_retention(settings.log_retention_days),
+            monitoring_interval_seconds=settings.monitoring_interval_seconds,
+            replica_region=env_config.dr_region,
+            replica_key_arn=database_replica_key_arn(env_config, self.account, cdk.Aws.PARTITION),
+        )
