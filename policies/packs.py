@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
-from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 from constructs import IConstruct
 
+from policies.control_tower import StrictCfnGuard
 from policies.project_checks import ProjectChecks
 from policies.secret_scan import SecretLiteralScan
 
@@ -30,4 +30,4 @@ def nag_packs(scope: IConstruct) -> dict[str, AwsSolutionsChecks | NIST80053R5Ch
 
 def attach_policy_gates(app: cdk.App) -> None:
     """Register every gate once, at the top of the app."""
-    cdk.Validations.of(app).add_plugins(*nag_packs(app).values(), CfnGuardValidator(), SecretLiteralScan())
+    cdk.Validations.of(app).add_plugins(*nag_packs(app).values(), StrictCfnGuard(), SecretLiteralScan())

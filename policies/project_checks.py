@@ -7,6 +7,8 @@
 - Project-BAK4-RdsPointInTimeWindow: RDS keeps at least seven days of automated backups.
 
 Tiers and roles are read from the `tier` and `sg-role` tags our constructs put on subnets and security groups.
+Tags are applied by an aspect during synthesis, so these rules see them at synth (where the gates run), not in a
+bare `validate_scope` of an unsynthesized tree.
 """
 
 from __future__ import annotations
@@ -64,11 +66,17 @@ class _Rule:
         return self._check(node)
 
 
+def _cfn_keys(value: dict[str, Any]) -> dict[str, Any]:
+    """Resolved L1 properties come back camelCase (`cidrIp`); CloudFormation spells them PascalCase (`CidrIp`)."""
+    return {key[:1].upper() + key[1:]: item for key, item in value.items()}
+
+
 def _tags(resource: IConstruct) -> dict[str, str]:
     if not isinstance(resource, cdk.CfnResource) or not cdk.TagManager.is_taggable(resource):
         return {}
     rendered = cdk.Stack.of(resource).resolve(resource.tags.render_tags()) or []  # type: ignore[attr-defined]
-    return {tag["Key"]: tag["Value"] for tag in rendered if isinstance(tag.get("Value"), str)}
+    tags = [_cfn_keys(tag) for tag in rendered]
+    return {tag["Key"]: tag["Value"] for tag in tags if isinstance(tag.get("Value"), str)}
 
 
 def _referenced(node: cdk.CfnResource, reference: Any) -> IConstruct | None:
@@ -99,7 +107,7 @@ def data_tier_has_no_routes(node: cdk.CfnResource) -> NagRuleCompliance:
 def _ingress_rules(node: cdk.CfnResource) -> tuple[IConstruct | None, list[dict[str, Any]]]:
     stack = cdk.Stack.of(node)
     if isinstance(node, ec2.CfnSecurityGroup):
-        return node, list(stack.resolve(node.security_group_ingress) or [])
+        return node, [_cfn_keys(rule) for rule in stack.resolve(node.security_group_ingress) or []]
     if isinstance(node, ec2.CfnSecurityGroupIngress):
         rule = {
             "CidrIp": stack.resolve(node.cidr_ip),

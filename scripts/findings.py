@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarize a policy validation report: one line per rule and plugin, with the resources it names.
 
-    scripts/findings.py cdk.out/validation-report.json [--all]   (--all includes passing plugins' warnings)
+    scripts/findings.py cdk.out/validation-report.json [--all]   (--all includes warnings)
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ def main(argv: list[str]) -> int:
     show_all = "--all" in argv
     failing = 0
     for plugin in report.get("pluginReports", []):
-        if plugin.get("conclusion") != "failure" and not show_all:
-            continue
         for violation in plugin["violations"]:
+            if violation.get("severity") == "warning" and not show_all:
+                continue
             failing += 1
             print(f"{plugin['pluginName']}  {violation['ruleName']}")
             for construct in violation["violatingConstructs"]:
                 logical_id = (construct.get("cloudFormationResource") or {}).get("logicalId", "")
                 print(f"    {construct.get('constructPath') or '-'}  ({logical_id})")
+        if plugin.get("conclusion") == "failure" and not plugin["violations"]:
+            failing += 1
+            print(f"{plugin['pluginName']}  failed without violations (the plugin itself failed; see synth output)")
     print(f"{failing} failing rule(s)")
     return 1 if failing else 0
 
