@@ -43,6 +43,9 @@ BACKUP_START_WINDOW_MIN_MINUTES: Final = 60
 # BAK-3: the bi-weekly tier must run at least twice in every month; days 1-28 exist in every month.
 BIWEEKLY_MIN_RUNS_PER_MONTH: Final = 2
 LAST_DAY_IN_EVERY_MONTH: Final = 28
+# BAK-3: nor may it leave more than 17 days between two runs in a 31-day month (the default 1st and 15th do).
+BIWEEKLY_MAX_GAP_DAYS: Final = 17
+LONGEST_MONTH_DAYS: Final = 31
 
 # ACC-2 / ENC-1: EC2 key pairs import only RSA and Ed25519; RSA must be at least 2048 bits.
 SSH_RSA_MIN_BITS: Final = 2048

@@ -8,6 +8,7 @@ exactly which field, which value and what is allowed.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -61,6 +62,8 @@ class DatabaseSettings(StrictModel):
     """RDS PostgreSQL sizing and recovery settings (BAK-2, BAK-4, HA-1)."""
 
     engine_version: Literal["16", "17"] = "17"
+    # NET-3: not PostgreSQL's well-known 5432 (AwsSolutions-RDS11, Control Tower CT.RDS.PR.23).
+    port: int = Field(5433, ge=1150, le=65535)
     instance_class: str = Field("db.m7g.large", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
     allocated_storage_gib: int = Field(100, ge=20, le=65536)
     max_allocated_storage_gib: int = Field(500, ge=20, le=65536)
@@ -128,7 +131,22 @@ class BiweeklyTier(BackupTier):
                 f"must name at least {limits.BIWEEKLY_MIN_RUNS_PER_MONTH} different days (1-28) "
                 "so the bi-weekly tier runs at least twice a month"
             )
-        return sorted(set(days))
+        days = sorted(set(days))
+        if (gap := longest_gap_days(days)) > limits.BIWEEKLY_MAX_GAP_DAYS:
+            raise ValueError(
+                f"leaves {gap} days between two runs in a 31-day month; spread the days so no gap exceeds "
+                f"{limits.BIWEEKLY_MAX_GAP_DAYS} (e.g. [1, 15])"
+            )
+        return days
+
+
+def longest_gap_days(days_of_month: list[int]) -> int:
+    """The longest time between two runs on these days of every month, in a 31-day month (BAK-3):
+    [1, 15] gives 14 days (1st to 15th) and 17 days (15th to the next 1st), so 17.
+    """
+    days = sorted(set(days_of_month))
+    gaps = [later - earlier for earlier, later in itertools.pairwise(days)]
+    return max([*gaps, limits.LONGEST_MONTH_DAYS - days[-1] + days[0]])
 
 
 class MonthlyTier(BackupTier):

@@ -2,7 +2,7 @@
 
 SSE-KMS with bucket keys; all public access blocked; object ownership enforced (no ACLs); a policy that denies
 plain-HTTP requests and TLS below 1.2; server access logs to a dedicated bucket; noncurrent versions expire;
-retained on delete. With `replica`, every object is replicated to a bucket in another region under that region's
+retained on delete; Object Lock with a default governance retention; object events to EventBridge. With `replica`, every object is replicated to a bucket in another region under that region's
 key, by a role whose only permissions are a customer-managed policy written here.
 """
 
@@ -17,6 +17,23 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from policies.acknowledgements import acknowledge, nag_resource_text
+
+
+# ENC-3 / BAK-5: a fresh object version cannot be deleted or overwritten for this long, even by an administrator
+# without the governance-bypass permission (ransomware and mistake protection).
+DEFAULT_LOCK_DAYS = 30
+
+
+def publish_events_to_eventbridge(bucket: s3.Bucket) -> None:
+    """Object events go to EventBridge for detection rules (NET-4; Control Tower CT.S3.PR.4).
+
+    Set on the L1 because the L2's `event_bridge_enabled` deploys a notification Lambda; CloudFormation does not need one.
+    """
+    cfn = bucket.node.default_child
+    assert isinstance(cfn, s3.CfnBucket)
+    cfn.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+        event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,7 @@ class EncryptedBucket(Construct):
         replica: ReplicaTarget | None = None,
         bucket_name: str | None = None,
         noncurrent_days: int = 90,
+        object_lock_retention: s3.ObjectLockRetention | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -91,9 +109,13 @@ class EncryptedBucket(Construct):
                 )
             ],
             removal_policy=removal_policy,
+            object_lock_enabled=True,
+            object_lock_default_retention=object_lock_retention
+            or s3.ObjectLockRetention.governance(cdk.Duration.days(DEFAULT_LOCK_DAYS)),
             replication_role=self.replication_role.without_policy_updates() if self.replication_role else None,
             replication_rules=replication_rules,
         )
+        publish_events_to_eventbridge(self.bucket)
         if replica is not None and self.replication_role is not None:
             self.replication_role.add_managed_policy(self._replication_policy(key, replica))
 

@@ -52,6 +52,7 @@ class DataStack(EnvironmentStack):
             "Database",
             instance_identifier=f"{env_config.name}-postgres",
             engine_major_version=settings.engine_version,
+            port=settings.port,
             instance_class=settings.instance_class,
             vpc=network.vpc,
             subnets=network.network.data_subnets,

@@ -14,9 +14,6 @@ from constructs.tier_firewall import TierFirewall
 from constructs.tiered_vpc import TieredVpc
 from stacks.environment_stack import EnvironmentStack, log_retention
 
-POSTGRES_PORT = 5432
-
-
 class NetworkStack(EnvironmentStack):
     def __init__(self, scope: Construct, *, env_config: EnvironmentConfig, **kwargs: Any) -> None:
         super().__init__(scope, "network", env_config=env_config, description="VPC, tier firewalls, endpoints", **kwargs)
@@ -47,7 +44,7 @@ class NetworkStack(EnvironmentStack):
             application_subnets=self.network.application_subnets,
             data_subnets=self.network.data_subnets,
             admin_cidrs=admin_cidrs,
-            database_port=POSTGRES_PORT,
+            database_port=env_config.database.port,
         )
         self.security_groups = RoleSecurityGroups(
             self,
@@ -55,7 +52,7 @@ class NetworkStack(EnvironmentStack):
             vpc=self.vpc,
             vpc_cidr=str(env_config.vpc_cidr),
             admin_cidrs=admin_cidrs,
-            database_port=POSTGRES_PORT,
+            database_port=env_config.database.port,
         )
         self.endpoints = PrivateEndpoints(
             self,
