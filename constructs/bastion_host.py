@@ -1,0 +1,399 @@
+"""The SSH bastion: one hardened Amazon Linux 2023 host with a personal account per named operator.
+
+ACC-2: SSH keys only. Each operator's public key is imported as an EC2 key pair (`<env>-<operator>`, so the
+    keys are inventoried in EC2) and becomes the only line of that operator's `authorized_keys`. The host
+    has no launch key pair (ec2-user gets no key). User data changes replace the host, so removing an
+    operator from config and deploying revokes the key: the new host never had it, and the Elastic IP
+    moves to the new host.
+ACC-3: the host sits in the public tier behind the bastion security group (port 22 from admin CIDRs only);
+    sshd admits only the listed operators (`AllowUsers`).
+ACC-4: unique accounts per person; sshd logs at VERBOSE (key fingerprint per login); /var/log/secure and
+    the audit log are shipped by the CloudWatch agent to KMS-encrypted log groups.
+ACC-5: idle sessions end after `ClientAliveInterval x ClientAliveCountMax`.
+ENC-3: the gp3 root volume is encrypted with a customer-managed key. IMDSv2 is required.
+BAK-1: the instance carries the backup tag, so the environment's backup plan takes AMI backups of it.
+
+Caveat (termination protection): CloudFormation cannot terminate a replaced instance that has
+`DisableApiTermination`; the update completes, the Elastic IP moves to the new host, and the old host keeps
+running with no public address (the bastion security group admits only internet admin CIDRs, so the revoked key
+can no longer reach it). Terminate it after the deploy: lift its termination protection, then terminate it.
+The same happens when a deploy picks up a newer AL2023 image from the SSM parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+
+from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
+from constructs import Construct
+from policies.acknowledgements import acknowledge
+
+SSHD_DROP_IN = "/etc/ssh/sshd_config.d/01-bastion-hardening.conf"
+CLOUDWATCH_AGENT_CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/bastion.json"
+AUTH_LOG_FILE = "/var/log/secure"
+AUDIT_LOG_FILE = "/var/log/audit/audit.log"
+OPERATOR_TAG = "operator"
+
+# Modern algorithms only (OpenSSH 8.7 on AL2023): AEAD or CTR ciphers, encrypt-then-MAC SHA-2 MACs,
+# Curve25519 / hybrid post-quantum / large DH groups, and no SHA-1 signatures.
+CIPHERS = (
+    "chacha20-poly1305@openssh.com",
+    "aes256-gcm@openssh.com",
+    "aes128-gcm@openssh.com",
+    "aes256-ctr",
+    "aes192-ctr",
+    "aes128-ctr",
+)
+MACS = ("hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "umac-128-etm@openssh.com")
+KEX_ALGORITHMS = (
+    "sntrup761x25519-sha512@openssh.com",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+)
+PUBKEY_ALGORITHMS = ("ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256")
+
+
+@dataclass(frozen=True)
+class OperatorKey:
+    """A named operator and their one SSH public key (validated by config/ssh_key.py)."""
+
+    name: str
+    ssh_public_key: str
+
+
+@dataclass(frozen=True)
+class SshdPolicy:
+    """The sshd settings that come from config (ACC-5, ACC-2)."""
+
+    client_alive_interval_seconds: int
+    client_alive_count_max: int
+    max_auth_tries: int
+
+
+def render_sshd_config(operators: Sequence[OperatorKey], policy: SshdPolicy) -> str:
+    """The sshd drop-in: key-only logins for the listed operators, verbose logging, modern crypto."""
+    settings = [
+        ("PasswordAuthentication", "no"),
+        ("KbdInteractiveAuthentication", "no"),
+        ("PermitEmptyPasswords", "no"),
+        ("PermitRootLogin", "no"),
+        ("PubkeyAuthentication", "yes"),
+        ("AuthenticationMethods", "publickey"),
+        ("PubkeyAcceptedAlgorithms", ",".join(PUBKEY_ALGORITHMS)),
+        ("MaxAuthTries", str(policy.max_auth_tries)),
+        ("LoginGraceTime", "30"),
+        ("ClientAliveInterval", str(policy.client_alive_interval_seconds)),
+        ("ClientAliveCountMax", str(policy.client_alive_count_max)),
+        ("AllowUsers", " ".join(operator.name for operator in operators)),
+        ("LogLevel", "VERBOSE"),
+        ("Ciphers", ",".join(CIPHERS)),
+        ("MACs", ",".join(MACS)),
+        ("KexAlgorithms", ",".join(KEX_ALGORITHMS)),
+        # A jump host: operators may forward to private hosts (ssh -J / -L), nothing else.
+        ("AllowTcpForwarding", "local"),
+        ("AllowAgentForwarding", "no"),
+        ("X11Forwarding", "no"),
+        ("PermitTunnel", "no"),
+        ("GatewayPorts", "no"),
+        ("PermitUserEnvironment", "no"),
+    ]
+    return "".join(f"{key} {value}\n" for key, value in settings)
+
+
+def render_cloudwatch_agent_config(*, auth_log_group_name: str, audit_log_group_name: str) -> str:
+    """The CloudWatch agent ships the auth log and the audit log, one stream per instance (ACC-4)."""
+    config = {
+        "agent": {"run_as_user": "root"},
+        "logs": {
+            "logs_collected": {
+                "files": {
+                    "collect_list": [
+                        {
+                            "file_path": AUTH_LOG_FILE,
+                            "log_group_name": auth_log_group_name,
+                            "log_stream_name": "{instance_id}/secure",
+                            "retention_in_days": -1,
+                        },
+                        {
+                            "file_path": AUDIT_LOG_FILE,
+                            "log_group_name": audit_log_group_name,
+                            "log_stream_name": "{instance_id}/audit",
+                            "retention_in_days": -1,
+                        },
+                    ]
+                }
+            }
+        },
+    }
+    return json.dumps(config, indent=2, sort_keys=True)
+
+
+def render_user_data(
+    *,
+    operators: Sequence[OperatorKey],
+    sshd: SshdPolicy,
+    auth_log_group_name: str,
+    audit_log_group_name: str,
+) -> str:
+    """The whole first-boot script, as text, so tests can read exactly what the host will hold.
+
+    Fails closed: if the hardened sshd configuration does not validate (`sshd -t`), sshd is stopped and
+    the script exits non-zero, so the host never serves SSH with a weaker configuration.
+    """
+    if not operators:
+        raise ValueError("a bastion needs at least one operator")
+    lines = [
+        "#!/bin/bash",
+        "set -euo pipefail",
+        "umask 077",
+        "# Packages: the CloudWatch agent, rsyslog (AL2023 logs to the journal only; rsyslog writes /var/log/secure)",
+        "# and the audit daemon.",
+        "dnf install -y amazon-cloudwatch-agent rsyslog audit",
+        "systemctl enable --now rsyslog auditd",
+        "",
+        "# ACC-2 / ACC-4: one personal account per operator; authorized_keys holds exactly that operator's key.",
+    ]
+    for operator in operators:
+        name = shlex.quote(operator.name)
+        home = f"/home/{operator.name}"
+        lines += [
+            f"id -u {name} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash {name}",
+            f"install -d -m 700 -o {name} -g {name} {home}/.ssh",
+            f"cat > {home}/.ssh/authorized_keys <<'OPERATOR_KEY'",
+            operator.ssh_public_key,
+            "OPERATOR_KEY",
+            f"chown {name}:{name} {home}/.ssh/authorized_keys",
+            f"chmod 600 {home}/.ssh/authorized_keys",
+        ]
+    lines += [
+        "",
+        "# ec2-user keeps no key (the instance has no launch key pair) and may not log in over SSH (AllowUsers).",
+        "rm -f /home/ec2-user/.ssh/authorized_keys",
+        "",
+        "# ACC-2 / ACC-5: hardened sshd; this drop-in sorts first, and sshd keeps the first value it reads.",
+        f"cat > {SSHD_DROP_IN} <<'SSHD_CONFIG'",
+        render_sshd_config(operators, sshd).rstrip("\n"),
+        "SSHD_CONFIG",
+        f"chmod 600 {SSHD_DROP_IN}",
+        "if ! sshd -t; then",
+        "  echo 'hardened sshd configuration does not validate; stopping sshd (fail closed)' >&2",
+        "  systemctl stop sshd",
+        "  exit 1",
+        "fi",
+        "systemctl restart sshd",
+        "",
+        "# ACC-4: ship the auth and audit logs to CloudWatch Logs.",
+        f"cat > {CLOUDWATCH_AGENT_CONFIG} <<'AGENT_CONFIG'",
+        render_cloudwatch_agent_config(
+            auth_log_group_name=auth_log_group_name, audit_log_group_name=audit_log_group_name
+        ),
+        "AGENT_CONFIG",
+        "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s "
+        f"-c file:{CLOUDWATCH_AGENT_CONFIG}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class BastionHost(Construct):
+    """Exposes `instance`, `role`, `instance_policy`, `elastic_ip`, `key_pairs[name]`, `auth_log_group`,
+    `audit_log_group` and `rendered_user_data` (the exact first-boot script)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment_name: str,
+        vpc: ec2.IVpc,
+        subnet: ec2.ISubnet,
+        security_group: ec2.ISecurityGroup,
+        operators: Sequence[OperatorKey],
+        sshd: SshdPolicy,
+        volume_key: kms.IKey,
+        log_key: kms.IKey,
+        log_retention: logs.RetentionDays,
+        instance_type: str = "t3.micro",
+        root_volume_gib: int = 16,
+        termination_protection: bool = True,
+        log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.auth_log_group = logs.LogGroup(
+            self,
+            "AuthLog",
+            log_group_name=f"/{environment_name}/bastion/secure",
+            encryption_key=log_key,
+            retention=log_retention,
+            removal_policy=log_removal_policy,
+        )
+        self.audit_log_group = logs.LogGroup(
+            self,
+            "AuditLog",
+            log_group_name=f"/{environment_name}/bastion/audit",
+            encryption_key=log_key,
+            retention=log_retention,
+            removal_policy=log_removal_policy,
+        )
+
+        # ACC-2: every operator key is inventoried in EC2, named and tagged after its owner.
+        self.key_pairs: dict[str, ec2.CfnKeyPair] = {}
+        for operator in operators:
+            self.key_pairs[operator.name] = ec2.CfnKeyPair(
+                self,
+                f"KeyPair-{operator.name}",
+                key_name=f"{environment_name}-{operator.name}",
+                public_key_material=operator.ssh_public_key,
+                tags=[cdk.CfnTag(key=OPERATOR_TAG, value=operator.name)],
+            )
+
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description=f"{environment_name} bastion: SSM agent and CloudWatch agent only (ACC-3)",
+        )
+        self.instance_policy = self._instance_policy()
+        self.role.add_managed_policy(self.instance_policy)
+
+        self.rendered_user_data = render_user_data(
+            operators=operators,
+            sshd=sshd,
+            auth_log_group_name=f"/{environment_name}/bastion/secure",
+            audit_log_group_name=f"/{environment_name}/bastion/audit",
+        )
+        architecture = ec2.InstanceType(instance_type).architecture
+        cpu = (
+            ec2.AmazonLinuxCpuType.ARM_64
+            if architecture == ec2.InstanceArchitecture.ARM_64
+            else ec2.AmazonLinuxCpuType.X86_64
+        )
+        self.instance = ec2.Instance(
+            self,
+            "Instance",
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnets=[subnet]),
+            security_group=security_group,
+            instance_type=ec2.InstanceType(instance_type),
+            # Resolved from the public SSM parameter at deploy time: no lookup at synth.
+            machine_image=ec2.MachineImage.latest_amazon_linux2023(cpu_type=cpu),
+            role=self.role.without_policy_updates(),
+            user_data=ec2.UserData.custom(self.rendered_user_data),
+            user_data_causes_replacement=True,
+            http_tokens=ec2.HttpTokens.REQUIRED,
+            http_endpoint=True,
+            http_put_response_hop_limit=1,
+            detailed_monitoring=True,
+            disable_api_termination=termination_protection,
+            ebs_optimized=True,
+            # The launch never assigns a public IP (CT.EC2.PR.8); the Elastic IP below is the one public address.
+            associate_public_ip_address=False,
+            propagate_tags_to_volume_on_creation=True,
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name="/dev/xvda",
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        root_volume_gib,
+                        encrypted=True,
+                        kms_key=volume_key,
+                        volume_type=ec2.EbsDeviceVolumeType.GP3,
+                        delete_on_termination=True,
+                    ),
+                )
+            ],
+        )
+        # The subnet fixes the zone; a literal zone in the template only duplicates it (cfn-lint W3010).
+        self.instance.instance.add_property_deletion_override("AvailabilityZone")
+        cdk.Tags.of(self.instance).add(BACKUP_TAG_KEY, BACKUP_TAG_VALUE)
+        acknowledge(
+            self.instance.instance,
+            "cdk-validator-cfnguard::ec2_instance_nitro_encryption_in_transit_check",
+            control="ENC-1",
+            basis="met another way",
+            how="the bastion's traffic is encrypted by the protocols it carries rather than by the Nitro network: "
+            "operators reach it over SSH, it reaches the database only over TLS (rds.force_ssl) and AWS APIs only "
+            "over HTTPS; a burstable single bastion need not be a network-encrypting instance family.",
+        )
+        for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
+            acknowledge(
+                self.instance.instance,
+                f"{pack}-EC2InstancesInVPC",
+                control="NET-1",
+                basis="met another way",
+                how="the instance is in the environment VPC: its primary network interface (NetworkInterfaces[0]) "
+                "names the first public-tier subnet; the rule reads only the root SubnetId, which must stay unset so "
+                "the launch can declare AssociatePublicIpAddress false.",
+            )
+        cdk.Tags.of(self.instance).add("Name", f"{environment_name}-bastion")
+
+        # The only public address in the environment: subnets do not auto-assign one. The association
+        # follows the instance when a config change replaces it.
+        self.elastic_ip = ec2.CfnEIP(
+            self, "ElasticIp", domain="vpc", tags=[cdk.CfnTag(key="Name", value=f"{environment_name}-bastion")]
+        )
+        self.elastic_ip_association = ec2.CfnEIPAssociation(
+            self,
+            "ElasticIpAssociation",
+            allocation_id=self.elastic_ip.attr_allocation_id,
+            instance_id=self.instance.instance_id,
+        )
+
+    def _instance_policy(self) -> iam.ManagedPolicy:
+        """What the SSM agent (Session Manager, Run Command) and the CloudWatch agent need, and no more.
+
+        Written instead of AmazonSSMManagedInstanceCore, which also lets the host read every SSM parameter
+        in the account, and CloudWatchAgentServerPolicy, which lets it write to every log group.
+        """
+        policy = iam.ManagedPolicy(
+            self,
+            "InstancePolicy",
+            description="Bastion host: SSM agent channels and shipping its own two log groups (ACC-3, ACC-4)",
+            statements=[
+                iam.PolicyStatement(
+                    sid="SsmAgent",
+                    actions=[
+                        "ssm:UpdateInstanceInformation",
+                        "ssm:ListInstanceAssociations",
+                        "ssm:DescribeAssociation",
+                        "ssm:UpdateInstanceAssociationStatus",
+                        "ssmmessages:CreateControlChannel",
+                        "ssmmessages:CreateDataChannel",
+                        "ssmmessages:OpenControlChannel",
+                        "ssmmessages:OpenDataChannel",
+                        "ec2messages:AcknowledgeMessage",
+                        "ec2messages:DeleteMessage",
+                        "ec2messages:FailMessage",
+                        "ec2messages:GetEndpoint",
+                        "ec2messages:GetMessages",
+                        "ec2messages:SendReply",
+                    ],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    sid="ShipOwnLogs",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    # The LogGroup Arn attribute ends in ":*", which covers its log streams.
+                    resources=[self.auth_log_group.log_group_arn, self.audit_log_group.log_group_arn],
+                ),
+            ],
+        )
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            control="ACC-3",
+            basis="met another way",
+            how="the SSM agent's channel actions (ssmmessages:*Channel, ec2messages:*, ssm:UpdateInstanceInformation "
+            "and association status) accept no resource ARN; the policy names each action explicitly, grants no "
+            "parameter or data reads, and log writes are limited to this host's two log groups.",
+        )
+        return policy
