@@ -14,6 +14,9 @@ import aws_cdk as cdk
 
 from config import DEFAULT_CONFIG_PATH, AppConfig, ConfigError, EnvironmentConfig, load_config
 from policies.packs import attach_policy_gates
+from stacks.backup import BackupStack
+from stacks.backup_dr import BackupDrStack
+from stacks.bastion import BastionStack
 from stacks.data import DataStack
 from stacks.data_dr import DataDrStack
 from stacks.network import NetworkStack
@@ -48,16 +51,33 @@ def new_app(**kwargs: Any) -> cdk.App:
 @dataclass(frozen=True)
 class EnvironmentStacks:
     network: NetworkStack
+    bastion: BastionStack
     data_dr: DataDrStack
     data: DataStack
+    backup_dr: BackupDrStack
+    backup: BackupStack
 
 
 def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentStacks:
     """The stacks of one isolated environment (ACC-1), wired by typed references, never by lookups."""
     network = NetworkStack(app, env_config=env_config)
+    bastion = BastionStack(app, env_config=env_config, network=network)
     data_dr = DataDrStack(app, env_config=env_config)
     data = DataStack(app, env_config=env_config, network=network, data_dr=data_dr)
-    return EnvironmentStacks(network=network, data_dr=data_dr, data=data)
+    backup_dr = BackupDrStack(app, env_config=env_config)
+    backup = BackupStack(
+        app,
+        env_config=env_config,
+        database_arn=data.database.instance.instance_arn,
+        bucket_arn=data.data_bucket.bucket.bucket_arn,
+        instance_arn=bastion.format_arn(
+            service="ec2", resource="instance", resource_name=bastion.bastion.instance.instance_id
+        ),
+    )
+    backup.add_stack_dependency(backup_dr, "the DR vault must exist before the first copy job (BAK-5)")
+    return EnvironmentStacks(
+        network=network, bastion=bastion, data_dr=data_dr, data=data, backup_dr=backup_dr, backup=backup
+    )
 
 
 def build(app: cdk.App, config: AppConfig) -> dict[str, EnvironmentStacks]:

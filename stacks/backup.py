@@ -1,0 +1,216 @@
+"""BackupStack: the environment's tiered, locked, cross-region AWS Backup setup (BAK-1..6, ENC-3).
+
+It takes the protected resources as plain ARNs, so it does not depend on how the data and bastion stacks are
+built, and names the DR vault by its deterministic ARN (see stacks/backup_dr.py); the app makes it depend on
+the DR stack so the vault exists before the first copy job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import aws_iam as iam
+
+from config import EnvironmentConfig
+from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
+from config.model import BackupSettings
+from constructs import Construct
+from constructs.backup_assurance import BACKUP_SERVICE, BackupAssurance, ComplianceTargets, RestoreTestTarget
+from constructs.locked_backup_vault import LockedBackupVault
+from constructs.purpose_keys import PurposeKeys, ServiceUse
+from constructs.tiered_backup_plan import (
+    BackupTierSpec,
+    ContinuousBackupPlan,
+    TieredBackupPlan,
+    backup_selection,
+    cron,
+)
+from policies.acknowledgements import acknowledge
+from stacks.backup_dr import dr_vault_arn
+from stacks.environment_stack import EnvironmentStack
+
+PURPOSE = "backup"
+ENVIRONMENT_TAG = "environment"
+SERVICE_ROLE_POLICIES = (
+    "service-role/AWSBackupServiceRolePolicyForBackup",
+    "service-role/AWSBackupServiceRolePolicyForRestores",
+    "AWSBackupServiceRolePolicyForS3Backup",
+    "AWSBackupServiceRolePolicyForS3Restore",
+)
+
+
+def tiers_from_settings(settings: BackupSettings) -> list[BackupTierSpec]:
+    """The four tiers of BAK-3 as cron schedules in UTC, all starting at `start_time_utc`.
+
+    - daily: every day.
+    - weekly: every `weekly.weekday`.
+    - bi-weekly: AWS Backup has no "every 14 days" schedule (cron only), so this tier runs on the fixed
+      `biweekly.days_of_month` of EVERY month. With the default [1, 15]: on the 1st and the 15th, i.e. 14 days from
+      the 1st to the 15th, then 14 to 17 days from the 15th to the next 1st (28- to 31-day months). The longest gap
+      is 17 days; the config (`BiweeklyTier`) refuses day sets whose longest gap in a 31-day month exceeds 17 days.
+    - monthly: on `monthly.day_of_month` (1-28, so it exists in every month); moves to cold storage after
+      `monthly.cold_storage_after_days` where the resource type supports it.
+
+    Tiers that fall on the same day start in the same window.
+    """
+    hour, minute = (int(part) for part in settings.start_time_utc.split(":"))
+    daily, weekly, biweekly, monthly = settings.daily, settings.weekly, settings.biweekly, settings.monthly
+    return [
+        BackupTierSpec("daily", cron(minute=minute, hour=hour), daily.retention_days, daily.cold_storage_after_days),
+        BackupTierSpec(
+            "weekly",
+            cron(minute=minute, hour=hour, day_of_week=weekly.weekday),
+            weekly.retention_days,
+            weekly.cold_storage_after_days,
+        ),
+        BackupTierSpec(
+            "biweekly",
+            cron(minute=minute, hour=hour, day_of_month=",".join(map(str, biweekly.days_of_month))),
+            biweekly.retention_days,
+            biweekly.cold_storage_after_days,
+        ),
+        BackupTierSpec(
+            "monthly",
+            cron(minute=minute, hour=hour, day_of_month=str(monthly.day_of_month)),
+            monthly.retention_days,
+            monthly.cold_storage_after_days,
+        ),
+    ]
+
+
+class BackupStack(EnvironmentStack):
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        env_config: EnvironmentConfig,
+        database_arn: str,
+        bucket_arn: str,
+        instance_arn: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            scope,
+            PURPOSE,
+            env_config=env_config,
+            description="Tiered AWS Backup plan, locked vault, DR copies, restore tests, audit framework",
+            **kwargs,
+        )
+        settings = env_config.backup
+        lock = settings.vault_lock
+        name = env_config.name
+        self.keys = PurposeKeys(
+            self,
+            "Keys",
+            alias_prefix=f"{name}/{PURPOSE}",
+            purposes=["vault", "notifications"],
+            service_users={"notifications": [ServiceUse(BACKUP_SERVICE)]},
+        ).keys
+        self.vault = LockedBackupVault(
+            self,
+            "Vault",
+            vault_name=f"{name}-primary",
+            key=self.keys["vault"],
+            mode=lock.mode or "compliance",
+            min_retention_days=lock.min_retention_days,
+            max_retention_days=lock.max_retention_days,
+            changeable_for_days=lock.changeable_for_days,
+        )
+        self.dr_vault_arn = dr_vault_arn(self, env_config)
+        self.service_role = self._service_role()
+        recovery_point_tags = {ENVIRONMENT_TAG: name}
+
+        self.plan = TieredBackupPlan(
+            self,
+            "TieredPlan",
+            plan_name=f"{name}-tiered",
+            vault=self.vault.vault,
+            copy_vault_arn=self.dr_vault_arn,
+            tiers=tiers_from_settings(settings),
+            start_window_minutes=settings.start_window_minutes,
+            completion_window_minutes=settings.completion_window_minutes,
+            recovery_point_tags=recovery_point_tags,
+        )
+        self.named_selection = backup_selection(
+            self,
+            "NamedResources",
+            plan=self.plan.plan,
+            selection_name=f"{name}-database-bucket-bastion",
+            role=self.service_role,
+            resources=[database_arn, bucket_arn, instance_arn],
+        )
+        self.tagged_selection = backup_selection(
+            self,
+            "TaggedResources",
+            plan=self.plan.plan,
+            selection_name=f"{name}-tagged",
+            role=self.service_role,
+            tags={BACKUP_TAG_KEY: BACKUP_TAG_VALUE, ENVIRONMENT_TAG: name},
+        )
+
+        hour, minute = (int(part) for part in settings.start_time_utc.split(":"))
+        self.continuous_plan = ContinuousBackupPlan(
+            self,
+            "ContinuousPlan",
+            plan_name=f"{name}-continuous",
+            vault=self.vault.vault,
+            retention_days=settings.continuous_retention_days,
+            schedule=cron(minute=minute, hour=hour),
+            start_window_minutes=settings.start_window_minutes,
+            completion_window_minutes=settings.completion_window_minutes,
+            recovery_point_tags=recovery_point_tags,
+        )
+        self.continuous_selection = backup_selection(
+            self,
+            "ContinuousDatabase",
+            plan=self.continuous_plan.plan,
+            selection_name=f"{name}-database-pitr",
+            role=self.service_role,
+            resources=[database_arn],
+        )
+
+        self.assurance = BackupAssurance(
+            self,
+            "Assurance",
+            name_prefix=name.replace("-", "_"),
+            vault=self.vault,
+            topic_key=self.keys["notifications"],
+            alert_email=str(env_config.alert_email),
+            restore_role=self.service_role,
+            restore_targets=[
+                RestoreTestTarget("database", "RDS", database_arn),
+                RestoreTestTarget("bastion", "EC2", instance_arn),
+            ],
+            compliance=ComplianceTargets(
+                min_frequency_days=1,
+                plan_min_retention_days=settings.daily.retention_days,
+                recovery_point_min_retention_days=min(
+                    settings.daily.retention_days, settings.continuous_retention_days
+                ),
+                lock_min_retention_days=lock.min_retention_days,
+                lock_max_retention_days=lock.max_retention_days,
+                copy_regions=[env_config.dr_region],
+                scope_tag=(ENVIRONMENT_TAG, name),
+            ),
+        )
+
+    def _service_role(self) -> iam.Role:
+        """The role AWS Backup assumes for backup, copy, restore and restore-test jobs: AWS's managed policies only."""
+        role = iam.Role(
+            self,
+            "ServiceRole",
+            assumed_by=iam.ServicePrincipal(BACKUP_SERVICE),
+            description="AWS Backup jobs of this environment: backup, copy, restore, restore tests (BAK-1..6)",
+        )
+        for policy_name in SERVICE_ROLE_POLICIES:
+            role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(policy_name))
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy_name}]",
+                control="BAK-6",
+                basis="met another way",
+                how=f"{policy_name.rsplit('/', 1)[-1]} is AWS's maintained policy for the AWS Backup service role; it "
+                "follows every resource type AWS Backup supports, the role is assumable only by backup.amazonaws.com, "
+                "and it carries no other permission.",
+            )
+        return role

@@ -1,0 +1,541 @@
+"""Backup stacks (issue 6): tiered plan, locked and encrypted vaults in two regions, continuous backup, restore
+tests, notifications and the audit framework (BAK-1, BAK-2, BAK-3, BAK-5, BAK-6, ENC-3, CMP-1).
+
+Template tests read the session synth; probes feed the guards bad values (config), a bad tier set (construct) or a
+broken template dict (copy checker) and assert each is caught.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aws_cdk import aws_backup as backup
+
+from config import DEFAULT_CONFIG_PATH, ConfigError, load_config, parse_config
+from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
+from config.model import longest_gap_days
+from constructs.tiered_backup_plan import BackupTierSpec, MissingTierError, TieredBackupPlan, tiers_without_copy
+from stacks.backup import tiers_from_settings
+from stacks.backup_dr import dr_vault_name
+from tests.conftest import DEV, PROD, Synthesized
+from tests.probes import tiny_stack
+
+Json = dict[str, Any]
+PROD_DR_VAULT_ARN = "arn:aws:backup:us-west-2:111122223333:backup-vault:acme-prod-dr"
+TIERS = {
+    # tier: (schedule, retention days, cold storage after days)
+    "daily": ("cron(0 5 * * ? *)", 35, None),
+    "weekly": ("cron(0 5 ? * SUN *)", 90, None),
+    "biweekly": ("cron(0 5 1,15 * ? *)", 180, None),
+    "monthly": ("cron(0 5 1 * ? *)", 365, 90),
+}
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def resources(template: Json, resource_type: str) -> dict[str, Json]:
+    return {name: body for name, body in template["Resources"].items() if body["Type"] == resource_type}
+
+
+def one(template: Json, resource_type: str, **properties: Any) -> tuple[str, Json]:
+    matches = [
+        (name, body)
+        for name, body in resources(template, resource_type).items()
+        if all(body["Properties"].get(key) == value for key, value in properties.items())
+    ]
+    assert len(matches) == 1, f"expected one {resource_type} with {properties}, found {len(matches)}"
+    return matches[0]
+
+
+def plan_rules(template: Json, plan_name: str) -> dict[str, Json]:
+    for body in resources(template, "AWS::Backup::BackupPlan").values():
+        plan = body["Properties"]["BackupPlan"]
+        if plan["BackupPlanName"] == plan_name:
+            return {rule["RuleName"]: rule for rule in plan["BackupPlanRule"]}
+    raise AssertionError(f"no backup plan named {plan_name}")
+
+
+def plan_logical_id(template: Json, plan_name: str) -> str:
+    for name, body in resources(template, "AWS::Backup::BackupPlan").items():
+        if body["Properties"]["BackupPlan"]["BackupPlanName"] == plan_name:
+            return name
+    raise AssertionError(f"no backup plan named {plan_name}")
+
+
+def selections_of(template: Json, plan_name: str) -> list[Json]:
+    plan_id = {"Fn::GetAtt": [plan_logical_id(template, plan_name), "BackupPlanId"]}
+    return [
+        body["Properties"]["BackupSelection"]
+        for body in resources(template, "AWS::Backup::BackupSelection").values()
+        if body["Properties"]["BackupPlanId"] == plan_id
+    ]
+
+
+def imports_in(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        if "Fn::ImportValue" in value:
+            return [value["Fn::ImportValue"]]
+        return [name for item in value.values() for name in imports_in(item)]
+    if isinstance(value, list):
+        return [name for item in value for name in imports_in(item)]
+    return []
+
+
+def exported_resource_type(synthesized: Synthesized, export_name: str) -> str:
+    """The type of the resource an exported output (in any stack of the app) refers to."""
+    for stack_name in synthesized.stack_names():
+        template = synthesized.template_json(stack_name)
+        for output in template.get("Outputs", {}).values():
+            if output.get("Export", {}).get("Name") == export_name:
+                value = output["Value"]
+                logical_id = value.get("Ref") or value.get("Fn::GetAtt", [None])[0]
+                return str(template["Resources"][logical_id]["Type"])
+    raise AssertionError(f"no stack exports {export_name}")
+
+
+def text(value: Any) -> str:
+    """A string, or the literal parts of an Fn::Join, as one string."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        return "".join(part for part in value["Fn::Join"][1] if isinstance(part, str))
+    return str(value)
+
+
+def local_key_id(template: Json, reference: Any) -> str:
+    """The logical id of the AWS::KMS::Key in `template` that `reference` (GetAtt Arn) points at."""
+    assert isinstance(reference, dict), reference
+    assert "Fn::GetAtt" in reference, reference
+    logical_id = reference["Fn::GetAtt"][0]
+    key = template["Resources"][logical_id]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    return str(logical_id)
+
+
+@pytest.fixture(scope="module")
+def prod_backup(synthesized: Synthesized) -> Json:
+    return synthesized.template_json(f"{PROD}-backup")
+
+
+@pytest.fixture(scope="module")
+def prod_dr(synthesized: Synthesized) -> Json:
+    return synthesized.template_json(f"{PROD}-backup-dr")
+
+
+@pytest.fixture(scope="module")
+def dev_backup(synthesized: Synthesized) -> Json:
+    return synthesized.template_json(f"{DEV}-backup")
+
+
+@pytest.fixture(scope="module")
+def dev_dr(synthesized: Synthesized) -> Json:
+    return synthesized.template_json(f"{DEV}-backup-dr")
+
+
+# ---------------------------------------------------------------------------------------------- BAK-3 tiers
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_bak3_tier_runs_on_its_utc_schedule_with_its_retention(prod_backup: Json, tier: str) -> None:
+    schedule, retention, _ = TIERS[tier]
+    rule = plan_rules(prod_backup, "acme-prod-tiered")[tier]
+    assert rule["ScheduleExpression"] == schedule
+    assert rule["ScheduleExpressionTimezone"] == "Etc/UTC"
+    assert rule["Lifecycle"]["DeleteAfterDays"] == retention
+    assert rule["StartWindowMinutes"] == 60
+    assert rule["CompletionWindowMinutes"] == 720
+    assert rule["RecoveryPointTags"] == {"environment": PROD, "backup-tier": tier}
+
+
+def test_bak3_one_plan_holds_exactly_the_four_tiers_with_growing_retention(prod_backup: Json) -> None:
+    rules = plan_rules(prod_backup, "acme-prod-tiered")
+    assert list(rules) == list(TIERS)
+    retentions = [rule["Lifecycle"]["DeleteAfterDays"] for rule in rules.values()]
+    assert retentions == sorted(set(retentions))
+
+
+def test_bak3_monthly_tier_moves_to_cold_storage_and_opts_in_to_archive(prod_backup: Json) -> None:
+    rules = plan_rules(prod_backup, "acme-prod-tiered")
+    assert rules["monthly"]["Lifecycle"] == {
+        "DeleteAfterDays": 365,
+        "MoveToColdStorageAfterDays": 90,
+        "OptInToArchiveForSupportedResources": True,
+    }
+    for tier in ("daily", "weekly", "biweekly"):
+        assert "MoveToColdStorageAfterDays" not in rules[tier]["Lifecycle"]
+
+
+def test_bak3_probe_construct_refuses_a_tier_set_missing_a_tier() -> None:
+    """The config cannot drop a tier (each has a default), so the guard is in the construct: it refuses to build a
+    plan without every tier. A template without a tier would also fail test_bak3_one_plan_holds_exactly_...
+    """
+    stack = tiny_stack()
+    vault = backup.BackupVault.from_backup_vault_name(stack, "Vault", "probe")
+    tiers = [tier for tier in tiers_from_settings(load_config().environments[0].backup) if tier.name != "weekly"]
+    with pytest.raises(MissingTierError, match="missing weekly"):
+        TieredBackupPlan(stack, "Plan", plan_name="probe", vault=vault, copy_vault_arn=PROD_DR_VAULT_ARN, tiers=tiers)
+    doubled = [*tiers, BackupTierSpec("daily", "cron(0 6 * * ? *)", 10)]
+    with pytest.raises(MissingTierError):
+        TieredBackupPlan(stack, "Twice", plan_name="probe", vault=vault, copy_vault_arn="arn", tiers=doubled)
+
+
+def test_bak3_biweekly_default_longest_gap_is_17_days() -> None:
+    assert longest_gap_days([1, 15]) == 17
+    assert longest_gap_days([1, 16]) == 16
+    assert longest_gap_days([1, 8, 15, 22]) == 10
+
+
+# ---------------------------------------------------------------------------------------------- BAK-5 copies
+
+
+def test_bak5_every_tier_copies_to_the_dr_vault_with_the_same_lifecycle(prod_backup: Json) -> None:
+    assert tiers_without_copy(prod_backup) == []
+    for tier, rule in plan_rules(prod_backup, "acme-prod-tiered").items():
+        assert rule["CopyActions"] == [
+            {"DestinationBackupVaultArn": PROD_DR_VAULT_ARN, "Lifecycle": rule["Lifecycle"]}
+        ], tier
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda rule: rule.pop("CopyActions"),
+        lambda rule: rule.update(CopyActions=[]),
+        lambda rule: rule["CopyActions"][0]["Lifecycle"].update(DeleteAfterDays=7),
+        lambda rule: rule["CopyActions"][0]["Lifecycle"].pop("MoveToColdStorageAfterDays"),
+    ],
+    ids=["no-copy-actions", "empty-copy-actions", "shorter-copy-retention", "copy-stays-warm"],
+)
+def test_bak5_probe_tier_without_a_matching_copy_is_caught(prod_backup: Json, breakage: Callable[[Json], Any]) -> None:
+    broken = copy.deepcopy(prod_backup)
+    plan = broken["Resources"][plan_logical_id(broken, "acme-prod-tiered")]
+    monthly = next(rule for rule in plan["Properties"]["BackupPlan"]["BackupPlanRule"] if rule["RuleName"] == "monthly")
+    breakage(monthly)
+    assert tiers_without_copy(broken) == ["monthly"]
+
+
+def test_bak5_dr_vault_lives_in_the_dr_region_under_the_name_the_copies_use(
+    synthesized: Synthesized, prod_dr: Json
+) -> None:
+    stacks = synthesized.environments[PROD]
+    assert stacks.backup_dr.region == "us-west-2"
+    assert stacks.backup_dr.vault_name == dr_vault_name(load_config().environments[0]) == "acme-prod-dr"
+    one(prod_dr, "AWS::Backup::BackupVault", BackupVaultName="acme-prod-dr")
+
+
+def test_bak5_backup_stack_deploys_after_the_dr_stack(synthesized: Synthesized) -> None:
+    for name in (PROD, DEV):
+        stacks = synthesized.environments[name]
+        assert stacks.backup_dr in stacks.backup.dependencies
+
+
+# ---------------------------------------------------------------------------------------------- vaults
+
+
+@pytest.mark.parametrize(("stack", "vault_name"), [("backup", "acme-prod-primary"), ("backup-dr", "acme-prod-dr")])
+def test_bak5_prod_vaults_have_a_compliance_lock_with_a_grace_period(
+    synthesized: Synthesized, stack: str, vault_name: str
+) -> None:
+    _, vault = one(synthesized.template_json(f"{PROD}-{stack}"), "AWS::Backup::BackupVault", BackupVaultName=vault_name)
+    assert vault["Properties"]["LockConfiguration"] == {
+        "ChangeableForDays": 7,
+        "MinRetentionDays": 7,
+        "MaxRetentionDays": 3650,
+    }
+
+
+@pytest.mark.parametrize(("stack", "vault_name"), [("backup", "globex-dev-primary"), ("backup-dr", "globex-dev-dr")])
+def test_bak5_dev_vaults_have_a_governance_lock_without_a_grace_period(
+    synthesized: Synthesized, stack: str, vault_name: str
+) -> None:
+    _, vault = one(synthesized.template_json(f"{DEV}-{stack}"), "AWS::Backup::BackupVault", BackupVaultName=vault_name)
+    assert vault["Properties"]["LockConfiguration"] == {"MinRetentionDays": 7, "MaxRetentionDays": 3650}
+
+
+@pytest.mark.parametrize(
+    "stack", ["acme-prod-backup", "acme-prod-backup-dr", "globex-dev-backup", "globex-dev-backup-dr"]
+)
+def test_enc3_bak5_vault_is_encrypted_by_its_stack_key_retained_and_denies_deleting_recovery_points(
+    synthesized: Synthesized, stack: str
+) -> None:
+    template = synthesized.template_json(stack)
+    (_, vault), *others = resources(template, "AWS::Backup::BackupVault").items()
+    assert others == []
+    local_key_id(template, vault["Properties"]["EncryptionKeyArn"])
+    assert vault["DeletionPolicy"] == vault["UpdateReplacePolicy"] == "Retain"
+    statements = vault["Properties"]["AccessPolicy"]["Statement"]
+    deny = next(statement for statement in statements if statement["Effect"] == "Deny")
+    assert deny["Principal"] == {"AWS": "*"}
+    assert {"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"} <= set(deny["Action"])
+    assert "Condition" not in deny
+    assert not [statement for statement in statements if statement["Effect"] == "Allow"]
+
+
+# ---------------------------------------------------------------------------------------------- BAK-1 selection
+
+
+def test_bak1_plan_selects_the_database_the_data_bucket_and_the_bastion(
+    synthesized: Synthesized, prod_backup: Json
+) -> None:
+    named = [selection for selection in selections_of(prod_backup, "acme-prod-tiered") if "Conditions" not in selection]
+    assert len(named) == 1
+    arns = named[0]["Resources"]
+    assert len(arns) == 3
+    by_type = {exported_resource_type(synthesized, name): arn for arn in arns for name in imports_in(arn)}
+    assert sorted(by_type) == ["AWS::EC2::Instance", "AWS::RDS::DBInstance", "AWS::S3::Bucket"]
+    assert text(by_type["AWS::EC2::Instance"]).endswith(":instance/")
+    assert text(by_type["AWS::RDS::DBInstance"]).endswith(":db:")
+
+
+def test_bak1_tag_selection_needs_the_backup_tag_and_this_environment(prod_backup: Json) -> None:
+    tagged = [selection for selection in selections_of(prod_backup, "acme-prod-tiered") if "Conditions" in selection]
+    assert len(tagged) == 1
+    assert tagged[0]["Resources"] == ["*"]
+    assert "ListOfTags" not in tagged[0]  # ListOfTags would OR the tags; Conditions AND them
+    assert tagged[0]["Conditions"] == {
+        "StringEquals": [
+            {"ConditionKey": f"aws:ResourceTag/{BACKUP_TAG_KEY}", "ConditionValue": BACKUP_TAG_VALUE},
+            {"ConditionKey": "aws:ResourceTag/environment", "ConditionValue": PROD},
+        ]
+    }
+
+
+def test_bak6_service_role_has_only_the_aws_backup_managed_policies(prod_backup: Json) -> None:
+    (_, role), *others = resources(prod_backup, "AWS::IAM::Role").items()
+    assert others == []
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "backup.amazonaws.com"
+    }
+    assert "Policies" not in role["Properties"]
+    policies = {text(arn).rsplit("/", 1)[-1] for arn in role["Properties"]["ManagedPolicyArns"]}
+    assert policies == {
+        "AWSBackupServiceRolePolicyForBackup",
+        "AWSBackupServiceRolePolicyForRestores",
+        "AWSBackupServiceRolePolicyForS3Backup",
+        "AWSBackupServiceRolePolicyForS3Restore",
+    }
+    assert resources(prod_backup, "AWS::IAM::Policy") == {}
+
+
+# ---------------------------------------------------------------------------------------------- BAK-2 continuous
+
+
+def test_bak2_database_has_continuous_backup_for_point_in_time_restore(
+    synthesized: Synthesized, prod_backup: Json
+) -> None:
+    rule = plan_rules(prod_backup, "acme-prod-continuous")["continuous"]
+    assert rule["EnableContinuousBackup"] is True
+    assert rule["Lifecycle"] == {"DeleteAfterDays": 35}
+    (selection,) = selections_of(prod_backup, "acme-prod-continuous")
+    (database_arn,) = selection["Resources"]
+    assert [exported_resource_type(synthesized, name) for name in imports_in(database_arn)] == ["AWS::RDS::DBInstance"]
+    assert all(not rule.get("EnableContinuousBackup") for rule in plan_rules(prod_backup, "acme-prod-tiered").values())
+
+
+# ---------------------------------------------------------------------------------------------- BAK-6 assurance
+
+
+def test_bak6_restore_tests_run_weekly_on_the_database_and_the_bastion(prod_backup: Json) -> None:
+    _, plan = one(prod_backup, "AWS::Backup::RestoreTestingPlan")
+    properties = plan["Properties"]
+    assert re.fullmatch(r"cron\(\d+ \d+ \? \* (MON|TUE|WED|THU|FRI|SAT|SUN) \*\)", properties["ScheduleExpression"])
+    selection = properties["RecoveryPointSelection"]
+    assert selection["Algorithm"] == "LATEST_WITHIN_WINDOW"
+    assert selection["SelectionWindowDays"] == 7
+    vault_id, _ = one(prod_backup, "AWS::Backup::BackupVault")
+    assert selection["IncludeVaults"] == [{"Fn::GetAtt": [vault_id, "BackupVaultArn"]}]
+    tests = {
+        body["Properties"]["RestoreTestingSelectionName"]: body["Properties"]
+        for body in resources(prod_backup, "AWS::Backup::RestoreTestingSelection").values()
+    }
+    assert {name: test["ProtectedResourceType"] for name, test in tests.items()} == {
+        "database": "RDS",
+        "bastion": "EC2",
+    }
+    for test in tests.values():
+        assert test["RestoreTestingPlanName"] == properties["RestoreTestingPlanName"]
+        assert len(test["ProtectedResourceArns"]) == 1
+
+
+def test_bak6_failed_backup_copy_and_restore_jobs_alert_by_email(prod_backup: Json) -> None:
+    _, vault = one(prod_backup, "AWS::Backup::BackupVault")
+    notifications = vault["Properties"]["Notifications"]
+    assert {"BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "RESTORE_JOB_COMPLETED"} <= set(
+        notifications["BackupVaultEvents"]
+    )
+    topic_id = notifications["SNSTopicArn"]["Ref"]
+    topic = prod_backup["Resources"][topic_id]
+    key_id = local_key_id(prod_backup, topic["Properties"]["KmsMasterKeyId"])
+    key_statements = prod_backup["Resources"][key_id]["Properties"]["KeyPolicy"]["Statement"]
+    assert any(
+        statement.get("Principal") == {"Service": "backup.amazonaws.com"}
+        and "kms:GenerateDataKey*" in statement["Action"]
+        for statement in key_statements
+    )
+    (policy,) = resources(prod_backup, "AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+    )
+    assert any(
+        s["Effect"] == "Allow"
+        and s["Principal"] == {"Service": "backup.amazonaws.com"}
+        and s["Action"] == "sns:Publish"
+        and s["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+        for s in statements
+    )
+    one(prod_backup, "AWS::SNS::Subscription", Protocol="email", Endpoint="security-alerts@example.com")
+
+
+def test_cmp1_audit_framework_checks_frequency_retention_encryption_lock_and_copies(prod_backup: Json) -> None:
+    _, framework = one(prod_backup, "AWS::Backup::Framework")
+    controls = {
+        control["ControlName"]: {
+            p["ParameterName"]: p["ParameterValue"] for p in control.get("ControlInputParameters", [])
+        }
+        for control in framework["Properties"]["FrameworkControls"]
+    }
+    assert controls["BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK"] == {
+        "requiredFrequencyUnit": "days",
+        "requiredFrequencyValue": "1",
+        "requiredRetentionDays": "35",
+    }
+    assert controls["BACKUP_RECOVERY_POINT_ENCRYPTED"] == {}
+    assert controls["BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK"] == {
+        "minRetentionDays": "7",
+        "maxRetentionDays": "3650",
+    }
+    assert controls["BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION"] == {"crossRegionList": "us-west-2"}
+    assert controls["BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"] == {}
+    assert controls["BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK"] == {"requiredRetentionDays": "35"}
+    for control in framework["Properties"]["FrameworkControls"]:
+        assert control["ControlScope"] == {"Tags": [{"Key": "environment", "Value": PROD}]}
+
+
+# ---------------------------------------------------------------------------------------------- config probes
+
+
+def rejected(mutate: Callable[[Json], None]) -> str:
+    data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+    data = copy.deepcopy(data)
+    mutate(data["environments"][0]["backup"])
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        # BAK-5: every retention inside the vault lock bounds
+        (
+            lambda b: b["vault_lock"].update(max_retention_days=300),
+            r"backup\.monthly\.retention_days = 365: is outside the vault lock bounds 7-300",
+        ),
+        (
+            lambda b: b["vault_lock"].update(min_retention_days=40),
+            r"backup\.daily\.retention_days = 35: is outside the vault lock bounds 40-3650",
+        ),
+        (
+            lambda b: b.update(continuous_retention_days=5),
+            r"backup\.continuous_retention_days = 5: is outside the vault lock bounds",
+        ),
+        (
+            lambda b: b["vault_lock"].update(min_retention_days=30, max_retention_days=20),
+            r"vault_lock\.max_retention_days = 20: must be at least min_retention_days \(30\)",
+        ),
+        (
+            lambda b: b["vault_lock"].update(changeable_for_days=1),
+            r"vault_lock\.changeable_for_days = 1: .*greater than or equal to 3",
+        ),
+        # BAK-3: retention grows with the tier
+        (
+            lambda b: b["weekly"].update(retention_days=30),
+            r"backup\.weekly\.retention_days = 30: must be greater than daily\.retention_days \(35\)",
+        ),
+        (
+            lambda b: b["monthly"].update(retention_days=180),
+            r"backup\.monthly\.retention_days = 180: must be greater than biweekly\.retention_days \(180\)",
+        ),
+        # AWS limits
+        (
+            lambda b: b["monthly"].update(retention_days=40000),
+            r"monthly\.retention_days = 40000: .*less than or equal to 36500",
+        ),
+        (
+            lambda b: b.update(continuous_retention_days=36),
+            r"continuous_retention_days = 36: .*less than or equal to 35",
+        ),
+        (lambda b: b.update(start_window_minutes=30), r"start_window_minutes = 30: .*greater than or equal to 60"),
+        (
+            lambda b: b.update(start_window_minutes=200, completion_window_minutes=150),
+            r"completion_window_minutes = 150: must be greater than start_window_minutes \(200\)",
+        ),
+        # AWS: a recovery point stays 90 days in cold storage
+        (
+            lambda b: b["monthly"].update(cold_storage_after_days=300),
+            r"monthly\.retention_days = 365: must be at least cold_storage_after_days \+ 90 \(390\)",
+        ),
+        # BAK-3: bi-weekly runs on at least two distinct days 1-28, no gap over 17 days
+        (
+            lambda b: b["biweekly"].update(days_of_month=[15]),
+            r"biweekly\.days_of_month = \[15\]: must name at least 2 different days",
+        ),
+        (
+            lambda b: b["biweekly"].update(days_of_month=[15, 15]),
+            r"biweekly\.days_of_month = \[15, 15\]: must name at least 2",
+        ),
+        (
+            lambda b: b["biweekly"].update(days_of_month=[1, 30]),
+            r"biweekly\.days_of_month\[1\] = 30: .*less than or equal to 28",
+        ),
+        (
+            lambda b: b["biweekly"].update(days_of_month=[0, 15]),
+            r"biweekly\.days_of_month\[0\] = 0: .*greater than or equal to 1",
+        ),
+        (
+            lambda b: b["biweekly"].update(days_of_month=[1, 2]),
+            r"biweekly\.days_of_month = \[1, 2\]: leaves 30 days between two runs",
+        ),
+        (lambda b: b["monthly"].update(day_of_month=31), r"monthly\.day_of_month = 31: .*less than or equal to 28"),
+        (lambda b: b["weekly"].update(weekday="SUNDAY"), r"weekly\.weekday = 'SUNDAY'"),
+        (lambda b: b["vault_lock"].update(mode="strict"), r"vault_lock\.mode = 'strict'"),
+    ],
+    ids=[
+        "above-lock-max",
+        "below-lock-min",
+        "continuous-below-lock-min",
+        "lock-max-below-min",
+        "grace-under-3-days",
+        "weekly-not-above-daily",
+        "monthly-equal-to-biweekly",
+        "retention-over-100-years",
+        "continuous-over-35",
+        "start-window-under-60",
+        "completion-not-after-start",
+        "cold-storage-under-90-days",
+        "biweekly-one-day",
+        "biweekly-repeated-day",
+        "biweekly-day-not-in-every-month",
+        "biweekly-day-zero",
+        "biweekly-gap-too-long",
+        "monthly-day-not-in-every-month",
+        "unknown-weekday",
+        "unknown-lock-mode",
+    ],
+)
+def test_bak3_bak5_probe_config_rejects_bad_backup_settings(mutate: Callable[[Json], None], message: str) -> None:
+    assert re.search(message, rejected(mutate)), rejected(mutate)
+
+
+def test_bak5_vault_lock_mode_defaults_by_stage() -> None:
+    data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+    del data["environments"][0]["backup"]["vault_lock"]["mode"]
+    prod, dev = parse_config(data).environments
+    assert prod.backup.vault_lock.mode == "compliance"
+    assert dev.backup.vault_lock.mode == "governance"
