@@ -335,6 +335,13 @@ class EnvironmentConfig(StrictModel):
         for index, zone in enumerate(zones):
             if not (zone.startswith(self.region) and len(zone) == len(self.region) + 1 and zone[-1].isalpha()):
                 raise FieldProblem(f"availability_zones[{index}]", zone, f"must be a zone of {self.region}, e.g. {self.region}a")
+        if self.database.backup_retention_days != self.backup.continuous_retention_days:
+            raise FieldProblem(
+                "database.backup_retention_days",
+                self.database.backup_retention_days,
+                f"must equal backup.continuous_retention_days ({self.backup.continuous_retention_days}): AWS Backup's "
+                "continuous backup takes over the instance's automated-backup retention (BAK-2, BAK-4)",
+            )
         if self.dr_region == self.region:
             raise FieldProblem("dr_region", self.dr_region, "must differ from region (BAK-5)")
         if self.is_production and self.nat_gateway_count != limits.AZ_COUNT:

@@ -13,11 +13,11 @@ ACC-5: idle sessions end after `ClientAliveInterval x ClientAliveCountMax`.
 ENC-3: the gp3 root volume is encrypted with a customer-managed key. IMDSv2 is required.
 BAK-1: the instance carries the backup tag, so the environment's backup plan takes AMI backups of it.
 
-Caveat (termination protection): CloudFormation cannot terminate a replaced instance that has
-`DisableApiTermination`; the update completes, the Elastic IP moves to the new host, and the old host keeps
-running with no public address (the bastion security group admits only internet admin CIDRs, so the revoked key
-can no longer reach it). Terminate it after the deploy: lift its termination protection, then terminate it.
-The same happens when a deploy picks up a newer AL2023 image from the SSM parameter.
+Termination protection: CloudFormation cannot terminate a replaced instance that has `DisableApiTermination`;
+the update would complete, the Elastic IP would move, and the old host would keep running with the revoked key
+(unreachable, but present). The environment's stacks therefore build this host with `termination_protection=False`
+so revocation removes the old host; production stacks keep stack-level termination protection. With the prop left
+at True, terminate the old host by hand after each replacing deploy (also after a newer AL2023 image is picked up).
 """
 
 from __future__ import annotations
@@ -315,6 +315,16 @@ class BastionHost(Construct):
         # The subnet fixes the zone; a literal zone in the template only duplicates it (cfn-lint W3010).
         self.instance.instance.add_property_deletion_override("AvailabilityZone")
         cdk.Tags.of(self.instance).add(BACKUP_TAG_KEY, BACKUP_TAG_VALUE)
+        if not termination_protection:
+            acknowledge(
+                self.instance.instance,
+                "AwsSolutions-EC29",
+                control="ACC-2",
+                basis="met another way",
+                how="the bastion is disposable and holds no data: revoking a key replaces it, and CloudFormation can "
+                "terminate the old host only without API termination protection; production stacks keep stack "
+                "termination protection, and the host is rebuilt from config and AMI backups (BAK-1).",
+            )
         acknowledge(
             self.instance.instance,
             "cdk-validator-cfnguard::ec2_instance_nitro_encryption_in_transit_check",

@@ -50,6 +50,9 @@ class BastionStack(EnvironmentStack):
             log_key=self.keys["logs"],
             log_retention=log_retention(settings.log_retention_days),
             instance_type=settings.instance_type,
+            # ACC-2 over instance termination protection: revoking a key replaces the host, and CloudFormation
+            # cannot terminate a replaced instance that has DisableApiTermination (see constructs/bastion_host.py).
+            termination_protection=False,
         )
         self.alerts = SshAccessAlerts(
             self,

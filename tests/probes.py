@@ -34,7 +34,8 @@ def project_findings(scope: cdk.Stack) -> dict[str, list[str]]:
 
 
 def synth_report(scope: cdk.Stack) -> dict[str, list[str]]:
-    """Synthesize the tiny app with the given plugins attached; rule name -> logical ids from the report."""
+    """Synthesize the tiny app with the plugins attached to it; rule name -> the logical id of each violating
+    resource as the report gives it, or its construct path where the plugin reports only that (cdk-nag)."""
     app = scope.node.root
     assert isinstance(app, cdk.App)
     try:
@@ -46,7 +47,7 @@ def synth_report(scope: cdk.Stack) -> dict[str, list[str]]:
     for plugin in report["pluginReports"]:
         for violation in plugin["violations"]:
             findings.setdefault(violation["ruleName"], []).extend(
-                (construct.get("cloudFormationResource") or {}).get("logicalId", "")
+                (construct.get("cloudFormationResource") or {}).get("logicalId") or construct["constructPath"]
                 for construct in violation["violatingConstructs"]
             )
     return findings

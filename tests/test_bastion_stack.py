@@ -122,10 +122,23 @@ def test_acc2_elastic_ip_is_the_bastions_only_public_address(template: dict[str,
     assert association == {"AllocationId": {"Fn::GetAtt": [eip_id, "AllocationId"]}, "InstanceId": {"Ref": instance_id}}
 
 
-def test_acc2_bastion_has_detailed_monitoring_and_termination_protection(template: dict[str, Any]) -> None:
+def test_acc2_bastion_has_detailed_monitoring(template: dict[str, Any]) -> None:
     _, instance = only(template, "AWS::EC2::Instance")
     assert instance["Monitoring"] is True
-    assert instance["DisableApiTermination"] is True
+
+
+def test_acc2_replaced_bastion_can_be_terminated_so_revocation_removes_the_old_host(template: dict[str, Any]) -> None:
+    """Instance termination protection would leave the replaced host (and the revoked key) running."""
+    _, instance = only(template, "AWS::EC2::Instance")
+    assert instance.get("DisableApiTermination") in (None, False)
+
+
+def test_acc2_production_stacks_keep_stack_termination_protection(synthesized: Synthesized) -> None:
+    manifest = json.loads((synthesized.outdir / "manifest.json").read_text(encoding="utf-8"))
+    for name, artifact in manifest["artifacts"].items():
+        if artifact["type"] == "aws:cloudformation:stack":
+            protected = artifact["properties"].get("terminationProtection", False)
+            assert protected is name.startswith("acme-prod-"), name
 
 
 def test_acc2_instance_has_no_launch_key_pair(template: dict[str, Any]) -> None:

@@ -145,6 +145,11 @@ def test_loc1_defaults_pin_us_east_1_and_three_zones() -> None:
             id="rds-retention-over-aws-limit",
         ),
         pytest.param(
+            lambda d: prod(d)["database"].update(backup_retention_days=30),
+            r"database\.backup_retention_days = 30: must equal backup\.continuous_retention_days \(35\)",
+            id="bak4-rds-retention-drifts-from-continuous-backup",
+        ),
+        pytest.param(
             lambda d: prod(d)["database"].update(max_allocated_storage_gib=50),
             r"database\.max_allocated_storage_gib = 50: must be greater than allocated_storage_gib",
             id="storage-cap-below-start",

@@ -239,7 +239,7 @@ def test_net3_interface_endpoint_with_private_dns_in_application_tier(prod_netwo
     endpoints = [
         e["Properties"]
         for e in resources(prod_network, "AWS::EC2::VPCEndpoint").values()
-        if e["Properties"].get("VpcEndpointType") == "Interface" and f".{service}" in str(e["Properties"]["ServiceName"])
+        if e["Properties"].get("VpcEndpointType") == "Interface" and service_name(e).endswith(f".{service}")
     ]
     assert len(endpoints) == 1
     assert endpoints[0]["PrivateDnsEnabled"] is True
@@ -277,7 +277,7 @@ def test_net1_probe_a_data_tier_route_to_the_internet_fails_the_project_gate() -
         destination_cidr_block="0.0.0.0/0",
         gateway_id=network.vpc.internet_gateway_id,
     )
-    assert project_findings(stack)["Project-NET1-DataTierNoRoutes"] == ["Leak"]
+    assert project_findings(stack)["Project-NET1-DataTierNoRoutes"] == ["Probe/Leak"]
 
 
 

@@ -1,0 +1,302 @@
+"""Data stacks (issue 4): BAK-2, BAK-4, BAK-5, ENC-1..4, NET-2, LOC-1, read from the synthesized templates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_s3 as s3
+
+from constructs.postgres_database import PostgresDatabase
+from tests.conftest import PROD, Synthesized
+from tests.probes import nag_findings, tiny_stack
+
+PURPOSES = ("database", "data", "secrets", "logs")
+
+
+@pytest.fixture(scope="module")
+def data(synthesized: Synthesized) -> dict[str, Any]:
+    return synthesized.template_json(f"{PROD}-data")
+
+
+@pytest.fixture(scope="module")
+def data_dr(synthesized: Synthesized) -> dict[str, Any]:
+    return synthesized.template_json(f"{PROD}-data-dr")
+
+
+def of_type(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_name}
+
+
+def only(template: dict[str, Any], type_name: str) -> tuple[str, dict[str, Any]]:
+    found = of_type(template, type_name)
+    assert len(found) == 1, f"expected one {type_name}, found {len(found)}"
+    return next(iter(found.items()))
+
+
+def key_id(template: dict[str, Any], purpose: str) -> str:
+    aliases = of_type(template, "AWS::KMS::Alias").values()
+    alias = next(a for a in aliases if a["Properties"]["AliasName"].endswith(f"/{purpose}"))
+    return str(alias["Properties"]["TargetKeyId"]["Fn::GetAtt"][0])
+
+
+@pytest.fixture(scope="module")
+def database(data: dict[str, Any]) -> dict[str, Any]:
+    return only(data, "AWS::RDS::DBInstance")[1]
+
+
+@pytest.mark.parametrize("purpose", PURPOSES)
+def test_enc3_one_rotating_retained_key_per_purpose(data: dict[str, Any], purpose: str) -> None:
+    key = data["Resources"][key_id(data, purpose)]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+
+
+def test_enc3_keys_refuse_grants_not_for_aws_resources(data: dict[str, Any]) -> None:
+    for key in of_type(data, "AWS::KMS::Key").values():
+        statements = key["Properties"]["KeyPolicy"]["Statement"]
+        deny = [s for s in statements if s.get("Sid") == "DenyGrantsNotForAwsResources"]
+        assert deny and deny[0]["Effect"] == "Deny" and deny[0]["Action"] == "kms:CreateGrant"
+
+
+def test_ha1_database_is_multi_az_and_private(database: dict[str, Any]) -> None:
+    assert database["Properties"]["MultiAZ"] is True
+    assert database["Properties"]["PubliclyAccessible"] is False
+
+
+def test_net1_database_lives_in_the_data_subnets_only(data: dict[str, Any]) -> None:
+    _, group = only(data, "AWS::RDS::DBSubnetGroup")
+    exports = [subnet["Fn::ImportValue"] for subnet in group["Properties"]["SubnetIds"]]
+    assert len(exports) == 3 and all("DataSubnet" in name for name in exports)
+
+
+def test_enc3_storage_is_gp3_encrypted_with_the_database_key_and_autoscaled(
+    data: dict[str, Any], database: dict[str, Any]
+) -> None:
+    properties = database["Properties"]
+    assert properties["StorageType"] == "gp3"
+    assert properties["StorageEncrypted"] is True
+    assert properties["KmsKeyId"] == {"Fn::GetAtt": [key_id(data, "database"), "Arn"]}
+    assert (properties["AllocatedStorage"], properties["MaxAllocatedStorage"]) == ("100", 500)
+
+
+def test_bak4_thirty_five_days_of_point_in_time_recovery_in_the_configured_window(database: dict[str, Any]) -> None:
+    properties = database["Properties"]
+    assert properties["BackupRetentionPeriod"] == 35
+    assert properties["PreferredBackupWindow"] == "03:00-03:30"
+    assert properties["PreferredMaintenanceWindow"] == "sun:04:30-sun:05:30"
+
+
+def test_bak5_automated_backups_replicate_to_the_dr_region_under_a_dr_key(database: dict[str, Any]) -> None:
+    properties = database["Properties"]
+    assert properties["AutomaticBackupReplicationRegion"] == "us-west-2"
+    assert properties["AutomaticBackupReplicationRetentionPeriod"] == 35
+    key = properties["AutomaticBackupReplicationKmsKeyId"]
+    assert key == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-west-2:111122223333:alias/acme-prod/data-dr/database-replica"]]
+    }
+
+
+def test_bak5_dr_stack_holds_the_replica_key_named_by_the_data_stack(data_dr: dict[str, Any]) -> None:
+    aliases = {a["Properties"]["AliasName"] for a in of_type(data_dr, "AWS::KMS::Alias").values()}
+    assert aliases == {"alias/acme-prod/data-dr/database-replica", "alias/acme-prod/data-dr/data-replica"}
+
+
+def test_loc1_dr_stacks_deploy_to_the_dr_region(synthesized: Synthesized) -> None:
+    manifest = json.loads((synthesized.outdir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["artifacts"][f"{PROD}-data-dr"]["environment"] == "aws://111122223333/us-west-2"
+    assert manifest["artifacts"][f"{PROD}-data"]["environment"] == "aws://111122223333/us-east-1"
+    assert f"{PROD}-data-dr" in manifest["artifacts"][f"{PROD}-data"]["dependencies"]
+
+
+def test_database_survives_deletion_and_replacement(database: dict[str, Any]) -> None:
+    assert database["Properties"]["DeletionProtection"] is True
+    assert database["DeletionPolicy"] == "Snapshot"
+    assert database["UpdateReplacePolicy"] == "Snapshot"
+    assert database["Properties"]["CopyTagsToSnapshot"] is True
+
+
+def test_enc1_parameter_group_forces_tls12_and_logs_connections(data: dict[str, Any]) -> None:
+    _, group = only(data, "AWS::RDS::DBParameterGroup")
+    assert group["Properties"]["Family"] == "postgres17"
+    assert group["Properties"]["Parameters"] == {
+        "rds.force_ssl": "1",
+        "ssl_min_protocol_version": "TLSv1.2",
+        "log_connections": "1",
+        "log_disconnections": "1",
+    }
+
+
+def test_acc4_database_logs_go_to_encrypted_log_groups_with_retention(data: dict[str, Any], database: dict[str, Any]) -> None:
+    assert database["Properties"]["EnableCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+    groups = {g["Properties"]["LogGroupName"]: g for g in of_type(data, "AWS::Logs::LogGroup").values()}
+    for name in ("postgresql", "upgrade"):
+        group = groups[f"/aws/rds/instance/acme-prod-postgres/{name}"]
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id(data, "logs"), "Arn"]}
+        assert group["Properties"]["RetentionInDays"] == 365
+        assert group["DeletionPolicy"] == "Retain"
+
+
+def test_enc4_net2_iam_auth_and_an_rds_managed_secret_under_our_key(data: dict[str, Any], database: dict[str, Any]) -> None:
+    properties = database["Properties"]
+    assert properties["EnableIAMDatabaseAuthentication"] is True
+    assert properties["ManageMasterUserPassword"] is True
+    assert properties["MasterUserSecret"] == {"KmsKeyId": {"Fn::GetAtt": [key_id(data, "secrets"), "Arn"]}}
+    assert "MasterUserPassword" not in properties
+    assert properties["MasterUsername"] not in ("postgres", "admin")
+
+
+def test_monitoring_and_performance_insights_encrypted_and_minor_upgrades_on(
+    data: dict[str, Any], database: dict[str, Any]
+) -> None:
+    properties = database["Properties"]
+    assert properties["MonitoringInterval"] == 60
+    assert properties["EnablePerformanceInsights"] is True
+    assert properties["PerformanceInsightsKMSKeyId"] == {"Fn::GetAtt": [key_id(data, "database"), "Arn"]}
+    assert properties["AutoMinorVersionUpgrade"] is True
+
+
+def buckets(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in of_type(template, "AWS::S3::Bucket").items()}
+
+
+def data_bucket(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return next((k, v) for k, v in buckets(template).items() if not k.startswith("AccessLogs"))
+
+
+def test_enc2_data_bucket_uses_the_data_key_with_bucket_keys(data: dict[str, Any]) -> None:
+    _, bucket = data_bucket(data)
+    rule = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {"Fn::GetAtt": [key_id(data, "data"), "Arn"]},
+    }
+    assert rule["BucketKeyEnabled"] is True
+
+
+@pytest.mark.parametrize("stack", ["data", "data-dr"])
+def test_enc2_every_bucket_is_private_owner_enforced_versioned_and_retained(synthesized: Synthesized, stack: str) -> None:
+    for name, bucket in buckets(synthesized.template_json(f"{PROD}-{stack}")).items():
+        properties = bucket["Properties"]
+        assert properties["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, name
+        assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}], name
+        assert properties["VersioningConfiguration"] == {"Status": "Enabled"}, name
+        assert bucket["DeletionPolicy"] == "Retain", name
+
+
+@pytest.mark.parametrize("stack", ["data", "data-dr"])
+def test_enc1_every_bucket_denies_plain_http_and_tls_below_1_2(synthesized: Synthesized, stack: str) -> None:
+    template = synthesized.template_json(f"{PROD}-{stack}")
+    policies = {p["Properties"]["Bucket"]["Ref"]: p["Properties"]["PolicyDocument"] for p in of_type(template, "AWS::S3::BucketPolicy").values()}
+    for name in buckets(template):
+        statements = policies[name]["Statement"]
+        conditions = [s["Condition"] for s in statements if s["Effect"] == "Deny"]
+        assert {"Bool": {"aws:SecureTransport": "false"}} in conditions, name
+        assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in conditions, name
+
+
+def test_acc4_data_bucket_logs_access_to_the_dedicated_log_bucket(data: dict[str, Any]) -> None:
+    _, bucket = data_bucket(data)
+    log_bucket = next(k for k in buckets(data) if k.startswith("AccessLogs"))
+    assert bucket["Properties"]["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": log_bucket}
+
+
+def test_acc4_log_bucket_is_sse_s3_because_log_delivery_cannot_use_kms(data: dict[str, Any]) -> None:
+    _, log_bucket = next((k, v) for k, v in buckets(data).items() if k.startswith("AccessLogs"))
+    rule = log_bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert log_bucket["Properties"]["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"] == 365
+
+
+def test_data_bucket_expires_noncurrent_versions_and_locks_new_ones(data: dict[str, Any]) -> None:
+    _, bucket = data_bucket(data)
+    rule = bucket["Properties"]["LifecycleConfiguration"]["Rules"][0]
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
+    assert bucket["Properties"]["ObjectLockEnabled"] is True
+    assert bucket["Properties"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {"Mode": "GOVERNANCE", "Days": 30}
+
+
+def test_bak5_data_bucket_replicates_everything_to_the_dr_bucket_under_the_dr_key(data: dict[str, Any]) -> None:
+    _, bucket = data_bucket(data)
+    rule = bucket["Properties"]["ReplicationConfiguration"]["Rules"][0]
+    assert rule["Status"] == "Enabled"
+    assert rule["Destination"]["Bucket"] == "arn:aws:s3:::acme-prod-data-replica-111122223333-us-west-2"
+    assert rule["Destination"]["EncryptionConfiguration"] == {
+        "ReplicaKmsKeyID": {
+            "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-west-2:111122223333:alias/acme-prod/data-dr/data-replica"]]
+        }
+    }
+    assert rule["SourceSelectionCriteria"]["SseKmsEncryptedObjects"] == {"Status": "Enabled"}
+
+
+def test_bak5_replica_bucket_in_the_dr_stack_has_the_name_the_data_stack_targets(data_dr: dict[str, Any]) -> None:
+    names = [b["Properties"].get("BucketName") for b in buckets(data_dr).values()]
+    assert "acme-prod-data-replica-111122223333-us-west-2" in names
+
+
+def test_bak5_replication_role_has_only_a_managed_policy_scoped_to_the_two_buckets(data: dict[str, Any]) -> None:
+    assert not of_type(data, "AWS::IAM::Policy"), "no inline policies"
+    role = next(v for k, v in of_type(data, "AWS::IAM::Role").items() if "Replication" in k)
+    (attached,) = role["Properties"]["ManagedPolicyArns"]
+    policy = data["Resources"][attached["Ref"]]
+    kms_statement = next(s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "Condition" in s)
+    assert kms_statement["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/acme-prod/data-dr/data-replica"]}}
+
+
+def probe_database(**overrides: Any) -> Any:
+    stack = tiny_stack()
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0, subnet_configuration=[
+        ec2.SubnetConfiguration(name="Data", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    ])
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    settings: dict[str, Any] = {
+        "instance_identifier": "probe-postgres",
+        "engine_major_version": "17",
+        "port": 5433,
+        "instance_class": "db.t4g.medium",
+        "vpc": vpc,
+        "subnets": vpc.isolated_subnets,
+        "security_group": ec2.SecurityGroup(stack, "Group", vpc=vpc),
+        "storage_key": key,
+        "secret_key": key,
+        "logs_key": key,
+        "allocated_storage_gib": 20,
+        "max_allocated_storage_gib": 100,
+        "backup_retention_days": 7,
+        "preferred_backup_window": "03:00-03:30",
+        "preferred_maintenance_window": "sun:04:30-sun:05:30",
+        "log_retention": logs.RetentionDays.ONE_YEAR,
+        **overrides,
+    }
+    database = PostgresDatabase(stack, "Database", **settings)
+    return stack, database
+
+
+def test_bak4_probe_database_without_deletion_protection_fails_the_gates() -> None:
+    stack, _ = probe_database(deletion_protection=False)
+    assert "AwsSolutions-RDS10" in nag_findings(stack, "AwsSolutions")
+
+
+def test_ha1_probe_publicly_accessible_database_fails_the_gates() -> None:
+    stack, database = probe_database()
+    cfn = database.instance.node.default_child
+    assert isinstance(cfn, rds.CfnDBInstance)
+    assert "NIST.800.53.R5-RDSInstancePublicAccess" not in nag_findings(stack, "NIST.800.53.R5")
+    cfn.publicly_accessible = True
+    assert "NIST.800.53.R5-RDSInstancePublicAccess" in nag_findings(stack, "NIST.800.53.R5")
+
+
+def test_enc2_probe_bucket_without_kms_fails_the_gates() -> None:
+    stack = tiny_stack()
+    s3.Bucket(stack, "Plain", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True, versioned=True)
+    assert "NIST.800.53.R5-S3DefaultEncryptionKMS" in nag_findings(stack, "NIST.800.53.R5")
