@@ -44,7 +44,7 @@ $(CDK): package.json package-lock.json
 # config or a policy finding never leaves a half-written cdk.out behind.
 synth: $(VENV)/.runtime-installed $(CDK)
 	rm -rf $(OUT).staging
-	if $(CDK) synth --quiet --ci -c config=$(CONFIG) -o $(OUT).staging; then \
+	if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) -o $(OUT).staging; then \
 	  rm -rf $(OUT) && mv $(OUT).staging $(OUT) && echo "synthesized into $(OUT)/"; \
 	else \
 	  rm -rf $(OUT).staging; echo "synth failed: $(OUT)/ left as it was" >&2; exit 1; \

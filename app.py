@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The CDK app: validated config in, one set of stacks per environment out, every policy gate attached.
 
-    npx cdk synth -c config=path/to/environments.toml   (default: config/environments.toml)
+npx cdk synth -c config=path/to/environments.toml   (default: config/environments.toml)
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from stacks.data import DataStack
 from stacks.data_dr import DataDrStack
 from stacks.network import NetworkStack
 
-
 # CDK feature flags live here, not in cdk.json, so `cdk synth` and the tests' in-process synth build the same
 # templates (cdk.json context reaches only apps started by the CLI).
 CDK_FEATURE_FLAGS: dict[str, object] = {
@@ -39,12 +38,19 @@ CDK_FEATURE_FLAGS: dict[str, object] = {
     "@aws-cdk/aws-iam:standardizedServicePrincipals": True,
     "@aws-cdk/core:enablePartitionLiterals": True,
     "@aws-cdk/aws-s3:publicAccessBlockedByDefault": True,
+    # Cross-stack references stay CloudFormation exports, which protect a producer from deleting what is used.
+    "@aws-cdk/core:defaultCrossStackReferences": "strong",
 }
+
+
+# What the CDK CLI sets by default, so an in-process synth (the tests) writes the same templates as `cdk synth`:
+# each resource's construct path in its Metadata, which lets an auditor trace a resource back to the code.
+CLI_DEFAULT_CONTEXT: dict[str, object] = {"aws:cdk:enable-path-metadata": True, "aws:cdk:enable-asset-metadata": True}
 
 
 def new_app(**kwargs: Any) -> cdk.App:
     """An App with the project's feature flags; tests and the CLI entry point both use it."""
-    context = {**CDK_FEATURE_FLAGS, **kwargs.pop("context", {})}
+    context = {**CDK_FEATURE_FLAGS, **CLI_DEFAULT_CONTEXT, **kwargs.pop("context", {})}
     return cdk.App(context=context, **kwargs)
 
 

@@ -12,8 +12,28 @@ ALLOWED_DR_REGIONS: Final = ("us-west-2", "us-east-2", "us-west-1")
 
 # CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
 LOG_RETENTION_DAYS: Final = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 
 # VPC CIDR blocks must be between /16 and /28 (Amazon VPC quotas). NET-1/LOC-1: nine subnets

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from config.model import AppConfig, FieldProblem
+from config.model import AppConfig, FieldValueError
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("environments.toml")
 _MAX_VALUE_CHARS = 60
@@ -50,7 +50,7 @@ def parse_config(data: dict[str, Any]) -> AppConfig:
 def _describe(detail: ErrorDetails) -> str:
     path = _path(detail["loc"])
     cause = (detail.get("ctx") or {}).get("error")
-    if isinstance(cause, FieldProblem):
+    if isinstance(cause, FieldValueError):
         field = cause.field if cause.field.startswith("[") else f".{cause.field}"
         path = f"{path}{field}" if path else field.lstrip(".")
         return f"config error: {path} = {_show(cause.value)}: {cause.problem}"

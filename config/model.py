@@ -1,7 +1,7 @@
 """The typed, validated configuration of every isolated environment (one per tenant and stage).
 
 Everything a stack needs comes from here; nothing deeper reads the environment. Each check names
-the control it protects, and each failure is raised as a `FieldProblem` so the loader can say
+the control it protects, and each failure is raised as a `FieldValueError` so the loader can say
 exactly which field, which value and what is allowed.
 """
 
@@ -26,7 +26,7 @@ from config import limits
 from config.ssh_key import SshPublicKey
 
 
-class FieldProblem(ValueError):
+class FieldValueError(ValueError):
     """A rejected value: `field` is relative to the model that raised it."""
 
     def __init__(self, field: str, value: Any, problem: str) -> None:
@@ -76,12 +76,14 @@ class DatabaseSettings(StrictModel):
         pattern=r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$",
     )
     log_retention_days: LogRetentionDays = 365
-    monitoring_interval_seconds: Annotated[int, _one_of(limits.RDS_MONITORING_INTERVALS, "RDS monitoring intervals")] = 60
+    monitoring_interval_seconds: Annotated[
+        int, _one_of(limits.RDS_MONITORING_INTERVALS, "RDS monitoring intervals")
+    ] = 60
 
     @model_validator(mode="after")
     def _storage_cap_above_start(self) -> DatabaseSettings:
         if self.max_allocated_storage_gib <= self.allocated_storage_gib:
-            raise FieldProblem(
+            raise FieldValueError(
                 "max_allocated_storage_gib",
                 self.max_allocated_storage_gib,
                 f"must be greater than allocated_storage_gib ({self.allocated_storage_gib}) for storage autoscaling",
@@ -99,7 +101,7 @@ class BackupTier(StrictModel):
     def _cold_storage_minimum(self) -> BackupTier:
         cold = self.cold_storage_after_days
         if cold is not None and self.retention_days < cold + limits.BACKUP_COLD_STORAGE_MIN_DAYS:
-            raise FieldProblem(
+            raise FieldValueError(
                 "retention_days",
                 self.retention_days,
                 f"must be at least cold_storage_after_days + {limits.BACKUP_COLD_STORAGE_MIN_DAYS} "
@@ -166,7 +168,7 @@ class VaultLockSettings(StrictModel):
     @model_validator(mode="after")
     def _bounds_ordered(self) -> VaultLockSettings:
         if self.max_retention_days < self.min_retention_days:
-            raise FieldProblem(
+            raise FieldValueError(
                 "max_retention_days",
                 self.max_retention_days,
                 f"must be at least min_retention_days ({self.min_retention_days})",
@@ -193,7 +195,7 @@ class BackupSettings(StrictModel):
     @model_validator(mode="after")
     def _retention_grows_and_fits_the_lock(self) -> BackupSettings:
         if self.completion_window_minutes <= self.start_window_minutes:
-            raise FieldProblem(
+            raise FieldValueError(
                 "completion_window_minutes",
                 self.completion_window_minutes,
                 f"must be greater than start_window_minutes ({self.start_window_minutes})",
@@ -201,7 +203,7 @@ class BackupSettings(StrictModel):
         previous: tuple[str, int] | None = None
         for name, tier in self.tiers().items():
             if previous and tier.retention_days <= previous[1]:
-                raise FieldProblem(
+                raise FieldValueError(
                     f"{name}.retention_days",
                     tier.retention_days,
                     f"must be greater than {previous[0]}.retention_days ({previous[1]}): retention grows with the tier",
@@ -212,7 +214,7 @@ class BackupSettings(StrictModel):
         retentions["continuous_retention_days"] = self.continuous_retention_days
         for field, days in retentions.items():
             if not lock.min_retention_days <= days <= lock.max_retention_days:
-                raise FieldProblem(
+                raise FieldValueError(
                     field,
                     days,
                     f"is outside the vault lock bounds {lock.min_retention_days}-{lock.max_retention_days} days "
@@ -255,7 +257,9 @@ class AccessSettings(StrictModel):
     auditor_principals: list[IamPrincipalArn] = Field(min_length=1)
 
 
-def _admin_cidr(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def _admin_cidr(
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     if network.prefixlen == 0:
         raise ValueError("must not be open to the whole internet (0.0.0.0/0 or ::/0); list the admin networks (ACC-3)")
     if network.version != 4:
@@ -322,30 +326,32 @@ class EnvironmentConfig(StrictModel):
         names = [operator.name for operator in operators]
         for index, name in enumerate(names):
             if name in names[:index]:
-                raise FieldProblem(f"[{index}].name", name, "is listed twice; each operator needs one entry (ACC-4)")
+                raise FieldValueError(f"[{index}].name", name, "is listed twice; each operator needs one entry (ACC-4)")
         return operators
 
     @model_validator(mode="after")
     def _placement_and_stage_rules(self) -> EnvironmentConfig:
         zones = self.availability_zones
         if len(zones) != limits.AZ_COUNT or len(set(zones)) != limits.AZ_COUNT:
-            raise FieldProblem(
+            raise FieldValueError(
                 "availability_zones", zones, f"must name {limits.AZ_COUNT} different zones (LOC-1, HA-1)"
             )
         for index, zone in enumerate(zones):
             if not (zone.startswith(self.region) and len(zone) == len(self.region) + 1 and zone[-1].isalpha()):
-                raise FieldProblem(f"availability_zones[{index}]", zone, f"must be a zone of {self.region}, e.g. {self.region}a")
+                raise FieldValueError(
+                    f"availability_zones[{index}]", zone, f"must be a zone of {self.region}, e.g. {self.region}a"
+                )
         if self.database.backup_retention_days != self.backup.continuous_retention_days:
-            raise FieldProblem(
+            raise FieldValueError(
                 "database.backup_retention_days",
                 self.database.backup_retention_days,
                 f"must equal backup.continuous_retention_days ({self.backup.continuous_retention_days}): AWS Backup's "
                 "continuous backup takes over the instance's automated-backup retention (BAK-2, BAK-4)",
             )
         if self.dr_region == self.region:
-            raise FieldProblem("dr_region", self.dr_region, "must differ from region (BAK-5)")
+            raise FieldValueError("dr_region", self.dr_region, "must differ from region (BAK-5)")
         if self.is_production and self.nat_gateway_count != limits.AZ_COUNT:
-            raise FieldProblem(
+            raise FieldValueError(
                 "nat_gateways", self.nat_gateways, f"must be {limits.AZ_COUNT} in prod: one NAT gateway per AZ (HA-1)"
             )
         if self.backup.vault_lock.mode is None:
@@ -363,13 +369,13 @@ class AppConfig(StrictModel):
         for index, env in enumerate(self.environments):
             for earlier_index, earlier in enumerate(self.environments[:index]):
                 if env.name == earlier.name:
-                    raise FieldProblem(
+                    raise FieldValueError(
                         f"environments[{index}]",
                         env.name,
                         f"repeats environments[{earlier_index}]; tenant and stage together must be unique",
                     )
                 if env.vpc_cidr.overlaps(earlier.vpc_cidr):
-                    raise FieldProblem(
+                    raise FieldValueError(
                         f"environments[{index}].vpc_cidr",
                         str(env.vpc_cidr),
                         f"overlaps environments[{earlier_index}] ({earlier.name}, {earlier.vpc_cidr}); "

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
 
+from constructs import Construct
 from constructs.encrypted_bucket import publish_events_to_eventbridge
 from policies.acknowledgements import acknowledge
 
@@ -24,7 +24,7 @@ class AccessLogBucket(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        retention: cdk.Duration = cdk.Duration.days(365),
+        retention_days: int = 365,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -41,7 +41,7 @@ class AccessLogBucket(Construct):
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-access-logs",
-                    expiration=retention,
+                    expiration=cdk.Duration.days(retention_days),
                     noncurrent_version_expiration=cdk.Duration.days(30),
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
                 )
@@ -55,8 +55,12 @@ class AccessLogBucket(Construct):
             "S3 server access logs can be delivered only to a bucket encrypted with SSE-S3 (AWS does not support "
             "SSE-KMS on a log-delivery target); the logs are still encrypted at rest with AES-256."
         )
-        for rule in ("NIST.800.53.R5-S3DefaultEncryptionKMS", "HIPAA.Security-S3DefaultEncryptionKMS",
-                     "PCI.DSS.321-S3DefaultEncryptionKMS", "cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check"):
+        for rule in (
+            "NIST.800.53.R5-S3DefaultEncryptionKMS",
+            "HIPAA.Security-S3DefaultEncryptionKMS",
+            "PCI.DSS.321-S3DefaultEncryptionKMS",
+            "cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check",
+        ):
             acknowledge(self.bucket, rule, control="ENC-3", basis="met another way", how=kms_reason)
         acknowledge(
             self.bucket,
@@ -71,13 +75,21 @@ class AccessLogBucket(Construct):
             "this bucket is the access-log target; logging it to itself would loop, and its writes come only "
             "from the S3 log delivery service, which CloudTrail records."
         )
-        for rule in ("AwsSolutions-S1", "NIST.800.53.R5-S3BucketLoggingEnabled", "HIPAA.Security-S3BucketLoggingEnabled",
-                     "PCI.DSS.321-S3BucketLoggingEnabled", "cdk-validator-cfnguard::s3_bucket_logging_enabled_check"):
+        for rule in (
+            "AwsSolutions-S1",
+            "NIST.800.53.R5-S3BucketLoggingEnabled",
+            "HIPAA.Security-S3BucketLoggingEnabled",
+            "PCI.DSS.321-S3BucketLoggingEnabled",
+            "cdk-validator-cfnguard::s3_bucket_logging_enabled_check",
+        ):
             acknowledge(self.bucket, rule, control="ACC-4", basis="not applicable", how=loop_reason)
         replication_reason = (
             "access logs are operational evidence, not tenant data; they are versioned and kept for the retention "
             "period in this region, and tenant data itself is replicated (BAK-5) by the data bucket."
         )
-        for rule in ("NIST.800.53.R5-S3BucketReplicationEnabled", "HIPAA.Security-S3BucketReplicationEnabled",
-                     "PCI.DSS.321-S3BucketReplicationEnabled"):
+        for rule in (
+            "NIST.800.53.R5-S3BucketReplicationEnabled",
+            "HIPAA.Security-S3BucketReplicationEnabled",
+            "PCI.DSS.321-S3BucketReplicationEnabled",
+        ):
             acknowledge(self.bucket, rule, control="BAK-5", basis="not applicable", how=replication_reason)

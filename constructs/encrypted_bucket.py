@@ -2,8 +2,9 @@
 
 SSE-KMS with bucket keys; all public access blocked; object ownership enforced (no ACLs); a policy that denies
 plain-HTTP requests and TLS below 1.2; server access logs to a dedicated bucket; noncurrent versions expire;
-retained on delete; Object Lock with a default governance retention; object events to EventBridge. With `replica`, every object is replicated to a bucket in another region under that region's
-key, by a role whose only permissions are a customer-managed policy written here.
+retained on delete; Object Lock with a default governance retention; object events to EventBridge. With
+`replica`, every object is replicated to a bucket in another region under that region's key, by a role whose
+only permissions are a customer-managed policy written here.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+
 from constructs import Construct
-
 from policies.acknowledgements import acknowledge, nag_resource_text
-
 
 # ENC-3 / BAK-5: a fresh object version cannot be deleted or overwritten for this long, even by an administrator
 # without the governance-bypass permission (ransomware and mistake protection).
@@ -27,7 +27,7 @@ DEFAULT_LOCK_DAYS = 30
 def publish_events_to_eventbridge(bucket: s3.Bucket) -> None:
     """Object events go to EventBridge for detection rules (NET-4; Control Tower CT.S3.PR.4).
 
-    Set on the L1 because the L2's `event_bridge_enabled` deploys a notification Lambda; CloudFormation does not need one.
+    Set on the L1: the L2's `event_bridge_enabled` deploys a notification Lambda, and CloudFormation needs none.
     """
     cfn = bucket.node.default_child
     assert isinstance(cfn, s3.CfnBucket)
@@ -117,9 +117,11 @@ class EncryptedBucket(Construct):
         )
         publish_events_to_eventbridge(self.bucket)
         if replica is not None and self.replication_role is not None:
-            self.replication_role.add_managed_policy(self._replication_policy(key, replica))
+            self.replication_policy = self._replication_policy(self.replication_role, key, replica)
 
-    def _replication_policy(self, key: kms.IKey, replica: ReplicaTarget) -> iam.ManagedPolicy:
+    def _replication_policy(self, role: iam.IRole, key: kms.IKey, replica: ReplicaTarget) -> iam.ManagedPolicy:
+        """Attached from the policy's side (`Roles`): the bucket names the role and the policy names the bucket,
+        so attaching it on the role would make a circular dependency CloudFormation refuses to deploy."""
         account = cdk.Stack.of(self).account
         replica_objects = f"{replica.bucket_arn()}/*"
         replica_keys = f"arn:{cdk.Aws.PARTITION}:kms:{replica.region}:{account}:key/*"
@@ -127,6 +129,7 @@ class EncryptedBucket(Construct):
             self,
             "ReplicationPolicy",
             description="S3 replication of one bucket to its DR replica (BAK-5)",
+            roles=[role],
             statements=[
                 iam.PolicyStatement(
                     actions=["s3:GetReplicationConfiguration", "s3:ListBucket"], resources=[self.bucket.bucket_arn]

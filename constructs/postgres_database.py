@@ -23,8 +23,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
-from constructs import Construct
 
+from constructs import Construct
 from policies.acknowledgements import acknowledge
 
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -152,8 +152,8 @@ class PostgresDatabase(Construct):
                 f"{pack}-RDSInBackupPlan",
                 control="BAK-2",
                 basis="met another way",
-                how="the instance is selected by ARN in the environment's AWS Backup plan (stacks/backup.py, continuous "
-                "and tiered rules), which lives in another stack where this rule cannot see it; tests assert it.",
+                how="the instance is selected by ARN in the environment's AWS Backup plans (stacks/backup.py, "
+                "continuous and tiered), which live in another stack where this rule cannot see them; tests assert it.",
             )
         acknowledge(
             self.monitoring_role,

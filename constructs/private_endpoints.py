@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import aws_ec2 as ec2
+
 from constructs import Construct
 
 INTERFACE_SERVICES: dict[str, ec2.InterfaceVpcEndpointAwsService] = {

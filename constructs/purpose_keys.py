@@ -15,6 +15,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+
 from constructs import Construct
 
 
@@ -33,7 +34,9 @@ def key_alias(prefix: str, purpose: str) -> str:
 def logs_service_use(stack: cdk.Stack) -> ServiceUse:
     """CloudWatch Logs may use the key only for this account's log groups in this region."""
     log_groups = f"arn:aws:logs:{stack.region}:{stack.account}:log-group:*"
-    return ServiceUse(f"logs.{stack.region}.amazonaws.com", {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}})
+    return ServiceUse(
+        f"logs.{stack.region}.amazonaws.com", {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}}
+    )
 
 
 def deny_grants_not_for_aws_resources() -> iam.PolicyStatement:
@@ -81,7 +84,13 @@ class PurposeKeys(Construct):
                     iam.PolicyStatement(
                         sid=f"Allow{use.principal.split('.')[0].title()}Use",
                         principals=[iam.ServicePrincipal(use.principal)],
-                        actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                        actions=[
+                            "kms:Encrypt*",
+                            "kms:Decrypt*",
+                            "kms:ReEncrypt*",
+                            "kms:GenerateDataKey*",
+                            "kms:Describe*",
+                        ],
                         resources=["*"],
                         conditions=dict(use.conditions) or {"StringEquals": {"aws:SourceAccount": stack.account}},
                     )

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+
 from constructs import Construct
 
 SG_ROLE_TAG = "sg-role"
@@ -48,7 +49,9 @@ class RoleSecurityGroups(Construct):
         self.application.add_egress_rule(self.database, db, "to the database")
         self.bastion.add_egress_rule(self.database, db, "to the database")
         for cidr in admin_cidrs:
-            self.bastion.add_ingress_rule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(SSH), "SSH from an allow-listed admin network (ACC-3)")
+            self.bastion.add_ingress_rule(
+                ec2.Peer.ipv4(cidr), ec2.Port.tcp(SSH), "SSH from an allow-listed admin network (ACC-3)"
+            )
         self.endpoints.add_ingress_rule(ec2.Peer.ipv4(vpc_cidr), https, "HTTPS to AWS APIs from inside the VPC only")
         for group in (self.application, self.bastion):
             group.add_egress_rule(self.endpoints, https, "to AWS APIs through interface endpoints")

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import aws_ec2 as ec2
-from constructs import Construct
 
+from constructs import Construct
 from policies.acknowledgements import acknowledge
 
 EPHEMERAL = ec2.AclTraffic.tcp_port_range(1024, 65535)
@@ -58,30 +58,66 @@ class TierFirewall(Construct):
 
         self.rules: dict[str, list[AclRule]] = {
             "public": [
-                *(AclRule(100 + i, INGRESS, c, SSH, "admin SSH to the bastion (ACC-3)") for i, c in enumerate(admin_cidrs)),
-                *(AclRule(200 + i, INGRESS, ANY_IPV4, t, "replies to NAT gateways and the bastion") for i, t in enumerate(INTERNET_REPLIES)),
-                *(AclRule(300 + i, INGRESS, c, everything, "application tier through its NAT gateway") for i, c in enumerate(application)),
-                *(AclRule(500 + i, INGRESS, c, EPHEMERAL, "database replies to the bastion") for i, c in enumerate(data)),
+                *(
+                    AclRule(100 + i, INGRESS, c, SSH, "admin SSH to the bastion (ACC-3)")
+                    for i, c in enumerate(admin_cidrs)
+                ),
+                *(
+                    AclRule(200 + i, INGRESS, ANY_IPV4, t, "replies to NAT gateways and the bastion")
+                    for i, t in enumerate(INTERNET_REPLIES)
+                ),
+                *(
+                    AclRule(300 + i, INGRESS, c, everything, "application tier through its NAT gateway")
+                    for i, c in enumerate(application)
+                ),
+                *(
+                    AclRule(500 + i, INGRESS, c, EPHEMERAL, "database replies to the bastion")
+                    for i, c in enumerate(data)
+                ),
                 *(AclRule(100 + i, EGRESS, c, EPHEMERAL, "SSH replies to admins") for i, c in enumerate(admin_cidrs)),
                 AclRule(200, EGRESS, ANY_IPV4, HTTPS, "HTTPS out through NAT gateways and from the bastion"),
-                *(AclRule(400 + i, EGRESS, c, everything, "NAT replies and bastion to endpoints") for i, c in enumerate(application)),
+                *(
+                    AclRule(400 + i, EGRESS, c, everything, "NAT replies and bastion to endpoints")
+                    for i, c in enumerate(application)
+                ),
                 *(AclRule(500 + i, EGRESS, c, database, "bastion to the database") for i, c in enumerate(data)),
             ],
             "application": [
-                *(AclRule(200 + i, INGRESS, ANY_IPV4, t, "internet replies relayed by the NAT gateway") for i, t in enumerate(INTERNET_REPLIES)),
+                *(
+                    AclRule(200 + i, INGRESS, ANY_IPV4, t, "internet replies relayed by the NAT gateway")
+                    for i, t in enumerate(INTERNET_REPLIES)
+                ),
                 *(AclRule(300 + i, INGRESS, c, everything, "from the public tier only") for i, c in enumerate(public)),
-                *(AclRule(400 + i, INGRESS, c, everything, "within the tier, across AZs") for i, c in enumerate(application)),
+                *(
+                    AclRule(400 + i, INGRESS, c, everything, "within the tier, across AZs")
+                    for i, c in enumerate(application)
+                ),
                 *(AclRule(500 + i, INGRESS, c, EPHEMERAL, "database replies") for i, c in enumerate(data)),
                 AclRule(200, EGRESS, ANY_IPV4, HTTPS, "HTTPS out through the NAT gateway"),
                 *(AclRule(300 + i, EGRESS, c, EPHEMERAL, "replies to the public tier") for i, c in enumerate(public)),
-                *(AclRule(400 + i, EGRESS, c, everything, "within the tier, across AZs") for i, c in enumerate(application)),
+                *(
+                    AclRule(400 + i, EGRESS, c, everything, "within the tier, across AZs")
+                    for i, c in enumerate(application)
+                ),
                 *(AclRule(500 + i, EGRESS, c, database, "to the database") for i, c in enumerate(data)),
             ],
             "data": [
-                *(AclRule(300 + i, INGRESS, c, database, "database port from the bastion subnets") for i, c in enumerate(public)),
-                *(AclRule(400 + i, INGRESS, c, database, "database port from the application tier") for i, c in enumerate(application)),
-                *(AclRule(300 + i, EGRESS, c, EPHEMERAL, "database replies to the bastion") for i, c in enumerate(public)),
-                *(AclRule(400 + i, EGRESS, c, EPHEMERAL, "database replies to the application tier") for i, c in enumerate(application)),
+                *(
+                    AclRule(300 + i, INGRESS, c, database, "database port from the bastion subnets")
+                    for i, c in enumerate(public)
+                ),
+                *(
+                    AclRule(400 + i, INGRESS, c, database, "database port from the application tier")
+                    for i, c in enumerate(application)
+                ),
+                *(
+                    AclRule(300 + i, EGRESS, c, EPHEMERAL, "database replies to the bastion")
+                    for i, c in enumerate(public)
+                ),
+                *(
+                    AclRule(400 + i, EGRESS, c, EPHEMERAL, "database replies to the application tier")
+                    for i, c in enumerate(application)
+                ),
             ],
         }
         self.public_acl = self._acl("Public", vpc, public_subnets, self.rules["public"])
@@ -97,10 +133,10 @@ class TierFirewall(Construct):
             "by reference (constructs/role_security_groups.py).",
         )
 
-    def _acl(self, tier: str, vpc: ec2.IVpc, subnets: Sequence[ec2.ISubnet], rules: Sequence[AclRule]) -> ec2.NetworkAcl:
-        acl = ec2.NetworkAcl(
-            self, f"{tier}Acl", vpc=vpc, subnet_selection=ec2.SubnetSelection(subnets=list(subnets))
-        )
+    def _acl(
+        self, tier: str, vpc: ec2.IVpc, subnets: Sequence[ec2.ISubnet], rules: Sequence[AclRule]
+    ) -> ec2.NetworkAcl:
+        acl = ec2.NetworkAcl(self, f"{tier}Acl", vpc=vpc, subnet_selection=ec2.SubnetSelection(subnets=list(subnets)))
         for rule in rules:
             direction = "In" if rule.direction == INGRESS else "Out"
             acl.add_entry(

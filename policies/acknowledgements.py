@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Literal
 
 import aws_cdk as cdk
-from constructs import IConstruct
 
+from constructs import IConstruct
 from policies.controls import CONTROL_IDS
 
 Basis = Literal["met another way", "not applicable"]
@@ -33,7 +33,7 @@ def acknowledge(construct: IConstruct, rule_id: str, *, control: str, basis: Bas
             f"acknowledgement of {rule_id}: say how the control is met or why it does not apply "
             f"(at least {_MIN_EXPLANATION} characters), got {how!r}"
         )
-    if isinstance(construct, cdk.Stack) or isinstance(construct, cdk.App):
+    if isinstance(construct, (cdk.Stack, cdk.App)):
         raise AcknowledgementError(
             f"acknowledgement of {rule_id}: acknowledge on the resource it concerns, never a whole stack or app"
         )

@@ -53,5 +53,8 @@ class StrictCfnGuard:
             for violation in report.violations
         ]
         return cdk.PolicyValidationPluginReport(
-            success=report.success, violations=violations, metadata=report.metadata, plugin_version=report.plugin_version
+            success=report.success,
+            violations=violations,
+            metadata=report.metadata,
+            plugin_version=report.plugin_version,
         )

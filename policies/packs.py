@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
-from constructs import IConstruct
 
+from constructs import IConstruct
 from policies.control_tower import StrictCfnGuard
 from policies.project_checks import ProjectChecks
 from policies.secret_scan import SecretLiteralScan
 
 
-def nag_packs(scope: IConstruct) -> dict[str, AwsSolutionsChecks | NIST80053R5Checks | HIPAASecurityChecks | PCIDSS321Checks | ProjectChecks]:
+def nag_packs(
+    scope: IConstruct,
+) -> dict[str, AwsSolutionsChecks | NIST80053R5Checks | HIPAASecurityChecks | PCIDSS321Checks | ProjectChecks]:
     """The cdk-nag packs, keyed by their report name; acknowledgements are copied into template Metadata."""
     packs = (
         AwsSolutionsChecks(scope, write_suppressions_to_cloud_formation=True),

@@ -18,7 +18,9 @@ import aws_cdk as cdk
 import jsii
 
 RULE_NAME = "Project-ENC4-NoSecretLiterals"
-_SECRET_KEY = re.compile(r"(password|passphrase|secretstring|secret_?key|secretaccesskey|authtoken|privatekey|apikey)$", re.I)
+_SECRET_KEY = re.compile(
+    r"(password|passphrase|secretstring|secret_?key|secretaccesskey|authtoken|privatekey|apikey)$", re.I
+)
 _DYNAMIC_REFERENCE = re.compile(r"^\{\{resolve:(secretsmanager|ssm-secure):")
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarize a policy validation report: one line per rule and plugin, with the resources it names.
 
-    scripts/findings.py cdk.out/validation-report.json [--all]   (--all includes warnings)
+scripts/findings.py cdk.out/validation-report.json [--all]   (--all includes warnings)
 """
 
 from __future__ import annotations

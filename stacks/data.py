@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-from constructs import Construct
 
 from config import EnvironmentConfig
+from constructs import Construct
 from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket
 from constructs.postgres_database import PostgresDatabase
@@ -30,7 +30,7 @@ class DataStack(EnvironmentStack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, "data", env_config=env_config, description="PostgreSQL, data bucket, keys", **kwargs)
-        self.add_dependency(data_dr, "the DR replica bucket and keys must exist before replication starts")
+        self.add_stack_dependency(data_dr, "the DR replica bucket and keys must exist before replication starts")
         settings = env_config.database
         self.keys = PurposeKeys(
             self,

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from constructs import Construct
-
 from config import EnvironmentConfig
+from constructs import Construct
 from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket, ReplicaTarget
 from constructs.purpose_keys import PurposeKeys, key_alias

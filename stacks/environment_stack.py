@@ -6,10 +6,10 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
-from constructs import Construct
 
 from config import EnvironmentConfig
 from config.limits import LOG_RETENTION_DAYS
+from constructs import Construct
 
 # jsii's Python enum has names for values; CloudWatch's allowed day counts map onto it in order.
 _RETENTION_BY_DAYS = dict(zip(LOG_RETENTION_DAYS, list(logs.RetentionDays)[: len(LOG_RETENTION_DAYS)], strict=True))

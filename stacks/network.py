@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from constructs import Construct
-
 from config import EnvironmentConfig
+from constructs import Construct
 from constructs.private_endpoints import PrivateEndpoints
 from constructs.purpose_keys import PurposeKeys, logs_service_use
 from constructs.role_security_groups import RoleSecurityGroups
@@ -14,9 +13,12 @@ from constructs.tier_firewall import TierFirewall
 from constructs.tiered_vpc import TieredVpc
 from stacks.environment_stack import EnvironmentStack, log_retention
 
+
 class NetworkStack(EnvironmentStack):
     def __init__(self, scope: Construct, *, env_config: EnvironmentConfig, **kwargs: Any) -> None:
-        super().__init__(scope, "network", env_config=env_config, description="VPC, tier firewalls, endpoints", **kwargs)
+        super().__init__(
+            scope, "network", env_config=env_config, description="VPC, tier firewalls, endpoints", **kwargs
+        )
         admin_cidrs = [str(cidr) for cidr in env_config.admin_cidrs]
         self.keys = PurposeKeys(
             self,

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
@@ -40,7 +39,9 @@ class Synthesized:
 
     def stack_names(self) -> list[str]:
         manifest = json.loads((self.outdir / "manifest.json").read_text(encoding="utf-8"))
-        return sorted(name for name, artifact in manifest["artifacts"].items() if artifact["type"] == "aws:cloudformation:stack")
+        return sorted(
+            name for name, artifact in manifest["artifacts"].items() if artifact["type"] == "aws:cloudformation:stack"
+        )
 
 
 def synthesize(config: AppConfig, outdir: Path) -> Synthesized:

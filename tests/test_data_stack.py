@@ -61,7 +61,9 @@ def test_enc3_keys_refuse_grants_not_for_aws_resources(data: dict[str, Any]) -> 
     for key in of_type(data, "AWS::KMS::Key").values():
         statements = key["Properties"]["KeyPolicy"]["Statement"]
         deny = [s for s in statements if s.get("Sid") == "DenyGrantsNotForAwsResources"]
-        assert deny and deny[0]["Effect"] == "Deny" and deny[0]["Action"] == "kms:CreateGrant"
+        assert deny
+        assert deny[0]["Effect"] == "Deny"
+        assert deny[0]["Action"] == "kms:CreateGrant"
 
 
 def test_ha1_database_is_multi_az_and_private(database: dict[str, Any]) -> None:
@@ -72,7 +74,8 @@ def test_ha1_database_is_multi_az_and_private(database: dict[str, Any]) -> None:
 def test_net1_database_lives_in_the_data_subnets_only(data: dict[str, Any]) -> None:
     _, group = only(data, "AWS::RDS::DBSubnetGroup")
     exports = [subnet["Fn::ImportValue"] for subnet in group["Properties"]["SubnetIds"]]
-    assert len(exports) == 3 and all("DataSubnet" in name for name in exports)
+    assert len(exports) == 3
+    assert all("DataSubnet" in name for name in exports)
 
 
 def test_enc3_storage_is_gp3_encrypted_with_the_database_key_and_autoscaled(
@@ -98,7 +101,10 @@ def test_bak5_automated_backups_replicate_to_the_dr_region_under_a_dr_key(databa
     assert properties["AutomaticBackupReplicationRetentionPeriod"] == 35
     key = properties["AutomaticBackupReplicationKmsKeyId"]
     assert key == {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-west-2:111122223333:alias/acme-prod/data-dr/database-replica"]]
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-west-2:111122223333:alias/acme-prod/data-dr/database-replica"],
+        ]
     }
 
 
@@ -132,7 +138,9 @@ def test_enc1_parameter_group_forces_tls12_and_logs_connections(data: dict[str, 
     }
 
 
-def test_acc4_database_logs_go_to_encrypted_log_groups_with_retention(data: dict[str, Any], database: dict[str, Any]) -> None:
+def test_acc4_database_logs_go_to_encrypted_log_groups_with_retention(
+    data: dict[str, Any], database: dict[str, Any]
+) -> None:
     assert database["Properties"]["EnableCloudwatchLogsExports"] == ["postgresql", "upgrade"]
     groups = {g["Properties"]["LogGroupName"]: g for g in of_type(data, "AWS::Logs::LogGroup").values()}
     for name in ("postgresql", "upgrade"):
@@ -142,7 +150,9 @@ def test_acc4_database_logs_go_to_encrypted_log_groups_with_retention(data: dict
         assert group["DeletionPolicy"] == "Retain"
 
 
-def test_enc4_net2_iam_auth_and_an_rds_managed_secret_under_our_key(data: dict[str, Any], database: dict[str, Any]) -> None:
+def test_enc4_net2_iam_auth_and_an_rds_managed_secret_under_our_key(
+    data: dict[str, Any], database: dict[str, Any]
+) -> None:
     properties = database["Properties"]
     assert properties["EnableIAMDatabaseAuthentication"] is True
     assert properties["ManageMasterUserPassword"] is True
@@ -162,7 +172,7 @@ def test_monitoring_and_performance_insights_encrypted_and_minor_upgrades_on(
 
 
 def buckets(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in of_type(template, "AWS::S3::Bucket").items()}
+    return dict(of_type(template, "AWS::S3::Bucket").items())
 
 
 def data_bucket(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -180,7 +190,9 @@ def test_enc2_data_bucket_uses_the_data_key_with_bucket_keys(data: dict[str, Any
 
 
 @pytest.mark.parametrize("stack", ["data", "data-dr"])
-def test_enc2_every_bucket_is_private_owner_enforced_versioned_and_retained(synthesized: Synthesized, stack: str) -> None:
+def test_enc2_every_bucket_is_private_owner_enforced_versioned_and_retained(
+    synthesized: Synthesized, stack: str
+) -> None:
     for name, bucket in buckets(synthesized.template_json(f"{PROD}-{stack}")).items():
         properties = bucket["Properties"]
         assert properties["PublicAccessBlockConfiguration"] == {
@@ -197,7 +209,10 @@ def test_enc2_every_bucket_is_private_owner_enforced_versioned_and_retained(synt
 @pytest.mark.parametrize("stack", ["data", "data-dr"])
 def test_enc1_every_bucket_denies_plain_http_and_tls_below_1_2(synthesized: Synthesized, stack: str) -> None:
     template = synthesized.template_json(f"{PROD}-{stack}")
-    policies = {p["Properties"]["Bucket"]["Ref"]: p["Properties"]["PolicyDocument"] for p in of_type(template, "AWS::S3::BucketPolicy").values()}
+    policies = {
+        p["Properties"]["Bucket"]["Ref"]: p["Properties"]["PolicyDocument"]
+        for p in of_type(template, "AWS::S3::BucketPolicy").values()
+    }
     for name in buckets(template):
         statements = policies[name]["Statement"]
         conditions = [s["Condition"] for s in statements if s["Effect"] == "Deny"]
@@ -223,7 +238,10 @@ def test_data_bucket_expires_noncurrent_versions_and_locks_new_ones(data: dict[s
     rule = bucket["Properties"]["LifecycleConfiguration"]["Rules"][0]
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
     assert bucket["Properties"]["ObjectLockEnabled"] is True
-    assert bucket["Properties"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {"Mode": "GOVERNANCE", "Days": 30}
+    assert bucket["Properties"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {
+        "Mode": "GOVERNANCE",
+        "Days": 30,
+    }
 
 
 def test_bak5_data_bucket_replicates_everything_to_the_dr_bucket_under_the_dr_key(data: dict[str, Any]) -> None:
@@ -233,7 +251,10 @@ def test_bak5_data_bucket_replicates_everything_to_the_dr_bucket_under_the_dr_ke
     assert rule["Destination"]["Bucket"] == "arn:aws:s3:::acme-prod-data-replica-111122223333-us-west-2"
     assert rule["Destination"]["EncryptionConfiguration"] == {
         "ReplicaKmsKeyID": {
-            "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-west-2:111122223333:alias/acme-prod/data-dr/data-replica"]]
+            "Fn::Join": [
+                "",
+                ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-west-2:111122223333:alias/acme-prod/data-dr/data-replica"],
+            ]
         }
     }
     assert rule["SourceSelectionCriteria"]["SseKmsEncryptedObjects"] == {"Status": "Enabled"}
@@ -246,18 +267,25 @@ def test_bak5_replica_bucket_in_the_dr_stack_has_the_name_the_data_stack_targets
 
 def test_bak5_replication_role_has_only_a_managed_policy_scoped_to_the_two_buckets(data: dict[str, Any]) -> None:
     assert not of_type(data, "AWS::IAM::Policy"), "no inline policies"
-    role = next(v for k, v in of_type(data, "AWS::IAM::Role").items() if "Replication" in k)
-    (attached,) = role["Properties"]["ManagedPolicyArns"]
-    policy = data["Resources"][attached["Ref"]]
+    role_id = next(k for k in of_type(data, "AWS::IAM::Role") if "Replication" in k)
+    (policy,) = [
+        p for p in of_type(data, "AWS::IAM::ManagedPolicy").values() if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
     kms_statement = next(s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "Condition" in s)
-    assert kms_statement["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/acme-prod/data-dr/data-replica"]}}
+    assert kms_statement["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/acme-prod/data-dr/data-replica"]}
+    }
 
 
 def probe_database(**overrides: Any) -> Any:
     stack = tiny_stack()
-    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0, subnet_configuration=[
-        ec2.SubnetConfiguration(name="Data", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-    ])
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="Data", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
     key = kms.Key(stack, "Key", enable_key_rotation=True)
     settings: dict[str, Any] = {
         "instance_identifier": "probe-postgres",

@@ -17,8 +17,7 @@ TIERS = ("public", "application", "data")
 
 
 def resources(template: Template, type_name: str) -> dict[str, Any]:
-    found: dict[str, Any] = template.find_resources(type_name)
-    return found
+    return dict(template.find_resources(type_name))
 
 
 def tag(resource: dict[str, Any], key: str) -> str | None:
@@ -52,9 +51,15 @@ def test_net1_no_subnet_assigns_public_ips(prod_network: Template) -> None:
 def test_net1_data_tier_route_tables_have_no_routes(prod_network: Template) -> None:
     data_subnets = set(subnets_by_tier(prod_network)["data"])
     associations = resources(prod_network, "AWS::EC2::SubnetRouteTableAssociation").values()
-    data_tables = {a["Properties"]["RouteTableId"]["Ref"] for a in associations if a["Properties"]["SubnetId"]["Ref"] in data_subnets}
+    data_tables = {
+        a["Properties"]["RouteTableId"]["Ref"]
+        for a in associations
+        if a["Properties"]["SubnetId"]["Ref"] in data_subnets
+    }
     assert len(data_tables) == 3
-    routed_tables = {route["Properties"]["RouteTableId"]["Ref"] for route in resources(prod_network, "AWS::EC2::Route").values()}
+    routed_tables = {
+        route["Properties"]["RouteTableId"]["Ref"] for route in resources(prod_network, "AWS::EC2::Route").values()
+    }
     assert data_tables.isdisjoint(routed_tables)
 
 
@@ -96,7 +101,9 @@ def test_net1_each_tier_has_its_own_acl_on_all_its_subnets(prod_network: Templat
 
 def test_net1_data_tier_admits_only_postgres_from_application_and_bastion_subnets(prod_network: Template) -> None:
     subnets = subnets_by_tier(prod_network)
-    allowed_sources = {s["Properties"]["CidrBlock"] for tier in ("public", "application") for s in subnets[tier].values()}
+    allowed_sources = {
+        s["Properties"]["CidrBlock"] for tier in ("public", "application") for s in subnets[tier].values()
+    }
     ingress = [entry for entry in acl_entries(prod_network, "data") if not entry.get("Egress")]
     assert len(ingress) == 6
     for entry in ingress:
@@ -130,7 +137,8 @@ def test_net3_no_acl_admits_ssh_or_rdp_from_the_internet(prod_network: Template)
         if properties.get("Egress") or properties.get("CidrBlock") != "0.0.0.0/0":
             continue
         low, high = properties["PortRange"]["From"], properties["PortRange"]["To"]
-        assert not low <= 22 <= high and not low <= 3389 <= high, properties
+        assert not low <= 22 <= high, properties
+        assert not low <= 3389 <= high, properties
 
 
 def security_groups(template: Template) -> dict[str, dict[str, Any]]:
@@ -155,7 +163,8 @@ def test_net3_internal_groups_admit_only_other_security_groups(prod_network: Tem
     assert rules
     for rule in rules:
         assert "SourceSecurityGroupId" in rule
-        assert "CidrIp" not in rule and "CidrIpv6" not in rule
+        assert "CidrIp" not in rule
+        assert "CidrIpv6" not in rule
 
 
 def test_net3_database_admits_application_and_bastion_groups_on_postgres(prod_network: Template) -> None:
@@ -177,7 +186,8 @@ def test_acc3_bastion_group_admits_ssh_only_from_admin_cidrs(prod_network: Templ
 def test_net3_no_security_group_admits_the_internet(prod_network: Template) -> None:
     for role in security_groups(prod_network):
         for rule in ingress_rules(prod_network, role):
-            assert rule.get("CidrIp") != "0.0.0.0/0" and rule.get("CidrIpv6") != "::/0", (role, rule)
+            assert rule.get("CidrIp") != "0.0.0.0/0", (role, rule)
+            assert rule.get("CidrIpv6") != "::/0", (role, rule)
 
 
 def test_net3_no_security_group_allows_all_outbound(prod_network: Template) -> None:
@@ -201,7 +211,10 @@ def test_acc4_flow_log_group_is_encrypted_kept_a_year_and_retained(prod_network:
     prod_network.has_resource(
         "AWS::Logs::LogGroup",
         {
-            "Properties": {"KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("KeysLogs"), "Arn"]}, "RetentionInDays": 365},
+            "Properties": {
+                "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("KeysLogs"), "Arn"]},
+                "RetentionInDays": 365,
+            },
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
         },
@@ -222,7 +235,9 @@ def test_net3_s3_gateway_endpoint_serves_public_and_application_tiers(prod_netwo
         if a["Properties"]["SubnetId"]["Ref"] in subnets[tier]
     }
     gateway = next(
-        e for e in resources(prod_network, "AWS::EC2::VPCEndpoint").values() if e["Properties"].get("VpcEndpointType") == "Gateway"
+        e
+        for e in resources(prod_network, "AWS::EC2::VPCEndpoint").values()
+        if e["Properties"].get("VpcEndpointType") == "Gateway"
     )
     tiers = sorted(tier_of_table[table["Ref"]] for table in gateway["Properties"]["RouteTableIds"])
     assert tiers == ["application"] * 3 + ["public"] * 3
@@ -233,7 +248,9 @@ def service_name(endpoint: dict[str, Any]) -> str:
     return name if isinstance(name, str) else "".join(part for part in name["Fn::Join"][1] if isinstance(part, str))
 
 
-@pytest.mark.parametrize("service", ["ssm", "ssmmessages", "ec2messages", "kms", "secretsmanager", "logs", "monitoring"])
+@pytest.mark.parametrize(
+    "service", ["ssm", "ssmmessages", "ec2messages", "kms", "secretsmanager", "logs", "monitoring"]
+)
 def test_net3_interface_endpoint_with_private_dns_in_application_tier(prod_network: Template, service: str) -> None:
     application = set(subnets_by_tier(prod_network)["application"])
     endpoints = [
@@ -278,7 +295,6 @@ def test_net1_probe_a_data_tier_route_to_the_internet_fails_the_project_gate() -
         gateway_id=network.vpc.internet_gateway_id,
     )
     assert project_findings(stack)["Project-NET1-DataTierNoRoutes"] == ["Probe/Leak"]
-
 
 
 def test_net3_probe_internet_ingress_on_an_internal_group_fails_the_gates() -> None:

@@ -1,0 +1,114 @@
+"""The two README commands' real paths: the pinned CDK CLI, no credentials, no partial output, deterministic
+templates, an offline diff; and cfn-lint as an independent checker of every template (issue 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PROD, Synthesized
+
+ROOT = Path(__file__).resolve().parents[1]
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+
+# cfn-lint findings we accept, each with its reason (the same standard as a policy acknowledgement).
+CFN_LINT_ACCEPTED = {
+    "W3010": "LOC-1: availability zones are pinned on purpose from validated config, so synth needs no lookup",
+    "W3691": "BAK-4: EngineVersion is the major version only, as RDS documents for AutoMinorVersionUpgrade; "
+    "cfn-lint's data lists bare majors as deprecated, RDS picks the default minor at create",
+    "W3005": "in aws-cdk-lib's own default-security-group provider (NET-3), not in our code",
+}
+
+
+def clean_env() -> dict[str, str]:
+    """No AWS credentials at all: synth and diff must not need them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CA_BUNDLE"}
+    env.update(AWS_EC2_METADATA_DISABLED="true", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    return env
+
+
+def make_synth(tmp_path: Path, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    command = ["make", "--no-print-directory", "synth", f"OUT={tmp_path / 'out'}"]
+    if config is not None:
+        command.append(f"CONFIG={config}")
+    return subprocess.run(command, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_bad_config_stops_make_synth_with_a_clear_error_and_no_output(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    text = (ROOT / "config" / "environments.toml").read_text(encoding="utf-8")
+    bad.write_text(text.replace('"203.0.113.0/28"', '"0.0.0.0/0"', 1), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "previous-good-synth.txt").write_text("kept", encoding="utf-8")
+
+    result = make_synth(tmp_path, bad)
+
+    assert result.returncode != 0
+    assert "config error: environments[0].admin_cidrs[0] = '0.0.0.0/0': must not be open" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["previous-good-synth.txt"], "the last good output must be untouched"
+    assert not (tmp_path / "out.staging").exists(), "no half-written output may be left behind"
+
+
+@pytest.fixture(scope="module")
+def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The README's main command, through the pinned CLI, with no credentials (the suite's second full synth)."""
+    tmp_path = tmp_path_factory.mktemp("make-synth")
+    result = make_synth(tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return tmp_path / "out"
+
+
+def test_make_synth_writes_every_stack_of_every_environment(cli_synth: Path, synthesized: Synthesized) -> None:
+    written = sorted(p.name.removesuffix(".template.json") for p in cli_synth.glob("*.template.json"))
+    assert written == synthesized.stack_names()
+    assert len(written) == 12
+
+
+def test_two_synths_give_byte_identical_templates(cli_synth: Path, synthesized: Synthesized) -> None:
+    """The CLI synth and the suite's in-process synth are two independent runs of the same config."""
+    for name in synthesized.stack_names():
+        cli = (cli_synth / f"{name}.template.json").read_bytes()
+        in_process = (synthesized.outdir / f"{name}.template.json").read_bytes()
+        assert cli == in_process, name
+
+
+def cdk_diff(app: Path, base_template: Path, stack: str) -> subprocess.CompletedProcess[str]:
+    command = [str(CDK), "diff", "--app", str(app), "--template", str(base_template), "--no-notices", "--fail", stack]
+    return subprocess.run(command, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_offline_diff_reports_no_change_against_itself(synthesized: Synthesized) -> None:
+    stack = f"{PROD}-network"
+    result = cdk_diff(synthesized.outdir, synthesized.outdir / f"{stack}.template.json", stack)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_offline_diff_shows_a_changed_firewall_rule(synthesized: Synthesized, tmp_path: Path) -> None:
+    """What CI does: synthesize the base revision elsewhere, then diff with no AWS call."""
+    stack = f"{PROD}-network"
+    base: dict[str, Any] = synthesized.template_json(stack)
+    entry = next(r for r in base["Resources"].values() if r["Type"] == "AWS::EC2::NetworkAclEntry")
+    entry["Properties"]["RuleAction"] = "deny"
+    base_file = tmp_path / f"{stack}.template.json"
+    base_file.write_text(json.dumps(base), encoding="utf-8")
+    result = cdk_diff(synthesized.outdir, base_file, stack)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "RuleAction" in result.stdout + result.stderr
+
+
+def test_cfn_lint_finds_no_error_and_only_accepted_warnings(synthesized: Synthesized, tmp_path: Path) -> None:
+    cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))
+    assert cfn_lint, "cfn-lint is a dev requirement"
+    templates = [str(synthesized.outdir / f"{name}.template.json") for name in synthesized.stack_names()]
+    result = subprocess.run([cfn_lint, "--format", "json", *templates], capture_output=True, text=True, check=False)
+    findings = json.loads(result.stdout or "[]")
+    unexpected = [(f["Rule"]["Id"], f["Message"][:120]) for f in findings if f["Rule"]["Id"] not in CFN_LINT_ACCEPTED]
+    assert unexpected == []
