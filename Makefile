@@ -64,7 +64,7 @@ test: lint typecheck unit
 
 # Synthesis cost, measured with pytest-benchmark (not a timed test).
 bench: $(VENV)/.dev-installed
-	$(BIN)/pytest tests/benchmarks --benchmark-only -p no:randomly
+	$(BIN)/pytest tests/benchmarks -o addopts="" --benchmark-only --benchmark-columns=min,mean,max,rounds
 
 # Offline diff of the current tree against another revision (default: origin/main or HEAD~1).
 BASE ?= HEAD~1

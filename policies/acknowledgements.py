@@ -7,6 +7,8 @@ acknowledgement is written into the template's Metadata (`cdk_nag.rules_to_suppr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import aws_cdk as cdk
@@ -38,8 +40,29 @@ def acknowledge(construct: IConstruct, rule_id: str, *, control: str, basis: Bas
             f"acknowledgement of {rule_id}: acknowledge on the resource it concerns, never a whole stack or app"
         )
     reason = f"{control} ({basis}): {how.strip()}"
+    if _recorded is not None:
+        _recorded.append((construct.node.path, rule_id))
+        return reason
     cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
     return reason
+
+
+_recorded: list[tuple[str, str]] | None = None
+
+
+@contextmanager
+def recorded_not_applied() -> Iterator[list[tuple[str, str]]]:
+    """Within this block, acknowledgements are listed (construct path, rule) instead of applied.
+
+    The test that proves every acknowledgement is needed builds the app inside it: each listed rule must then
+    fire on that construct or below it.
+    """
+    global _recorded  # noqa: PLW0603 - a test hook around app construction, not state the app reads
+    _recorded = []
+    try:
+        yield _recorded
+    finally:
+        _recorded = None
 
 
 def nag_resource_text(scope: IConstruct, value: str) -> str:

@@ -15,7 +15,9 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 
-from policies.acknowledgements import AcknowledgementError, acknowledge
+from app import build, new_app
+from config import AppConfig
+from policies.acknowledgements import AcknowledgementError, acknowledge, recorded_not_applied
 from policies.control_tower import StrictCfnGuard
 from policies.packs import attach_policy_gates
 from policies.secret_scan import RULE_NAME as SECRET_RULE
@@ -200,7 +202,13 @@ def test_cmp1_probe_acknowledging_a_whole_stack_is_refused() -> None:
         acknowledge(stack, "AwsSolutions-S1", control="ACC-4", basis="not applicable", how="x" * 40)
 
 
-CDK_OWN_ACKNOWLEDGEMENTS = ("CloudFormation-Validate::F3002",)  # made by aws-cdk-lib itself on flow logs
+# Made by aws-cdk-lib itself (on flow logs), not by this project.
+CDK_OWN_ACKNOWLEDGEMENTS = ("CloudFormation-Validate::F3002", "CloudFormation-Validate::F3003")
+# Acknowledgement ids are the rule name, namespaced for plugins other than cdk-nag's packs.
+NAMESPACES = {
+    "cdk-validator-cfnguard": "cdk-validator-cfnguard::",
+    "CloudFormation Validate": "CloudFormation-Validate::",
+}
 
 
 def acknowledgements(synthesized: Synthesized) -> list[tuple[str, str, str, str]]:
@@ -219,6 +227,31 @@ def test_cmp1_every_acknowledgement_is_in_the_template_with_control_and_basis(sy
     assert found, "acknowledgements must be written into template Metadata for auditors"
     for stack, logical_id, rule, reason in found:
         assert REASON.match(reason), f"{stack}/{logical_id} {rule}: {reason}"
+
+
+def test_cmp1_every_acknowledgement_suppresses_a_finding_that_fires_without_it(
+    example_config: AppConfig, tmp_path: Path
+) -> None:
+    """Build the app with acknowledgements listed but not applied: each must then be needed (a third full synth)."""
+    with recorded_not_applied() as made:
+        app = new_app(outdir=str(tmp_path), context={"aws:cdk:bundling-stacks": []})
+        build(app, example_config)
+    with contextlib.suppress(RuntimeError):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
+    fired: dict[str, set[str]] = {}
+    for plugin in report["pluginReports"]:
+        namespace = NAMESPACES.get(plugin["pluginName"], "")
+        for violation in plugin["violations"]:
+            paths = {construct.get("constructPath") or "" for construct in violation["violatingConstructs"]}
+            fired.setdefault(namespace + violation["ruleName"], set()).update(paths)
+    assert made
+    stale = [
+        (path, rule)
+        for path, rule in made
+        if not any(hit == path or hit.startswith(f"{path}/") for hit in fired.get(rule, set()))
+    ]
+    assert stale == [], "acknowledged, but the finding does not fire there"
 
 
 def test_cmp1_readme_reports_the_acknowledgement_count(synthesized: Synthesized) -> None:
