@@ -17,13 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import aws_cdk as cdk
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_sns as sns
 
 from constructs import Construct
+from constructs.alert_topic import AlertTopic, TopicPublisher
 from constructs.locked_backup_vault import LockedBackupVault
 
 BACKUP_SERVICE = "backup.amazonaws.com"
@@ -92,30 +91,15 @@ class BackupAssurance(Construct):
         restore_validation_window_hours: int = 1,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = cdk.Stack.of(self)
-        self.topic = sns.Topic(
+        alerts = AlertTopic(
             self,
-            "Topic",
+            "Alerts",
             display_name=f"{name_prefix} backup, copy and restore jobs",
-            master_key=topic_key,
-            enforce_ssl=True,
+            key=topic_key,
+            email=alert_email,
+            publishers=[TopicPublisher("AllowAwsBackupOfThisAccount", BACKUP_SERVICE)],
         )
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowAwsBackupOfThisAccount",
-                principals=[iam.ServicePrincipal(BACKUP_SERVICE)],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            )
-        )
-        self.subscription = sns.Subscription(
-            self,
-            "AlertEmail",
-            topic=self.topic,
-            protocol=sns.SubscriptionProtocol.EMAIL,
-            endpoint=alert_email,
-        )
+        self.topic, self.subscription = alerts.topic, alerts.subscription
         vault.notify(self.topic, notification_events)
 
         self.restore_testing_plan = backup.CfnRestoreTestingPlan(

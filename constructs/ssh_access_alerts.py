@@ -26,10 +26,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk.interfaces import aws_events as events_refs
 
 from constructs import Construct
+from constructs.alert_topic import AlertTopic, TopicPublisher
 
 KEY_PAIR_EVENTS = ("CreateKeyPair", "ImportKeyPair", "DeleteKeyPair")
 INSTANCE_CONNECT_EVENTS = ("SendSSHPublicKey", "SendSerialConsoleSSHPublicKey")
@@ -75,29 +75,20 @@ class SshAccessAlerts(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        self.topic = sns.Topic(
+        alarms = f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
+        alerts = AlertTopic(
             self,
-            "Topic",
+            "Alerts",
             display_name=f"{environment_name} SSH access alerts",
-            master_key=topic_key,
-            enforce_ssl=True,
+            key=topic_key,
+            email=alert_email,
+            publishers=[
+                TopicPublisher(
+                    "AllowCloudWatchAlarms", "cloudwatch.amazonaws.com", {"ArnLike": {"aws:SourceArn": alarms}}
+                )
+            ],
         )
-        self.topic.add_subscription(subscriptions.EmailSubscription(alert_email))
-        # The topic policy replaces SNS's default one, so CloudWatch alarms of this account are named here.
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchAlarms",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
-                    },
-                },
-            )
-        )
+        self.topic = alerts.topic
 
         self.rules: dict[str, events.Rule] = {}
         self._rule(
