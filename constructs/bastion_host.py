@@ -157,11 +157,6 @@ def render_user_data(
         "#!/bin/bash",
         "set -euo pipefail",
         "umask 077",
-        "# Packages: the CloudWatch agent, rsyslog (AL2023 logs to the journal only; rsyslog writes /var/log/secure)",
-        "# and the audit daemon.",
-        "dnf install -y amazon-cloudwatch-agent rsyslog audit",
-        "systemctl enable --now rsyslog auditd",
-        "",
         "# ACC-2 / ACC-4: one personal account per operator; authorized_keys holds exactly that operator's key.",
     ]
     for operator in operators:
@@ -192,6 +187,11 @@ def render_user_data(
         "  exit 1",
         "fi",
         "systemctl restart sshd",
+        "",
+        "# Packages, only after sshd is hardened (a failed download must not leave the default sshd running):",
+        "# the CloudWatch agent, rsyslog (AL2023 logs only to the journal; rsyslog writes /var/log/secure), auditd.",
+        "dnf install -y amazon-cloudwatch-agent rsyslog audit",
+        "systemctl enable --now rsyslog auditd",
         "",
         "# ACC-4: ship the auth and audit logs to CloudWatch Logs.",
         f"cat > {CLOUDWATCH_AGENT_CONFIG} <<'AGENT_CONFIG'",

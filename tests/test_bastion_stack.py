@@ -520,3 +520,14 @@ def test_acc2_probe_instance_without_imdsv2_fails_the_gate() -> None:
     imdsv2 = nag_findings(stack, "NIST.800.53.R5").get("NIST.800.53.R5-EC2IMDSv2Enabled", [])
     assert [path for path in imdsv2 if "/PlainInstance/" in path]
     assert not [path for path in imdsv2 if path.startswith(f"{hardened.node.path}/")]
+
+
+def test_acc2_sshd_is_hardened_before_anything_is_downloaded(env_config: EnvironmentConfig) -> None:
+    """With `set -e`, a failed package download ends the script; sshd must already be hardened by then."""
+    script = render_user_data(
+        operators=[OperatorKey(name=op.name, ssh_public_key=op.ssh_public_key) for op in env_config.operators],
+        sshd=SshdPolicy(client_alive_interval_seconds=300, client_alive_count_max=2, max_auth_tries=3),
+        auth_log_group_name="/x/secure",
+        audit_log_group_name="/x/audit",
+    )
+    assert script.index("systemctl restart sshd") < script.index("dnf install")
