@@ -17,21 +17,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
-from policies.acknowledgements import acknowledge
+from policies.acknowledgements import acknowledge, nag_resource_text
 
 MFA_REQUIRED = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 SESSION_DOCUMENTS = ("AWS-StartSSHSession", "AWS-StartInteractiveCommand")
 SECURITY_AUDIT = "SecurityAudit"
 ONE_HOUR = cdk.Duration.hours(1)  # ACC-5: the longest a job-role session may last
-
-
-def nag_resource_name(scope: Construct, value: str) -> str:
-    """How cdk-nag names a resource in a finding id: literals as they are, pseudo parameters as `<AWS::Name>`."""
-    resolved = cdk.Stack.of(scope).resolve(value)
-    if isinstance(resolved, str):
-        return resolved
-    parts = resolved["Fn::Join"][1]
-    return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
 
 
 def mfa_principals(arns: Sequence[str]) -> iam.IPrincipal:
@@ -129,7 +120,7 @@ class JobRoles(Construct):
         )
         acknowledge(
             self.operator_policy,
-            f"AwsSolutions-IAM5[Resource::{nag_resource_name(self, session_arns)}]",
+            f"AwsSolutions-IAM5[Resource::{nag_resource_text(self, session_arns)}]",
             control="ACC-3",
             basis="met another way",
             how="ssm:TerminateSession/ResumeSession are limited to sessions whose session-id tag equals the caller's "
