@@ -76,10 +76,8 @@ def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentS
         env_config=env_config,
         database_arn=data.database.instance.instance_arn,
         bucket_arn=data.data_bucket.bucket.bucket_arn,
-        instance_arn=bastion.format_arn(
-            service="ec2", resource="instance", resource_name=bastion.bastion.instance.instance_id
-        ),
     )
+    backup.add_stack_dependency(bastion, "the bastion is selected by tag: it must exist for its first backup")
     backup.add_stack_dependency(backup_dr, "the DR vault must exist before the first copy job (BAK-5)")
     return EnvironmentStacks(
         network=network, bastion=bastion, data_dr=data_dr, data=data, backup_dr=backup_dr, backup=backup

@@ -45,7 +45,8 @@ class RestoreTestTarget:
 
     name: str
     resource_type: str  # AWS Backup's protected resource type, e.g. "RDS", "EC2", "S3"
-    resource_arn: str
+    resource_arn: str | None = None  # one resource by ARN, or
+    resource_tags: Mapping[str, str] | None = None  # every resource of the type carrying all these tags
     metadata_overrides: Mapping[str, str] | None = None
 
 
@@ -61,6 +62,19 @@ class ComplianceTargets:
     copy_regions: Sequence[str]
     scope_tag: tuple[str, str]
     max_recovery_point_age_days: int = 1
+
+
+def _tag_conditions(
+    tags: Mapping[str, str] | None,
+) -> backup.CfnRestoreTestingSelection.ProtectedResourceConditionsProperty | None:
+    if not tags:
+        return None
+    return backup.CfnRestoreTestingSelection.ProtectedResourceConditionsProperty(
+        string_equals=[
+            backup.CfnRestoreTestingSelection.KeyValueProperty(key=f"aws:ResourceTag/{key}", value=value)
+            for key, value in tags.items()
+        ]
+    )
 
 
 def _parameters(**values: object) -> list[backup.CfnFramework.ControlInputParameterProperty]:
@@ -124,7 +138,8 @@ class BackupAssurance(Construct):
                 restore_testing_plan_name=self.restore_testing_plan.restore_testing_plan_name,
                 restore_testing_selection_name=target.name,
                 protected_resource_type=target.resource_type,
-                protected_resource_arns=[target.resource_arn],
+                protected_resource_arns=[target.resource_arn or "*"],
+                protected_resource_conditions=_tag_conditions(target.resource_tags),
                 iam_role_arn=restore_role.role_arn,
                 validation_window_hours=restore_validation_window_hours,
                 restore_metadata_overrides=dict(target.metadata_overrides) if target.metadata_overrides else None,

@@ -1,7 +1,9 @@
 """BackupStack: the environment's tiered, locked, cross-region AWS Backup setup (BAK-1..6, ENC-3).
 
-It takes the protected resources as plain ARNs, so it does not depend on how the data and bastion stacks are
-built, and names the DR vault by its deterministic ARN (see stacks/backup_dr.py); the app makes it depend on
+It takes the database and bucket as plain ARNs, so it does not depend on how the data stack is built. The
+bastion is selected by its backup and environment tags, never by ARN: revoking an operator key replaces the
+bastion, and an import of its instance id would block that deploy (CloudFormation keeps an export in use).
+It names the DR vault by its deterministic ARN (see stacks/backup_dr.py); the app makes it depend on
 the DR stack so the vault exists before the first copy job.
 """
 
@@ -86,7 +88,6 @@ class BackupStack(EnvironmentStack):
         env_config: EnvironmentConfig,
         database_arn: str,
         bucket_arn: str,
-        instance_arn: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -119,6 +120,7 @@ class BackupStack(EnvironmentStack):
         self.dr_vault_arn = dr_vault_arn(self, env_config)
         self.service_role = self._service_role()
         recovery_point_tags = {ENVIRONMENT_TAG: name}
+        backed_up_here = {BACKUP_TAG_KEY: BACKUP_TAG_VALUE, ENVIRONMENT_TAG: name}
 
         self.plan = TieredBackupPlan(
             self,
@@ -135,9 +137,9 @@ class BackupStack(EnvironmentStack):
             self,
             "NamedResources",
             plan=self.plan.plan,
-            selection_name=f"{name}-database-bucket-bastion",
+            selection_name=f"{name}-database-bucket",
             role=self.service_role,
-            resources=[database_arn, bucket_arn, instance_arn],
+            resources=[database_arn, bucket_arn],
         )
         self.tagged_selection = backup_selection(
             self,
@@ -145,7 +147,7 @@ class BackupStack(EnvironmentStack):
             plan=self.plan.plan,
             selection_name=f"{name}-tagged",
             role=self.service_role,
-            tags={BACKUP_TAG_KEY: BACKUP_TAG_VALUE, ENVIRONMENT_TAG: name},
+            tags=backed_up_here,  # the bastion (BAK-1, AMI backups) and anything else tagged in this environment
         )
 
         hour, minute = (int(part) for part in settings.start_time_utc.split(":"))
@@ -179,7 +181,7 @@ class BackupStack(EnvironmentStack):
             restore_role=self.service_role,
             restore_targets=[
                 RestoreTestTarget("database", "RDS", database_arn),
-                RestoreTestTarget("bastion", "EC2", instance_arn),
+                RestoreTestTarget("bastion", "EC2", resource_tags=backed_up_here),
             ],
             compliance=ComplianceTargets(
                 min_frequency_days=1,

@@ -8,6 +8,7 @@ broken template dict (copy checker) and assert each is caught.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import tomllib
 from collections.abc import Callable
@@ -279,17 +280,30 @@ def test_enc3_bak5_vault_is_encrypted_by_its_stack_key_retained_and_denies_delet
 # ---------------------------------------------------------------------------------------------- BAK-1 selection
 
 
-def test_bak1_plan_selects_the_database_the_data_bucket_and_the_bastion(
-    synthesized: Synthesized, prod_backup: Json
-) -> None:
+def test_bak1_plan_selects_the_database_and_the_data_bucket_by_arn(synthesized: Synthesized, prod_backup: Json) -> None:
     named = [selection for selection in selections_of(prod_backup, "acme-prod-tiered") if "Conditions" not in selection]
     assert len(named) == 1
     arns = named[0]["Resources"]
-    assert len(arns) == 3
+    assert len(arns) == 2
     by_type = {exported_resource_type(synthesized, name): arn for arn in arns for name in imports_in(arn)}
-    assert sorted(by_type) == ["AWS::EC2::Instance", "AWS::RDS::DBInstance", "AWS::S3::Bucket"]
-    assert text(by_type["AWS::EC2::Instance"]).endswith(":instance/")
+    assert sorted(by_type) == ["AWS::RDS::DBInstance", "AWS::S3::Bucket"]
     assert text(by_type["AWS::RDS::DBInstance"]).endswith(":db:")
+
+
+def test_bak1_bastion_is_selected_by_the_tags_it_carries(synthesized: Synthesized) -> None:
+    """By tag, not ARN: the tag selection below matches the bastion, which replacing it cannot break."""
+    bastion = synthesized.template_json(f"{PROD}-bastion")
+    (instance,) = [r for r in bastion["Resources"].values() if r["Type"] == "AWS::EC2::Instance"]
+    tags = {tag["Key"]: tag["Value"] for tag in instance["Properties"]["Tags"]}
+    assert tags[BACKUP_TAG_KEY] == BACKUP_TAG_VALUE
+    assert tags["environment"] == PROD
+
+
+def test_acc2_nothing_imports_from_the_bastion_stack_so_revocation_can_replace_it(synthesized: Synthesized) -> None:
+    """Revoking a key replaces the bastion; an import of its exports elsewhere would make that deploy fail."""
+    for name in synthesized.stack_names():
+        assert f'"{PROD}-bastion:' not in json.dumps(synthesized.template_json(name)), name
+        assert f'"{DEV}-bastion:' not in json.dumps(synthesized.template_json(name)), name
 
 
 def test_bak1_tag_selection_needs_the_backup_tag_and_this_environment(prod_backup: Json) -> None:
@@ -360,6 +374,13 @@ def test_bak6_restore_tests_run_weekly_on_the_database_and_the_bastion(prod_back
     for test in tests.values():
         assert test["RestoreTestingPlanName"] == properties["RestoreTestingPlanName"]
         assert len(test["ProtectedResourceArns"]) == 1
+    assert tests["bastion"]["ProtectedResourceArns"] == ["*"]
+    assert tests["bastion"]["ProtectedResourceConditions"] == {
+        "StringEquals": [
+            {"Key": f"aws:ResourceTag/{BACKUP_TAG_KEY}", "Value": BACKUP_TAG_VALUE},
+            {"Key": "aws:ResourceTag/environment", "Value": PROD},
+        ]
+    }
 
 
 def test_bak6_failed_backup_copy_and_restore_jobs_alert_by_email(prod_backup: Json) -> None:

@@ -81,7 +81,8 @@ def test_two_synths_give_byte_identical_templates(cli_synth: Path, synthesized: 
 
 
 def cdk_diff(app: Path, base_template: Path, stack: str) -> subprocess.CompletedProcess[str]:
-    command = [str(CDK), "diff", "--app", str(app), "--template", str(base_template), "--no-notices", "--fail", stack]
+    command = [str(CDK), "diff", "--app", str(app), "--template", str(base_template), "--exclusively", "--no-notices"]
+    command += ["--fail", stack]
     return subprocess.run(command, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=300, check=False)
 
 
