@@ -31,6 +31,10 @@ PROTECTED_ACTIONS: tuple[str, ...] = (
     "backup:DeleteBackupVaultLockConfiguration",
 )
 
+# A vault key is used by AWS Backup and, for copies and restores, through the services that own the recovery
+# points (EBS snapshots and AMIs, RDS snapshots, S3): the principals of the account may use it only through these.
+VAULT_KEY_SERVICES = ("backup", "ec2", "rds", "s3")
+
 
 def vault_arn(stack: cdk.Stack, *, vault_name: str, region: str) -> str:
     """The ARN of a vault named `vault_name` in `region` of `stack`'s account, built without any reference."""

@@ -2,8 +2,13 @@
 
 Each key rotates yearly, is retained when its stack is deleted, and carries an alias
 `alias/<environment>/<purpose>` so that other regions and auditors can name it without a lookup.
-Service principals get only the actions they need, limited to this account, and grants may be created
-only for AWS resources (AWS Control Tower CT.KMS.PR.2-style guard: an explicit deny of other grants).
+
+The key policy grants only what uses the key (it replaces CDK's default, which gives the account root `kms:*`):
+- the account may administer the key (create aliases, tag, rotate, schedule deletion), but not use it directly;
+- principals of this account may use it only through the AWS services named for its purpose
+  (`kms:ViaService`, e.g. RDS for the database key), and still only where their IAM policies allow;
+- service principals (CloudWatch Logs, EventBridge, ...) get use actions, limited to this account;
+- grants may be created only for AWS resources (Control Tower: an explicit deny of other grants).
 """
 
 from __future__ import annotations
@@ -27,6 +32,26 @@ class ServiceUse:
     conditions: Mapping[str, Any] = field(default_factory=dict)
 
 
+ADMINISTRATION = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+)
+USE = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant")
+
+
 def key_alias(prefix: str, purpose: str) -> str:
     return f"alias/{prefix}/{purpose}"
 
@@ -37,6 +62,33 @@ def logs_service_use(stack: cdk.Stack) -> ServiceUse:
     return ServiceUse(
         f"logs.{stack.region}.amazonaws.com", {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}}
     )
+
+
+def key_policy(stack: cdk.Stack, via_services: Sequence[str]) -> iam.PolicyDocument:
+    """Administration by the account, use only through the named services, grants only for AWS resources."""
+    account = iam.AccountRootPrincipal()
+    statements = [
+        iam.PolicyStatement(
+            sid="AccountAdministersTheKey", principals=[account], actions=list(ADMINISTRATION), resources=["*"]
+        ),
+        deny_grants_not_for_aws_resources(),
+    ]
+    if via_services:
+        statements.append(
+            iam.PolicyStatement(
+                sid="AccountUsesTheKeyOnlyThroughItsServices",
+                principals=[account],
+                actions=list(USE),
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:CallerAccount": stack.account,
+                        "kms:ViaService": [f"{service}.{stack.region}.amazonaws.com" for service in via_services],
+                    }
+                },
+            )
+        )
+    return iam.PolicyDocument(statements=statements)
 
 
 def deny_grants_not_for_aws_resources() -> iam.PolicyStatement:
@@ -52,7 +104,11 @@ def deny_grants_not_for_aws_resources() -> iam.PolicyStatement:
 
 
 class PurposeKeys(Construct):
-    """Creates `keys[purpose]` for each purpose; `service_users[purpose]` lists service principals to admit."""
+    """Creates `keys[purpose]` for each purpose.
+
+    `purposes[purpose]` names the AWS services (`rds`, `s3`, ...) through which this account's principals may
+    use the key; `service_users[purpose]` lists service principals to admit directly.
+    """
 
     def __init__(
         self,
@@ -60,7 +116,7 @@ class PurposeKeys(Construct):
         construct_id: str,
         *,
         alias_prefix: str,
-        purposes: Sequence[str],
+        purposes: Mapping[str, Sequence[str]],
         service_users: Mapping[str, Sequence[ServiceUse]] | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         pending_window: cdk.Duration | None = None,
@@ -68,7 +124,7 @@ class PurposeKeys(Construct):
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.keys: dict[str, kms.Key] = {}
-        for purpose in purposes:
+        for purpose, via_services in purposes.items():
             key = kms.Key(
                 self,
                 purpose.title().replace("-", ""),
@@ -77,8 +133,8 @@ class PurposeKeys(Construct):
                 enable_key_rotation=True,
                 removal_policy=removal_policy,
                 pending_window=pending_window or cdk.Duration.days(30),
+                policy=key_policy(stack, via_services),
             )
-            key.add_to_resource_policy(deny_grants_not_for_aws_resources())
             for use in (service_users or {}).get(purpose, ()):
                 key.add_to_resource_policy(
                     iam.PolicyStatement(

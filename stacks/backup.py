@@ -18,7 +18,7 @@ from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
 from config.model import BackupSettings
 from constructs import Construct
 from constructs.backup_assurance import BACKUP_SERVICE, BackupAssurance, ComplianceTargets, RestoreTestTarget
-from constructs.locked_backup_vault import LockedBackupVault
+from constructs.locked_backup_vault import VAULT_KEY_SERVICES, LockedBackupVault
 from constructs.purpose_keys import PurposeKeys, ServiceUse
 from constructs.tiered_backup_plan import (
     BackupTierSpec,
@@ -104,7 +104,7 @@ class BackupStack(EnvironmentStack):
             self,
             "Keys",
             alias_prefix=f"{name}/{PURPOSE}",
-            purposes=["vault", "notifications"],
+            purposes={"vault": list(VAULT_KEY_SERVICES), "notifications": ["sns"]},
             service_users={"notifications": [ServiceUse(BACKUP_SERVICE)]},
         ).keys
         self.vault = LockedBackupVault(

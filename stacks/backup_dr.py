@@ -12,7 +12,7 @@ import aws_cdk as cdk
 
 from config import EnvironmentConfig
 from constructs import Construct
-from constructs.locked_backup_vault import LockedBackupVault, vault_arn
+from constructs.locked_backup_vault import VAULT_KEY_SERVICES, LockedBackupVault, vault_arn
 from constructs.purpose_keys import PurposeKeys
 from stacks.environment_stack import EnvironmentStack
 
@@ -41,7 +41,12 @@ class BackupDrStack(EnvironmentStack):
             **kwargs,
         )
         lock = env_config.backup.vault_lock
-        self.keys = PurposeKeys(self, "Keys", alias_prefix=f"{env_config.name}/{PURPOSE}", purposes=["vault"]).keys
+        self.keys = PurposeKeys(
+            self,
+            "Keys",
+            alias_prefix=f"{env_config.name}/{PURPOSE}",
+            purposes={"vault": list(VAULT_KEY_SERVICES)},
+        ).keys
         self.vault = LockedBackupVault(
             self,
             "Vault",

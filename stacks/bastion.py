@@ -26,7 +26,7 @@ class BastionStack(EnvironmentStack):
             self,
             "Keys",
             alias_prefix=f"{env_config.name}/bastion",
-            purposes=["volumes", "logs", "alerts"],
+            purposes={"volumes": ["ec2"], "logs": [], "alerts": ["sns"]},
             service_users={
                 "logs": [logs_service_use(self)],
                 # EventBridge rules and CloudWatch alarms publish to the encrypted alert topic.

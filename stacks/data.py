@@ -16,7 +16,13 @@ from stacks.data_dr import DataDrStack, database_replica_key_arn, replica_target
 from stacks.environment_stack import EnvironmentStack, log_retention
 from stacks.network import NetworkStack
 
-PURPOSES = ("database", "data", "secrets", "logs")
+# Purpose -> the services through which this account's principals may use its key (constructs/purpose_keys.py).
+PURPOSES: dict[str, list[str]] = {
+    "database": ["rds"],  # storage, snapshots, Performance Insights
+    "data": ["s3"],  # the data bucket, its replication and its backups
+    "secrets": ["secretsmanager"],  # the RDS-managed master secret
+    "logs": [],  # CloudWatch Logs, a service principal
+}
 
 
 class DataStack(EnvironmentStack):

@@ -43,7 +43,10 @@ class DataDrStack(EnvironmentStack):
             **kwargs,
         )
         self.keys = PurposeKeys(
-            self, "Keys", alias_prefix=f"{env_config.name}/{PURPOSE}", purposes=["data-replica", "database-replica"]
+            self,
+            "Keys",
+            alias_prefix=f"{env_config.name}/{PURPOSE}",
+            purposes={"data-replica": ["s3"], "database-replica": ["rds"]},
         ).keys
         self.access_logs = AccessLogBucket(self, "AccessLogs")
         self.replica = EncryptedBucket(

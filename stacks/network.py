@@ -24,7 +24,7 @@ class NetworkStack(EnvironmentStack):
             self,
             "Keys",
             alias_prefix=f"{env_config.name}/network",
-            purposes=["logs"],
+            purposes={"logs": []},  # used by CloudWatch Logs (a service principal) only
             service_users={"logs": [logs_service_use(self)]},
         ).keys
         self.network = TieredVpc(

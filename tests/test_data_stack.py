@@ -57,6 +57,13 @@ def test_enc3_one_rotating_retained_key_per_purpose(data: dict[str, Any], purpos
     assert key["DeletionPolicy"] == "Retain"
 
 
+@pytest.mark.parametrize(("purpose", "service"), [("database", "rds"), ("data", "s3"), ("secrets", "secretsmanager")])
+def test_enc3_each_key_is_used_only_through_its_service(data: dict[str, Any], purpose: str, service: str) -> None:
+    statements = data["Resources"][key_id(data, purpose)]["Properties"]["KeyPolicy"]["Statement"]
+    (use,) = [s for s in statements if s.get("Sid") == "AccountUsesTheKeyOnlyThroughItsServices"]
+    assert use["Condition"]["StringEquals"]["kms:ViaService"] == [f"{service}.us-east-1.amazonaws.com"]
+
+
 def test_enc3_keys_refuse_grants_not_for_aws_resources(data: dict[str, Any]) -> None:
     for key in of_type(data, "AWS::KMS::Key").values():
         statements = key["Properties"]["KeyPolicy"]["Statement"]

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Template
 
 from tests.conftest import DEV, PROD, Synthesized
+from tests.probes import tiny_stack
 
 PURPOSES = ("backup", "backup-dr", "bastion", "data", "data-dr", "network")
 TAG_KEYS = {"tenant", "stage", "environment", "owner", "data-classification", "managed-by"}
@@ -34,3 +40,38 @@ def test_loc1_synth_made_no_context_lookups(synthesized: Synthesized) -> None:
     manifest = json.loads((synthesized.outdir / "manifest.json").read_text(encoding="utf-8"))
     assert "missing" not in manifest
     assert not (synthesized.outdir.parent / "cdk.context.json").exists()
+
+
+USE_ACTIONS = ("kms:*", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt", "kms:GenerateDataKey")
+
+
+def keys_usable_outside_their_services(template: Mapping[str, Any]) -> list[str]:
+    """Keys whose policy lets an account principal use the key other than through a named AWS service."""
+    loose = []
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::KMS::Key":
+            continue
+        for statement in resource["Properties"]["KeyPolicy"]["Statement"]:
+            if statement["Effect"] != "Allow" or "AWS" not in statement.get("Principal", {}):
+                continue
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            uses = [action for action in actions if action.startswith(USE_ACTIONS)]
+            if uses and "kms:ViaService" not in statement.get("Condition", {}).get("StringEquals", {}):
+                loose.append(logical_id)
+    return loose
+
+
+def test_enc3_every_key_is_used_only_through_the_services_of_its_purpose(synthesized: Synthesized) -> None:
+    keys = 0
+    for name in synthesized.stack_names():
+        template = synthesized.template_json(name)
+        keys += sum(r["Type"] == "AWS::KMS::Key" for r in template["Resources"].values())
+        assert keys_usable_outside_their_services(template) == [], name
+    assert keys >= 20
+
+
+def test_enc3_probe_cdks_default_key_policy_is_caught() -> None:
+    """CDK's default policy gives the account root kms:*, which delegates every use to IAM."""
+    stack = tiny_stack()
+    kms.Key(stack, "DefaultPolicy")
+    assert keys_usable_outside_their_services(Template.from_stack(stack).to_json()) == ["DefaultPolicyBB6BAB25"]
