@@ -18,6 +18,9 @@ from moto import mock_aws
 
 from tests.conftest import PROD, Synthesized
 
+# Documented above: moto's CloudFormation skips custom network ACLs and their associations.
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::EC2::(NetworkAcl|SubnetNetworkAcl):UserWarning")
+
 
 def for_moto(template: dict[str, Any]) -> dict[str, Any]:
     """Two adaptations, for moto only: drop CDK's Lambda-backed custom resource (moto would need Docker to run it),
