@@ -2,8 +2,9 @@
 the promised shape (LOC-1, HA-1, ACC-4).
 
 moto resolves every Ref, GetAtt and Join and builds the VPC, subnets, NAT gateways and flow log, which the
-template tests cannot do. It does not build route-table associations or custom network ACLs from templates, so
-NET-1's routes and ACLs are proven by tests/test_network_stack.py and the Project gate instead.
+template tests cannot do. It does not build route-table associations, custom network ACLs or separate
+security-group egress rules from templates, so NET-1's routes and ACLs are proven by tests/test_network_stack.py
+and the Project gate instead.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from moto import mock_aws
 
 from tests.conftest import PROD, Synthesized
 
-# Documented above: moto's CloudFormation skips custom network ACLs and their associations.
-pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::EC2::(NetworkAcl|SubnetNetworkAcl):UserWarning")
+# Documented above: moto's CloudFormation skips custom network ACLs, their associations and egress rules.
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:Tried to parse AWS..EC2..(NetworkAcl|SubnetNetworkAcl|SecurityGroupEgress):UserWarning"
+)
 
 
 def for_moto(template: dict[str, Any]) -> dict[str, Any]:
