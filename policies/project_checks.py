@@ -145,15 +145,21 @@ def rds_keeps_a_week_of_backups(node: cdk.CfnResource) -> NagRuleCompliance:
     return NagRuleCompliance.COMPLIANT
 
 
-RULES: tuple[tuple[str, RuleFunction, str, str], ...] = (
+# Each rule with the resource types it can find non-compliant. The pack applies a rule only to those types:
+# every rule application is a round trip between Python and the JavaScript engine (about 3 ms), and applying
+# all rules to every resource cost 3.5 s per synth of the example app for no finding (cdk-nag records
+# nothing for a resource a rule does not apply to).
+RULES: tuple[tuple[str, tuple[type[cdk.CfnResource], ...], RuleFunction, str, str], ...] = (
     (
         "NET1-DataTierNoRoutes",
+        (ec2.CfnRoute,),
         data_tier_has_no_routes,
         "NET-1: a data-tier route table has a route (to the internet, a NAT gateway or elsewhere).",
         "The data tier must be isolated: only the local route and gateway-endpoint routes are allowed.",
     ),
     (
         "NET3-IngressByReference",
+        (ec2.CfnSecurityGroup, ec2.CfnSecurityGroupIngress),
         ingress_only_by_reference,
         "NET-3: a security group admits a CIDR where it must reference a security group, or admits the internet.",
         "Application and database groups admit only other security groups; only an edge group may admit "
@@ -161,6 +167,7 @@ RULES: tuple[tuple[str, RuleFunction, str, str], ...] = (
     ),
     (
         "BAK4-RdsPointInTimeWindow",
+        (rds.CfnDBInstance,),
         rds_keeps_a_week_of_backups,
         f"BAK-4: the database keeps fewer than {limits.RDS_BACKUP_RETENTION_MIN} days of automated backups.",
         "Point-in-time recovery needs automated backups with a retention of at least a week.",
@@ -180,6 +187,8 @@ class ProjectChecks(NagPack):
         return "Project"
 
     def _check_resource(self, node: cdk.CfnResource) -> None:
-        for suffix, check, info, explanation in RULES:
+        for suffix, resource_types, check, info, explanation in RULES:
+            if not isinstance(node, resource_types):
+                continue
             # _Rule satisfies IApplyRule at run time (jsii reads properties); mypy wants settable attributes.
             self._apply_rule(cast(IApplyRule, _Rule(node, suffix, check, info, explanation)))
