@@ -70,6 +70,13 @@ LONGEST_MONTH_DAYS: Final = 31
 # ACC-2 / ENC-1: EC2 key pairs import only RSA and Ed25519; RSA must be at least 2048 bits.
 SSH_RSA_MIN_BITS: Final = 2048
 
+# NET-1 / NET-3: the tags our constructs write on subnets and security groups and our Project gate reads.
+TIER_TAG: Final = "tier"
+SG_ROLE_TAG: Final = "sg-role"
+
+# ACC-1: every resource carries its environment's name; backup selections and audit scopes match on it.
+ENVIRONMENT_TAG: Final = "environment"
+
 # BAK-1: resources carrying this tag are added to the environment's backup plan by tag selection.
 BACKUP_TAG_KEY: Final = "backup-plan"
 BACKUP_TAG_VALUE: Final = "tiered"

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 
+from config.limits import SG_ROLE_TAG
 from constructs import Construct
 
-SG_ROLE_TAG = "sg-role"
 HTTPS = 443
 SSH = 22
 

@@ -15,10 +15,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
+from config.limits import TIER_TAG
 from constructs import Construct
 from policies.acknowledgements import acknowledge
 
-TIER_TAG = "tier"
 PUBLIC, APPLICATION, DATA = "Public", "Application", "Data"
 
 

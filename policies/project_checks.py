@@ -23,10 +23,9 @@ from aws_cdk import aws_rds as rds
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 
 from config import limits
+from config.limits import SG_ROLE_TAG, TIER_TAG
 from constructs import IConstruct
 
-TIER_TAG = "tier"
-SG_ROLE_TAG = "sg-role"
 REFERENCE_ONLY_ROLES = frozenset({"application", "database"})
 OPEN_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 EDGE_OPEN_PORT = 443

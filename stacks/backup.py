@@ -14,7 +14,7 @@ from typing import Any
 from aws_cdk import aws_iam as iam
 
 from config import EnvironmentConfig
-from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
+from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE, ENVIRONMENT_TAG
 from config.model import BackupSettings
 from constructs import Construct
 from constructs.backup_assurance import BACKUP_SERVICE, BackupAssurance, ComplianceTargets, RestoreTestTarget
@@ -32,7 +32,6 @@ from stacks.backup_dr import dr_vault_arn
 from stacks.environment_stack import EnvironmentStack
 
 PURPOSE = "backup"
-ENVIRONMENT_TAG = "environment"
 SERVICE_ROLE_POLICIES = (
     "service-role/AWSBackupServiceRolePolicyForBackup",
     "service-role/AWSBackupServiceRolePolicyForRestores",

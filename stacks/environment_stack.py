@@ -8,7 +8,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 
 from config import EnvironmentConfig
-from config.limits import LOG_RETENTION_DAYS
+from config.limits import ENVIRONMENT_TAG, LOG_RETENTION_DAYS
 from constructs import Construct
 
 # jsii's Python enum has names for values; CloudWatch's allowed day counts map onto it in order.
@@ -25,7 +25,7 @@ def environment_tags(env_config: EnvironmentConfig) -> dict[str, str]:
     return {
         "tenant": env_config.tenant,
         "stage": env_config.stage,
-        "environment": env_config.name,
+        ENVIRONMENT_TAG: env_config.name,
         "owner": env_config.owner,
         "data-classification": env_config.data_classification,
         "managed-by": "cdk",
