@@ -66,7 +66,7 @@ test: lint typecheck unit
 bench: $(VENV)/.dev-installed
 	$(BIN)/pytest tests/benchmarks -o addopts="" --benchmark-only --benchmark-columns=min,mean,max,rounds
 
-# Offline diff of the current tree against another revision (default: origin/main or HEAD~1).
+# Offline diff of the current tree against another revision (default HEAD~1; e.g. make diff BASE=origin/main).
 BASE ?= HEAD~1
 diff: $(VENV)/.runtime-installed $(CDK)
 	scripts/offline-diff $(BASE)

@@ -58,7 +58,7 @@ def key_alias(prefix: str, purpose: str) -> str:
 
 def logs_service_use(stack: cdk.Stack) -> ServiceUse:
     """CloudWatch Logs may use the key only for this account's log groups in this region."""
-    log_groups = f"arn:aws:logs:{stack.region}:{stack.account}:log-group:*"
+    log_groups = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
     return ServiceUse(
         f"logs.{stack.region}.amazonaws.com", {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}}
     )
