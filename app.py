@@ -7,12 +7,15 @@ npx cdk synth -c config=path/to/environments.toml   (default: config/environment
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
 
 from config import DEFAULT_CONFIG_PATH, AppConfig, ConfigError, EnvironmentConfig, load_config
+from policies.gate_report import crashed_gates
+from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
 from stacks.backup import BackupStack
 from stacks.backup_dr import BackupDrStack
@@ -51,6 +54,8 @@ CLI_DEFAULT_CONTEXT: dict[str, object] = {"aws:cdk:enable-path-metadata": True, 
 def new_app(**kwargs: Any) -> cdk.App:
     """An App with the project's feature flags; tests and the CLI entry point both use it."""
     context = {**CDK_FEATURE_FLAGS, **CLI_DEFAULT_CONTEXT, **kwargs.pop("context", {})}
+    # The built-in template validation runs as one of the gates, cached per template (policies/template_validation.py).
+    kwargs.setdefault("builtin_cloud_formation_validation", False)
     return cdk.App(context=context, **kwargs)
 
 
@@ -84,14 +89,28 @@ def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentS
     )
 
 
-def build(app: cdk.App, config: AppConfig) -> dict[str, EnvironmentStacks]:
+def build(app: cdk.App, config: AppConfig, *, on_gate_done: GateCallback | None = None) -> dict[str, EnvironmentStacks]:
     """Add every environment's stacks and attach the policy gates to the whole app."""
     environments = {env_config.name: add_environment(app, env_config) for env_config in config.environments}
-    attach_policy_gates(app)
+    attach_policy_gates(app, on_gate_done=on_gate_done)
     return environments
 
 
+class SynthProgress:
+    """Short progress lines on stderr: what step, how long. Plain lines, so CI logs stay readable."""
+
+    def __init__(self) -> None:
+        self._started = time.perf_counter()
+
+    def say(self, message: str) -> None:
+        print(f"synth [{time.perf_counter() - self._started:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+    def gate_done(self, run: GateRun) -> None:
+        self.say(f"gate {run.name}: {run.findings} finding(s) before acknowledgements, {run.seconds:.1f}s")
+
+
 def main() -> int:
+    progress = SynthProgress()
     app = new_app()
     config_path = app.node.try_get_context("config") or DEFAULT_CONFIG_PATH
     try:
@@ -99,8 +118,15 @@ def main() -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    build(app, config)
+    progress.say(f"config validated: {len(config.environments)} environment(s) from {config_path}")
+    build(app, config, on_gate_done=progress.gate_done)
+    progress.say(f"stacks built: {sum(isinstance(c, cdk.Stack) for c in app.node.children)} stacks; running the gates")
     app.synth()
+    if crashed := crashed_gates(app.outdir):
+        for line in crashed:
+            print(f"synth error: gate did not run: {line}", file=sys.stderr)
+        return 1
+    progress.say(f"every gate passed; templates written to {app.outdir}")
     return 0
 
 

@@ -1,60 +1,130 @@
 """The AWS Control Tower proactive controls (cfn-guard rules), run offline at every synth (CMP-1).
 
-`StrictCfnGuard` wraps cdk-validator-cfnguard's plugin and marks each violation `severity="error"`. Without that,
-aws-cdk-lib 2.275 recomputes a plugin's success after applying acknowledgements as "no violation has severity
-error"; cfn-guard's violations carry no severity, so a single acknowledged Control Tower finding anywhere in the
-app let every other, unacknowledged one pass silently. tests/test_policy_gates.py holds the regression probe.
+`StrictCfnGuard` runs cdk-validator-cfnguard's own plugin (its bundled cfn-guard binary and its result parser, so
+findings are exactly the plugin's), with three changes that keep the gate as strict and make it cheap:
+
+- **Strict.** Each violation is marked `severity="error"`. aws-cdk-lib 2.275 recomputes a plugin's success after
+  acknowledgements as "no violation has severity error"; cfn-guard's violations carry none, so one acknowledged
+  Control Tower finding anywhere let every other one pass. tests/test_policy_gates.py holds the regression probe.
+- **Only the rules that can fire.** Per template, only the rule files naming a resource type the template holds
+  (`policies/guard_rules.py`); the plugin would run all 237 over every template.
+- **Each distinct template checked once.** Resource `Metadata` (construct paths, acknowledgement records) is
+  dropped before the check: no Control Tower rule reads it (tests/test_control_tower_gate.py proves the findings
+  are identical). The result is cached by content (`policies/gate_cache.py`): the checked template bytes, every
+  selected rule file and the plugin tarball (binary, parser, version) form the key.
 """
 
 from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import jsii
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
-GUARD_OUTPUT_BUFFER_BYTES = 64 * 1024 * 1024  # the default 1 MB is too small for a dozen templates
+from policies.gate_cache import GateCache, as_violation, cache_dir, content_key, violation_records
+from policies.guard_rules import GuardRuleSet, RuleFile, control_tower_rules
+
+GUARD_OUTPUT_BUFFER_BYTES = 64 * 1024 * 1024  # the default 1 MB is too small for a large template
+# Bump when what is stored in a cache entry, or how it is derived, changes.
+CACHE_FORMAT = "control-tower-1"
+
+
+@jsii.implements(cdk.IPolicyValidationContextBeta1)
+class _TemplatesOnly:
+    """The part of a validation context cdk-validator-cfnguard reads: the template files."""
+
+    def __init__(self, template_paths: list[str]) -> None:
+        self._template_paths = template_paths
+
+    @property
+    def template_paths(self) -> list[str]:
+        return self._template_paths
+
+
+def checked_content(template: dict[str, Any]) -> dict[str, Any]:
+    """The template as the rules see it: every resource without its `Metadata`."""
+    resources = {
+        logical_id: {key: value for key, value in resource.items() if key != "Metadata"}
+        for logical_id, resource in (template.get("Resources") or {}).items()
+    }
+    return {**template, "Resources": resources}
 
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
 class StrictCfnGuard:
-    def __init__(self) -> None:
-        self._inner = CfnGuardValidator(max_buffer=GUARD_OUTPUT_BUFFER_BYTES)
+    """The Control Tower gate. `select_rules=False` runs every rule file (the equivalence test's reference)."""
+
+    def __init__(self, *, select_rules: bool = True, cache: GateCache | None = None) -> None:
+        self._rules: GuardRuleSet = control_tower_rules(cache_dir())
+        self._select_rules = select_rules
+        self._cache = cache or GateCache("control-tower")
+        self.seconds = 0.0
+        self.templates_checked = 0
 
     @property
     def name(self) -> str:
-        return self._inner.name  # acknowledgement ids are namespaced by this name: cdk-validator-cfnguard::<rule>
+        return (
+            "cdk-validator-cfnguard"  # acknowledgement ids are namespaced by this name: cdk-validator-cfnguard::<rule>
+        )
 
     @property
-    def rule_ids(self) -> list[str] | None:
-        return self._inner.rule_ids
+    def rule_ids(self) -> list[str]:
+        return [rule.path.stem.replace("ct-", "").replace("-", "") for rule in self._rules.files]
 
     @property
-    def version(self) -> str | None:
-        return self._inner.version
+    def version(self) -> str:
+        return self._rules.plugin_digest[:12]
+
+    @property
+    def cache(self) -> GateCache:
+        return self._cache
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        report = self._inner.validate(context)
-        violations = [
-            cdk.PolicyViolation(
-                rule_name=violation.rule_name,
-                description=violation.description,
-                fix=violation.fix,
-                rule_metadata=violation.rule_metadata,
-                severity=violation.severity or "error",
-                violating_resources=[
-                    cdk.PolicyViolatingResource(
-                        resource_logical_id=resource.resource_logical_id,
-                        template_path=resource.template_path,
-                        locations=resource.locations,
-                    )
-                    for resource in violation.violating_resources
-                ],
-            )
-            for violation in report.violations
-        ]
-        return cdk.PolicyValidationPluginReport(
-            success=report.success,
-            violations=violations,
-            metadata=report.metadata,
-            plugin_version=report.plugin_version,
+        started = time.perf_counter()
+        violations: list[cdk.PolicyViolation] = []
+        for template_path in context.template_paths:
+            for finding in self.findings(Path(template_path)):
+                violations.append(as_violation(finding, template_path, severity="error"))
+        self.seconds += time.perf_counter() - started
+        return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
+
+    def findings(self, template_path: Path) -> list[dict[str, Any]]:
+        """The plugin's findings for one template, from the cache when this exact content was checked before."""
+        content = checked_content(json.loads(template_path.read_text(encoding="utf-8")))
+        data = json.dumps(content, separators=(",", ":")).encode()
+        types = {str(resource.get("Type")) for resource in content["Resources"].values()}
+        rules = self._rules.rules_for(types) if self._select_rules else self._rules.files
+        key = content_key(
+            CACHE_FORMAT,
+            self._rules.plugin_digest,
+            data,
+            *(f"{rule.path.relative_to(self._rules.root)}:{rule.digest}" for rule in rules),
         )
+        cached = self._cache.get(key)
+        if cached is not None:
+            return list(cached)
+        found = _run_plugin(template_path.name, data, rules)
+        self._cache.put(key, found)
+        self.templates_checked += 1
+        return found
+
+
+def _run_plugin(name: str, data: bytes, rules: Sequence[RuleFile]) -> list[dict[str, Any]]:
+    if not rules:
+        return []
+    with tempfile.TemporaryDirectory(prefix="control-tower-") as folder:
+        checked = Path(folder) / name
+        checked.write_bytes(data)
+        plugin = CfnGuardValidator(
+            control_tower_rules_enabled=False,
+            rules=[str(rule.path) for rule in rules],
+            max_buffer=GUARD_OUTPUT_BUFFER_BYTES,
+        )
+        report = plugin.validate(_TemplatesOnly([str(checked)]))  # type: ignore[arg-type]
+        return violation_records(report).get(str(checked), [])  # type: ignore[arg-type]  # Beta1 has the same shape

@@ -1,6 +1,7 @@
 """The policy gates attached to the app at every synth (CMP-1).
 
-Published packs: cdk-nag's AWS Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS
+aws-cdk-lib's own CloudFormation template validation (cached per template). Published packs: cdk-nag's AWS
+Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS
 Control Tower proactive controls (cfn-guard rules, run offline). Ours: `ProjectChecks` (NET-1, NET-3, BAK-4)
 and `SecretLiteralScan` (ENC-4). Any unacknowledged finding fails the synth.
 """
@@ -12,8 +13,10 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, 
 
 from constructs import IConstruct
 from policies.control_tower import StrictCfnGuard
+from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
 from policies.secret_scan import SecretLiteralScan
+from policies.template_validation import CachedTemplateValidation
 
 
 def nag_packs(
@@ -30,6 +33,19 @@ def nag_packs(
     return {pack.name: pack for pack in packs}
 
 
-def attach_policy_gates(app: cdk.App) -> None:
-    """Register every gate once, at the top of the app."""
-    cdk.Validations.of(app).add_plugins(*nag_packs(app).values(), StrictCfnGuard(), SecretLiteralScan())
+def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
+    """Every gate, in the order they run: aws-cdk-lib's template validation, the cdk-nag packs, Control Tower,
+    then our template scans."""
+    return [CachedTemplateValidation(), *nag_packs(app).values(), StrictCfnGuard(), SecretLiteralScan()]
+
+
+def attach_policy_gates(app: cdk.App, *, on_gate_done: GateCallback | None = None) -> None:
+    """Register every gate once, at the top of the app; `on_gate_done` hears each gate's time and findings.
+
+    aws-cdk-lib's built-in template validation is registered here, cached (`new_app` turns off the uncached
+    built-in registration), so an app built without the gates skips it.
+    """
+    gates = policy_gates(app)
+    if on_gate_done is not None:
+        gates = [TimedGate(gate, on_gate_done) for gate in gates]
+    cdk.Validations.of(app).add_plugins(*gates)

@@ -17,6 +17,7 @@ from aws_cdk.assertions import Template
 
 from app import EnvironmentStacks, build, new_app
 from config import AppConfig, load_config
+from tests.cli_synth import BackgroundSynth
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -55,6 +56,16 @@ def synthesize(config: AppConfig, outdir: Path) -> Synthesized:
         failure = str(error)
     report = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
     return Synthesized(outdir=outdir, environments=environments, report=report, failure=failure)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def background_cli_synth(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> BackgroundSynth | None:
+    """Start the CLI synth first, when a collected test needs it, so it runs beside the in-process synth."""
+    if not any("cli_synth" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        return None
+    return BackgroundSynth(tmp_path_factory.mktemp("make-synth") / "out")
 
 
 @pytest.fixture(scope="session")

@@ -4,15 +4,18 @@ templates, an offline diff; and cfn-lint as an independent checker of every temp
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from policies.gate_cache import GateCache, content_key
+from tests.cli_synth import BackgroundSynth, clean_env
+from tests.cli_synth import make_synth as cli_synth_run
 from tests.conftest import PROD, Synthesized
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,18 +30,8 @@ CFN_LINT_ACCEPTED = {
 }
 
 
-def clean_env() -> dict[str, str]:
-    """No AWS credentials at all: synth and diff must not need them."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CA_BUNDLE"}
-    env.update(AWS_EC2_METADATA_DISABLED="true", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
-    return env
-
-
 def make_synth(tmp_path: Path, config: Path | None = None) -> subprocess.CompletedProcess[str]:
-    command = ["make", "--no-print-directory", "synth", f"OUT={tmp_path / 'out'}"]
-    if config is not None:
-        command.append(f"CONFIG={config}")
-    return subprocess.run(command, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=600, check=False)
+    return cli_synth_run(tmp_path / "out", config)
 
 
 def test_bad_config_stops_make_synth_with_a_clear_error_and_no_output(tmp_path: Path) -> None:
@@ -58,12 +51,13 @@ def test_bad_config_stops_make_synth_with_a_clear_error_and_no_output(tmp_path: 
 
 
 @pytest.fixture(scope="module")
-def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The README's main command, through the pinned CLI, with no credentials (the suite's second full synth)."""
-    tmp_path = tmp_path_factory.mktemp("make-synth")
-    result = make_synth(tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return tmp_path / "out"
+def cli_synth(background_cli_synth: BackgroundSynth | None) -> Path:
+    """The README's main command, through the pinned CLI, with no credentials (the suite's second full synth,
+    started in the background at the beginning of the session: tests/conftest.py)."""
+    assert background_cli_synth is not None
+    returncode, stderr = background_cli_synth.result()
+    assert returncode == 0, stderr[-3000:]
+    return background_cli_synth.out
 
 
 def test_make_synth_writes_every_stack_of_every_environment(cli_synth: Path, synthesized: Synthesized) -> None:
@@ -105,11 +99,28 @@ def test_offline_diff_shows_a_changed_firewall_rule(synthesized: Synthesized, tm
     assert "RuleAction" in result.stdout + result.stderr
 
 
-def test_cfn_lint_finds_no_error_and_only_accepted_warnings(synthesized: Synthesized, tmp_path: Path) -> None:
+def cfn_lint_findings(templates: list[Path]) -> list[dict[str, Any]]:
+    """cfn-lint's findings for each template, cached by content (cfn-lint's version and the template bytes), so an
+    unchanged template is linted once; a changed one is linted again (policies/gate_cache.py)."""
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))
     assert cfn_lint, "cfn-lint is a dev requirement"
-    templates = [str(synthesized.outdir / f"{name}.template.json") for name in synthesized.stack_names()]
-    result = subprocess.run([cfn_lint, "--format", "json", *templates], capture_output=True, text=True, check=False)
-    findings = json.loads(result.stdout or "[]")
+    cache = GateCache("cfn-lint")
+    keys = {path: content_key(f"cfn-lint {version('cfn-lint')}", path.read_bytes()) for path in templates}
+    found = {path: cache.get(key) for path, key in keys.items()}
+    if unlinted := [path for path, findings in found.items() if findings is None]:
+        result = subprocess.run(
+            [cfn_lint, "--format", "json", *map(str, unlinted)], capture_output=True, text=True, check=False
+        )
+        assert result.returncode in (0, 2, 4, 6, 8, 10, 12, 14), result.stderr[-2000:]  # bit flags of what it found
+        every = json.loads(result.stdout or "[]")
+        for path in unlinted:
+            found[path] = [finding for finding in every if Path(finding["Filename"]).name == path.name]
+            cache.put(keys[path], found[path])
+    return [finding for findings in found.values() for finding in findings or []]
+
+
+def test_cfn_lint_finds_no_error_and_only_accepted_warnings(synthesized: Synthesized) -> None:
+    templates = [synthesized.outdir / f"{name}.template.json" for name in synthesized.stack_names()]
+    findings = cfn_lint_findings(templates)
     unexpected = [(f["Rule"]["Id"], f["Message"][:120]) for f in findings if f["Rule"]["Id"] not in CFN_LINT_ACCEPTED]
     assert unexpected == []

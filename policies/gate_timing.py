@@ -1,0 +1,51 @@
+"""Time each policy gate and count its findings, so a synth can say what it is doing (CMP-1).
+
+`TimedGate` wraps any policy-validation plugin (a cdk-nag pack, the Control Tower gate, our template scans) and
+delegates to it unchanged: same name, same rule ids, same report. After each run it hands the gate's name, its
+duration and its finding count to `on_done`; `app.py` prints that as a progress line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+import jsii
+
+
+@dataclass(frozen=True)
+class GateRun:
+    name: str
+    seconds: float
+    findings: int  # violating resources before acknowledgements are applied
+
+
+GateCallback = Callable[[GateRun], None]
+
+
+@jsii.implements(cdk.IPolicyValidationPlugin)
+class TimedGate:
+    def __init__(self, inner: cdk.IPolicyValidationPlugin, on_done: GateCallback) -> None:
+        self._inner = inner
+        self._on_done = on_done
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        return self._inner.rule_ids
+
+    @property
+    def version(self) -> str | None:
+        return self._inner.version
+
+    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        started = time.perf_counter()
+        report = self._inner.validate(context)
+        findings = sum(len(violation.violating_resources) for violation in report.violations)
+        self._on_done(GateRun(self.name, time.perf_counter() - started, findings))
+        return report

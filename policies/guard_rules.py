@@ -1,0 +1,86 @@
+"""The AWS Control Tower proactive-control rule files, and which of them can apply to a template (CMP-1).
+
+cdk-validator-cfnguard bundles 237 Control Tower rule files inside its jsii tarball and runs all of them over
+every template. Each file selects the resources it evaluates by CloudFormation type
+(`Resources.*[ Type == "AWS::S3::Bucket" ]`) and SKIPs a template without them, so a rule file whose resource
+types are all absent from a template cannot find anything in it. `rules_for` keeps exactly the files that name at
+least one type the template holds, and every file that names no type at all (kept to stay sound). The claim is
+proved by tests/test_control_tower_gate.py: the selected and the full rule set give identical findings on the
+example app and on every probe template.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdklabs import cdk_validator_cfnguard
+
+_TARBALL_DIR = Path(cdk_validator_cfnguard.__file__).parent / "_jsii"
+_RULES_IN_TARBALL = "package/rules/control-tower/cfn-guard/"
+_RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    path: Path
+    resource_types: frozenset[str]
+    digest: str  # sha256 of the file, part of every cache key
+
+
+@dataclass(frozen=True)
+class GuardRuleSet:
+    """Every Control Tower rule file of the installed plugin, unpacked once to `root`."""
+
+    root: Path
+    files: tuple[RuleFile, ...]
+    plugin_digest: str  # sha256 of the whole jsii tarball: rules, bundled cfn-guard binary and result parser
+
+    def rules_for(self, resource_types: set[str]) -> tuple[RuleFile, ...]:
+        return tuple(rule for rule in self.files if not rule.resource_types or rule.resource_types & resource_types)
+
+
+def _tarball() -> Path:
+    (tarball,) = _TARBALL_DIR.glob("cdk-validator-cfnguard@*.jsii.tgz")
+    return tarball
+
+
+def _code_without_comments(text: str) -> str:
+    """Rule files document their scenarios in comments that also name types; only the code selects resources."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+@functools.cache
+def control_tower_rules(cache_dir: Path) -> GuardRuleSet:
+    """Unpack the plugin's rule files under `cache_dir` (once per plugin version) and index their types."""
+    tarball = _tarball()
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    root = cache_dir / f"control-tower-rules-{digest[:16]}"
+    if not root.is_dir():
+        staging = cache_dir / f".control-tower-rules-{digest[:16]}.{id(root)}.tmp"
+        staging.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(tarball) as archive:
+            members = [m for m in archive.getmembers() if m.isfile() and m.name.startswith(_RULES_IN_TARBALL)]
+            for member in members:
+                member.name = member.name.removeprefix(_RULES_IN_TARBALL)
+            archive.extractall(staging, members=members, filter="data")
+        try:
+            staging.rename(root)
+        except OSError:  # another process unpacked it first: same content, keep theirs
+            _remove_tree(staging)
+    files = []
+    for path in sorted(root.rglob("*.guard")):
+        text = path.read_text(encoding="utf-8")
+        types = frozenset(_RESOURCE_TYPE.findall(_code_without_comments(text)))
+        files.append(RuleFile(path=path, resource_types=types, digest=hashlib.sha256(text.encode()).hexdigest()))
+    return GuardRuleSet(root=root, files=tuple(files), plugin_digest=digest)
+
+
+def _remove_tree(path: Path) -> None:
+    for child in sorted(path.rglob("*"), reverse=True):
+        child.rmdir() if child.is_dir() else child.unlink()
+    path.rmdir()

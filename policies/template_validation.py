@@ -1,0 +1,106 @@
+"""aws-cdk-lib's own CloudFormation template validation, run once per distinct template (CMP-1).
+
+aws-cdk-lib 2.275 validates every synthesized template with a CloudFormation validation engine (it once found a
+circular dependency CloudFormation would have refused; tests/test_policy_gates.py fails on any of its findings).
+Starting that engine costs about 13 s per synth, whatever the number of templates, and it is most of an ungated
+synth. `CachedTemplateValidation` replaces the built-in registration (`new_app` turns it off) with the same plugin,
+under the same name, created only when some template was not validated before: its findings per template are a
+pure function of the template bytes, the stack's account and region, and the aws-cdk-lib version (which pins the
+engine), so those form the cache key (`policies/gate_cache.py`).
+"""
+
+from __future__ import annotations
+
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import aws_cdk as cdk
+import jsii
+
+from constructs import IConstruct
+from policies.gate_cache import GateCache, as_violation, content_key, violation_records
+
+CACHE_FORMAT = "cloudformation-validate-1"
+
+
+@jsii.implements(cdk.IPolicyValidationContext)
+class _SomeStacks:
+    """A validation context holding only the stacks whose templates still need the engine."""
+
+    def __init__(self, app: IConstruct, stacks: list[cdk.PolicyValidationStack]) -> None:
+        self._app, self._stacks = app, stacks
+
+    @property
+    def app_construct(self) -> IConstruct:
+        return self._app
+
+    @property
+    def stack_templates(self) -> list[cdk.PolicyValidationStack]:
+        return self._stacks
+
+    @property
+    def template_paths(self) -> list[str]:
+        return [stack.template_path for stack in self._stacks]
+
+    @property
+    def account_id(self) -> str | None:
+        return None
+
+    @property
+    def region(self) -> str | None:
+        return None
+
+
+@jsii.implements(cdk.IPolicyValidationPlugin)
+class CachedTemplateValidation:
+    def __init__(self, cache: GateCache | None = None) -> None:
+        self._cache = cache or GateCache("cloudformation-validate")
+        self._library = f"aws-cdk-lib {version('aws-cdk-lib')}"
+        self.seconds = 0.0
+
+    @property
+    def name(self) -> str:
+        return str(cdk.CloudFormationValidatePlugin.PLUGIN_NAME)  # the name aws-cdk-lib reports it under
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        return None
+
+    @property
+    def version(self) -> str:
+        return self._library
+
+    @property
+    def cache(self) -> GateCache:
+        return self._cache
+
+    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        started = time.perf_counter()
+        records: dict[str, list[dict[str, object]]] = {}
+        keys: dict[str, str] = {}
+        unchecked: list[cdk.PolicyValidationStack] = []
+        for stack in context.stack_templates:
+            key = content_key(
+                CACHE_FORMAT,
+                self._library,
+                Path(stack.template_path).read_bytes(),
+                stack.stack_construct_path,  # findings not about one resource name the stack by its path
+                stack.account_id or "",
+                stack.region or "",
+            )
+            cached = self._cache.get(key)
+            if cached is None:
+                keys[stack.template_path] = key
+                unchecked.append(stack)
+            else:
+                records[stack.template_path] = cached
+        if unchecked:
+            report = cdk.CloudFormationValidatePlugin().validate(_SomeStacks(context.app_construct, unchecked))
+            found = violation_records(report)
+            for stack in unchecked:
+                records[stack.template_path] = found.get(stack.template_path, [])
+                self._cache.put(keys[stack.template_path], records[stack.template_path])
+        violations = [as_violation(record, path) for path, items in records.items() for record in items]
+        self.seconds += time.perf_counter() - started
+        return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)

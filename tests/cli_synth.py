@@ -1,0 +1,57 @@
+"""The README's `make synth`, run as a user would: through make and the pinned CLI, with no AWS credentials.
+
+`BackgroundSynth` starts it as a child process so the suite's in-process synth and the CLI synth run at the same
+time on the two cores (tests/conftest.py starts one when a collected test needs it).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def clean_env() -> dict[str, str]:
+    """No AWS credentials at all: synth and diff must not need them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CA_BUNDLE"}
+    env.update(AWS_EC2_METADATA_DISABLED="true", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    return env
+
+
+def make_synth_command(out: Path, config: Path | None = None) -> list[str]:
+    command = ["make", "--no-print-directory", "synth", f"OUT={out}"]
+    if config is not None:
+        command.append(f"CONFIG={config}")
+    return command
+
+
+def make_synth(out: Path, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        make_synth_command(out, config),
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+class BackgroundSynth:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._process = subprocess.Popen(
+            make_synth_command(out),
+            cwd=ROOT,
+            env=clean_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def result(self) -> tuple[int, str]:
+        """Wait for the synth; its exit status and what it printed on stderr."""
+        _, stderr = self._process.communicate(timeout=600)
+        return self._process.returncode, stderr
