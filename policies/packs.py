@@ -1,9 +1,9 @@
 """The policy gates attached to the app at every synth (CMP-1).
 
 aws-cdk-lib's own CloudFormation template validation (cached per template). Published packs: cdk-nag's AWS
-Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS
-Control Tower proactive controls (cfn-guard rules, run offline). Ours: `ProjectChecks` (NET-1, NET-3, BAK-4)
-and `SecretLiteralScan` (ENC-4). Any unacknowledged finding fails the synth.
+Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS Control Tower proactive controls
+(cfn-guard rules, run offline). Ours, over the templates: `ProjectChecks` (NET-1, NET-3, BAK-4) and
+`SecretLiteralScan` (ENC-4). Any unacknowledged finding fails the synth.
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from policies.template_validation import CachedTemplateValidation
 
 def nag_packs(
     scope: IConstruct,
-) -> dict[str, AwsSolutionsChecks | NIST80053R5Checks | HIPAASecurityChecks | PCIDSS321Checks | ProjectChecks]:
+) -> dict[str, AwsSolutionsChecks | NIST80053R5Checks | HIPAASecurityChecks | PCIDSS321Checks]:
     """The cdk-nag packs, keyed by their report name; acknowledgements are copied into template Metadata."""
     packs = (
         AwsSolutionsChecks(scope, write_suppressions_to_cloud_formation=True),
         NIST80053R5Checks(scope, write_suppressions_to_cloud_formation=True),
         HIPAASecurityChecks(scope, write_suppressions_to_cloud_formation=True),
         PCIDSS321Checks(scope, write_suppressions_to_cloud_formation=True),
-        ProjectChecks(scope, write_suppressions_to_cloud_formation=True),
     )
     return {pack.name: pack for pack in packs}
 
@@ -36,7 +35,13 @@ def nag_packs(
 def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
     """Every gate, in the order they run: aws-cdk-lib's template validation, the cdk-nag packs, Control Tower,
     then our template scans."""
-    return [CachedTemplateValidation(), *nag_packs(app).values(), StrictCfnGuard(), SecretLiteralScan()]
+    return [
+        CachedTemplateValidation(),
+        *nag_packs(app).values(),
+        StrictCfnGuard(),
+        ProjectChecks(),
+        SecretLiteralScan(),
+    ]
 
 
 def attach_policy_gates(app: cdk.App, *, on_gate_done: GateCallback | None = None) -> None:

@@ -294,7 +294,7 @@ def test_net1_probe_a_data_tier_route_to_the_internet_fails_the_project_gate() -
         destination_cidr_block="0.0.0.0/0",
         gateway_id=network.vpc.internet_gateway_id,
     )
-    assert project_findings(stack)["Project-NET1-DataTierNoRoutes"] == ["Probe/Leak"]
+    assert project_findings(stack)["Project-NET1-DataTierNoRoutes"] == ["Leak"]
 
 
 def test_net3_probe_internet_ingress_on_an_internal_group_fails_the_gates() -> None:

@@ -126,7 +126,7 @@ def test_bak4_probe_database_with_backups_under_a_week_fails_the_project_gate() 
     rds.CfnDBInstance(
         stack, "ShortMemory", engine="postgres", db_instance_class="db.t4g.micro", backup_retention_period=3
     )
-    assert project_findings(stack)["Project-BAK4-RdsPointInTimeWindow"] == ["Probe/ShortMemory"]
+    assert project_findings(stack)["Project-BAK4-RdsPointInTimeWindow"] == ["ShortMemory"]
 
 
 def test_cmp1_probe_control_tower_rules_fire_on_a_non_compliant_resource(tmp_path: Path) -> None:
