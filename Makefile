@@ -21,19 +21,26 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint typecheck unit bench diff clean setup
+.PHONY: synth test lint typecheck unit bench diff clean clean-cache setup
 
 setup: $(VENV)/.dev-installed $(CDK)
 
+# uv installs the pinned packages in seconds where pip takes minutes; it is itself pinned, and plain pip is the
+# fallback when uv cannot be installed (`install` uses whichever is there).
+UV_VERSION := 0.13.8
+install = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); \
+  else $(BIN)/pip install --quiet --quiet $(1); fi
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --quiet uv==$(UV_VERSION) || echo "uv unavailable: installing with pip"
 
 $(VENV)/.runtime-installed: requirements.txt constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet --quiet -r requirements.txt -c constraints.txt
+	$(call install,-r requirements.txt -c constraints.txt)
 	touch $@
 
 $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
-	$(BIN)/pip install --quiet --quiet -r requirements-dev.txt -c constraints.txt
+	$(call install,-r requirements-dev.txt -c constraints.txt)
 	touch $@
 
 $(CDK): package.json package-lock.json
@@ -62,14 +69,19 @@ unit: $(VENV)/.dev-installed $(CDK)
 
 test: lint typecheck unit
 
-# Synthesis cost, measured with pytest-benchmark (not a timed test).
-bench: $(VENV)/.dev-installed
-	$(BIN)/pytest tests/benchmarks -o addopts="" --benchmark-only --benchmark-columns=min,mean,max,rounds
+# What the gates cost, as ratios measured side by side in one run (a benchmark, not a timed test);
+# BENCH_TESTS=1 also times a warm and a fresh-clone `make test`.
+bench: $(VENV)/.dev-installed $(CDK)
+	$(BIN)/python scripts/bench.py
 
 # Offline diff of the current tree against another revision (default HEAD~1; e.g. make diff BASE=origin/main).
 BASE ?= HEAD~1
 diff: $(VENV)/.runtime-installed $(CDK)
 	scripts/offline-diff $(BASE)
 
-clean:
+# Gate results are cached by content in .gate-cache/ (GATE_CACHE_DIR overrides, GATE_CACHE=off disables).
+clean-cache:
+	rm -rf .gate-cache
+
+clean: clean-cache
 	rm -rf $(OUT) $(OUT).staging base.out .pytest_cache .mypy_cache .ruff_cache
