@@ -6,7 +6,7 @@ AWS services acting for this account. The topic policy replaces SNS's default, s
 ENC-3 / ACC-4: each publishing service is also admitted to the topic's key, as the SNS guide documents for AWS
 event sources and encrypted topics (`kms:GenerateDataKey*` and `kms:Decrypt`), bound to this topic by SNS's
 encryption context (`kms:EncryptionContext:aws:sns:topicArn`) and never by `aws:SourceAccount`/`aws:SourceArn`:
-EventBridge's KMS requests for an encrypted topic do not carry them, which would drop every alert silently. The
+EventBridge's KMS requests for an encrypted topic may not carry them, which would drop every alert silently. The
 topic has a fixed name so the key policy can name its ARN without a reference cycle (the topic uses the key).
 """
 

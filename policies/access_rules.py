@@ -15,7 +15,7 @@ Three classes of mistake that pass every template-shape test and every published
   and may name only the SSH tunnel document, so the operator's SSH key stays required: a shell or command document
   runs as root-capable `ssm-user` with no key, outside `AllowUsers`, and survives revocation.
 - ENC-3 / ACC-4, `ServiceKeyUseBoundByContext`: a key-policy statement for an AWS service principal must not depend on
-  `aws:Source*` condition keys (EventBridge's KMS requests for an encrypted SNS topic do not carry them, so every alert
+  `aws:Source*` condition keys (EventBridge's KMS requests for an encrypted SNS topic may not carry them, so every alert
   would be dropped silently) and must bind the use to the resource by an encryption-context condition (or
   `kms:ViaService`/`kms:CallerAccount`), which every AWS service's KMS request carries.
 """
