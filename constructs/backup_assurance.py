@@ -24,7 +24,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 from constructs.alert_topic import AlertTopic, TopicPublisher
 from constructs.locked_backup_vault import LockedBackupVault
-from policies.access_rules import content_digest
+from policies.create_only_names import content_digest
 
 BACKUP_SERVICE = "backup.amazonaws.com"
 

@@ -38,8 +38,8 @@ from aws_cdk import aws_logs as logs
 from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
 from constructs import Construct
 from constructs.bastion_user_data import OperatorKey, SshdPolicy, render_user_data
-from policies.access_rules import content_digest
 from policies.acknowledgements import acknowledge
+from policies.create_only_names import content_digest
 
 
 def key_pair_name(environment_name: str, operator: OperatorKey) -> str:

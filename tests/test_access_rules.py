@@ -18,12 +18,10 @@ from policies.access_rules import (
     SERVICE_KEY_RULE,
     SESSION_RULE,
     AccessRules,
-    content_digest,
-    create_only_shape,
-    names_fixed_against_content,
     service_key_statements_unbound,
     session_grants_beyond_ssh,
 )
+from policies.create_only_names import content_digest, create_only_shape, names_fixed_against_content
 from tests.probes import synth_report, tiny_stack
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOGX/CO//m+BoXVBMLicNSbA0Y+rmFahu/pXs3Ja3zsK alice@example.com"
@@ -37,8 +35,8 @@ def template_of(type_name: str, properties: dict[str, Any], **attributes: Any) -
     return {"Resources": {"Probe": {"Type": type_name, "Properties": properties, **attributes}}}
 
 
-def rules_of(findings: Any) -> list[str]:
-    return [finding.rule for finding in findings]
+def flagged(findings: Any) -> list[str]:
+    return [logical_id for logical_id, _ in findings]
 
 
 # --- ACC-2: a create-only name must change with its content ---------------------------------------------------
@@ -53,9 +51,9 @@ def test_acc2_create_only_shape_comes_from_the_cloudformation_schema() -> None:
 
 def test_acc2_probe_fixed_key_name_independent_of_the_key_is_caught() -> None:
     bad = template_of("AWS::EC2::KeyPair", {"KeyName": "acme-prod-alice", "PublicKeyMaterial": KEY})
-    (finding,) = names_fixed_against_content(bad)
-    assert (finding.rule, finding.logical_id) == (NAME_RULE, "Probe")
-    assert "PublicKeyMaterial" in finding.location
+    ((logical_id, location),) = names_fixed_against_content(bad)
+    assert logical_id == "Probe"
+    assert "PublicKeyMaterial" in location
 
 
 def test_acc2_key_name_carrying_the_content_digest_passes() -> None:
@@ -70,15 +68,15 @@ def test_acc2_probe_tags_on_a_key_pair_are_content_the_name_must_follow() -> Non
     """Tags are create-only too: a digest of the key alone does not cover an owner tag that may change."""
     name = f"acme-prod-alice-{content_digest({'PublicKeyMaterial': KEY})}"
     tagged = {"KeyName": name, "PublicKeyMaterial": KEY, "Tags": [{"Key": "owner", "Value": "ops"}]}
-    (finding,) = names_fixed_against_content(template_of("AWS::EC2::KeyPair", tagged))
-    assert "Tags" in finding.location
+    ((_, location),) = names_fixed_against_content(template_of("AWS::EC2::KeyPair", tagged))
+    assert "Tags" in location
 
 
 def test_acc2_name_with_pseudo_parameters_is_fixed_and_checked() -> None:
     name = {"Fn::Join": ["-", [{"Ref": "AWS::StackName"}, "alice"]]}
-    assert rules_of(
+    assert flagged(
         names_fixed_against_content(template_of("AWS::EC2::KeyPair", {"KeyName": name, "PublicKeyMaterial": KEY}))
-    ) == [NAME_RULE]
+    ) == ["Probe"]
 
 
 def test_acc2_probe_fixed_name_whose_create_only_content_follows_another_resource_is_caught() -> None:
@@ -88,8 +86,8 @@ def test_acc2_probe_fixed_name_whose_create_only_content_follows_another_resourc
         "RestoreTestingSelectionName": "db",
         "ProtectedResourceType": {"Ref": "Type"},
     }
-    (finding,) = names_fixed_against_content(template_of("AWS::Backup::RestoreTestingSelection", properties))
-    assert "refers to another resource" in finding.location
+    ((_, location),) = names_fixed_against_content(template_of("AWS::Backup::RestoreTestingSelection", properties))
+    assert "refers to another resource" in location
 
 
 @pytest.mark.parametrize(
@@ -112,8 +110,8 @@ def test_acc2_probe_the_rule_is_general_not_about_key_pairs() -> None:
         "RestoreTestingSelectionName": "database",
         "ProtectedResourceType": "RDS",
     }
-    assert rules_of(names_fixed_against_content(template_of("AWS::Backup::RestoreTestingSelection", properties))) == [
-        NAME_RULE
+    assert flagged(names_fixed_against_content(template_of("AWS::Backup::RestoreTestingSelection", properties))) == [
+        "Probe"
     ]
     properties["RestoreTestingSelectionName"] = f"database_{content_digest({'ProtectedResourceType': 'RDS'})}"
     assert list(names_fixed_against_content(template_of("AWS::Backup::RestoreTestingSelection", properties))) == []
@@ -134,8 +132,21 @@ GOOD_SESSION = {
 }
 
 
-def test_acc2_ssh_tunnel_grant_with_the_document_check_passes() -> None:
-    assert list(session_grants_beyond_ssh(policy(GOOD_SESSION))) == []
+@pytest.mark.parametrize(
+    "document",
+    [
+        SSH_DOCUMENT,
+        "arn:aws:ssm:*::document/AWS-StartSSHSession",
+        {
+            "Fn::Join": [
+                "",
+                ["arn:", {"Ref": "AWS::Partition"}, ":ssm:", {"Ref": "AWS::Region"}, "::document/AWS-StartSSHSession"],
+            ]
+        },
+    ],
+)
+def test_acc2_ssh_tunnel_grant_with_the_document_check_passes(document: Any) -> None:
+    assert list(session_grants_beyond_ssh(policy({**GOOD_SESSION, "Resource": [INSTANCE, document]}))) == []
 
 
 @pytest.mark.parametrize(
@@ -153,6 +164,9 @@ def test_acc2_ssh_tunnel_grant_with_the_document_check_passes() -> None:
         ),
         ({"Resource": "*"}, "reaches *"),
         ({"Resource": [INSTANCE, "arn:aws:ssm:us-east-1::document/*"]}, "document/*"),
+        ({"Resource": [INSTANCE, "arn:aws:ssm:us-east-1:111122223333:*"]}, "reaches *"),
+        ({"Resource": [INSTANCE, "arn:aws:ssm:*:*:document/AWS-Start*"]}, "document/AWS-Start*"),
+        ({"Resource": [INSTANCE, "arn:aws:ssm:us-east-1::document/AWS-StartPortForwardingSession"]}, "PortForwarding"),
         ({"Action": "ssm:*", "Resource": "*"}, "reaches *"),
         ({"Action": None, "NotAction": "s3:*", "Resource": "*"}, "reaches *"),
         ({"Resource": None, "NotResource": [INSTANCE]}, "NotResource"),

@@ -20,7 +20,7 @@ from constructs import Construct
 from constructs.bastion_host import BastionHost
 from constructs.bastion_user_data import SSHD_DROP_IN, OperatorKey, SshdPolicy, render_user_data
 from constructs.ssh_access_alerts import FAILED_SSH_LOGIN_TERMS
-from policies.access_rules import content_digest
+from policies.create_only_names import content_digest
 from tests.conftest import DEV, PROD, Synthesized
 from tests.probes import nag_findings, tiny_stack
 
