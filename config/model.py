@@ -274,6 +274,16 @@ class Operator(StrictModel):
         return name
 
 
+def bastion_user_data_bytes(operators: list[Operator]) -> int:
+    """An upper bound of the bastion's user-data size for these operators (ACC-2; see config/limits.py)."""
+    return limits.BASTION_USER_DATA_FIXED_BYTES + sum(
+        limits.BASTION_USER_DATA_BYTES_PER_OPERATOR
+        + limits.BASTION_USER_DATA_NAME_REPEATS * len(operator.name)
+        + len(operator.ssh_public_key.encode())
+        for operator in operators
+    )
+
+
 class AccessSettings(StrictModel):
     """Who may assume the job-function roles, always with MFA (ACC-3, ACC-8).
 
@@ -357,6 +367,20 @@ class EnvironmentConfig(StrictModel):
         for index, name in enumerate(names):
             if name in names[:index]:
                 raise FieldValueError(f"[{index}].name", name, "is listed twice; each operator needs one entry (ACC-4)")
+        size = bastion_user_data_bytes(operators)
+        if size > limits.EC2_USER_DATA_MAX_BYTES:
+            first_over = next(
+                index
+                for index in range(len(operators))
+                if bastion_user_data_bytes(operators[: index + 1]) > limits.EC2_USER_DATA_MAX_BYTES
+            )
+            raise FieldValueError(
+                f"[{first_over}].name",
+                operators[first_over].name,
+                f"does not fit: with {len(operators)} operators the bastion's first-boot script would be about "
+                f"{size} bytes, and EC2 accepts at most {limits.EC2_USER_DATA_MAX_BYTES} bytes of user data; list "
+                "fewer operators or use ssh-ed25519 keys, which are shorter (ACC-2)",
+            )
         return operators
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
 from config import DEFAULT_CONFIG_PATH, ConfigError, EnvironmentConfig, parse_config
+from config.model import bastion_user_data_bytes
 from constructs import Construct
 from constructs.bastion_host import BastionHost, key_pair_name
 from constructs.bastion_user_data import (
@@ -27,6 +28,7 @@ from constructs.bastion_user_data import (
     OperatorKey,
     SshdPolicy,
     render_idle_shell_profile,
+    render_user_data,
 )
 from constructs.job_roles import mfa_principals
 from constructs.ssh_access_alerts import INCOMING_LOG_EVENTS
@@ -277,3 +279,52 @@ def test_enc3_backup_notification_key_admits_aws_backup_only_for_its_topic(synth
     assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
     topic_arn = f"arn:aws:sns:us-east-1:111122223333:{topic['TopicName']}"
     assert statement["Condition"] == {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}}
+
+
+# --- ACC-2: the first-boot script must fit EC2's user-data limit ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rsa_4096_key() -> str:
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=4096)
+    public = private.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return public.decode() + " a-rather-long-comment-for-the-key@workstation.example.com"
+
+
+def operators_config(key: str, count: int, name_length: int = 32) -> dict[str, Any]:
+    data = example()
+    data["environments"][0]["operators"] = [
+        {"name": f"op{index:02d}".ljust(name_length, "x"), "ssh_public_key": key} for index in range(count)
+    ]
+    return data
+
+
+@pytest.mark.parametrize(("count", "name_length"), [(1, 32), (6, 2), (7, 32)])
+def test_acc2_user_data_estimate_is_an_upper_bound_of_the_rendered_script(
+    rsa_4096_key: str, count: int, name_length: int
+) -> None:
+    """The config refusal below is sound only if the estimate never undercounts the real rendering."""
+    data = operators_config(rsa_4096_key, count, name_length)
+    data["environments"][0]["tenant"] = "abcdefghijklmnop"  # the longest environment name
+    data["environments"][0]["stage"] = "staging"
+    data["environments"][0]["nat_gateways"] = 3
+    env = parse_config(data).environments[0]
+    rendered = render_user_data(
+        operators=[OperatorKey(op.name, op.ssh_public_key) for op in env.operators],
+        sshd=SSHD,
+        auth_log_group_name=f"/{env.name}/bastion/secure",
+        audit_log_group_name=f"/{env.name}/bastion/audit",
+    )
+    estimate, real = bastion_user_data_bytes(env.operators), len(rendered.encode())
+    assert real <= estimate <= real + 300 + 70 * count  # never under, and close enough not to refuse good configs
+
+
+def test_acc2_probe_more_operators_than_the_user_data_limit_holds_are_refused(rsa_4096_key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(operators_config(rsa_4096_key, 20))
+    (line,) = caught.value.problems
+    assert re.match(r"config error: environments\[0\]\.operators\[\d+\]\.name = 'op\d+x*': does not fit: ", line)
+    assert "EC2 accepts at most 16384 bytes of user data" in line
