@@ -7,7 +7,9 @@ config refusals that go with them. Read from the session synth and from tiny pro
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -328,3 +330,92 @@ def test_acc2_probe_more_operators_than_the_user_data_limit_holds_are_refused(rs
     (line,) = caught.value.problems
     assert re.match(r"config error: environments\[0\]\.operators\[\d+\]\.name = 'op\d+x*': does not fit: ", line)
     assert "EC2 accepts at most 16384 bytes of user data" in line
+
+
+# --- The script's logic, run by bash with stand-ins for sshd, systemctl and sleep ---------------------------------
+
+
+def fragment(script: str, start: str, end: str) -> str:
+    """The lines of the script from the one starting with `start` up to (not including) the one with `end`."""
+    begin = script.index(start)
+    return script[begin : script.index(end, begin)]
+
+
+def run_with_stand_ins(tmp_path: Path, body: str, stand_ins: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `body` under `bash -euo pipefail` with each named command replaced by a stub that logs its arguments."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for command, stub in stand_ins.items():
+        path = bin_dir / command
+        path.write_text(f'#!/bin/bash\necho "{command} $*" >> {tmp_path}/calls\n{stub}\n', encoding="utf-8")
+        path.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    return subprocess.run(
+        ["/bin/bash", "-euo", "pipefail", "-c", body], env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+def calls(tmp_path: Path) -> list[str]:
+    path = tmp_path / "calls"
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+GOOD_SSHD_T = "echo 'authorizedkeyscommand none'; echo 'allowusers alice'"
+PLAIN_UNIT = "echo 'ExecStart={ path=/usr/sbin/sshd ; argv[]=/usr/sbin/sshd -D $OPTIONS }'"
+
+
+@pytest.mark.parametrize(
+    ("sshd_t", "unit", "serves"),
+    [
+        (GOOD_SSHD_T, PLAIN_UNIT, True),
+        ("echo 'authorizedkeyscommand /opt/aws/bin/eic_run_authorized_keys %u %f'", PLAIN_UNIT, False),
+        (GOOD_SSHD_T, "echo 'ExecStart={ argv[]=/usr/sbin/sshd -D -o AuthorizedKeysCommand /opt/x %u }'", False),
+        ("exit 1", PLAIN_UNIT, False),
+    ],
+)
+def test_acc2_key_command_check_fails_closed_when_run(
+    tmp_path: Path, script: str, sshd_t: str, unit: str, serves: bool
+) -> None:
+    """Run the check as the host would: sshd stops unless no key command is configured anywhere."""
+    body = fragment(script, 'effective_sshd="$(sshd -T)"', "\n\n")
+    result = run_with_stand_ins(
+        tmp_path,
+        body,
+        {
+            "sshd": f'if [ "$1" = "-T" ]; then {sshd_t}; fi',
+            "systemctl": f'if [ "$1" = "show" ]; then {unit}; fi',
+        },
+    )
+    assert (result.returncode == 0) is serves, result.stderr
+    assert ("systemctl restart sshd" in calls(tmp_path)) is serves
+    assert ("systemctl stop sshd" in calls(tmp_path)) is not serves
+
+
+@pytest.mark.parametrize(("failures", "succeeds"), [(0, True), (INSTALL_ATTEMPTS - 1, True), (INSTALL_ATTEMPTS, False)])
+def test_acc4_retry_gives_up_after_the_bounded_attempts_with_doubling_waits(
+    tmp_path: Path, script: str, failures: int, succeeds: bool
+) -> None:
+    retry = fragment(script, "retry() {", "\n}\n") + "\n}\n"
+    flaky = f'n=$(cat {tmp_path}/n 2>/dev/null || echo 0); echo $((n + 1)) > {tmp_path}/n; [ "$n" -ge {failures} ]'
+    result = run_with_stand_ins(tmp_path, retry + "retry flaky-download", {"flaky-download": flaky, "sleep": ""})
+    assert (result.returncode == 0) is succeeds
+    waits = [int(call.split()[1]) for call in calls(tmp_path) if call.startswith("sleep ")]
+    assert waits == [5 * 2**attempt for attempt in range(min(failures, INSTALL_ATTEMPTS - 1))]
+    assert len([call for call in calls(tmp_path) if call.startswith("flaky-download")]) == min(
+        failures + 1, INSTALL_ATTEMPTS
+    )
+
+
+def test_acc5_tmout_cannot_be_changed_or_unset_once_the_profile_ran(tmp_path: Path) -> None:
+    profile = tmp_path / "idle.sh"
+    profile.write_text(render_idle_shell_profile(SSHD) + "\n", encoding="utf-8")
+    # Each attempt runs in a subshell: a refused assignment ends a non-interactive shell (an interactive one goes on).
+    shell = (
+        f". {profile}; (TMOUT=0) 2>/dev/null || echo refused; (unset TMOUT) 2>/dev/null || echo refused; "
+        "echo \"$TMOUT\"; bash -c 'echo $TMOUT'"
+    )
+    result = subprocess.run(
+        ["/bin/bash", "--norc", "--noprofile", "-c", shell], capture_output=True, text=True, timeout=30, check=False
+    )
+    # refused twice, unchanged in the shell, and exported to its children
+    assert result.stdout.split() == ["refused", "refused", "900", "900"]
