@@ -11,8 +11,9 @@ NET-4 (brute force detected): a metric filter counts failed SSH logins in the ba
   notifies the topic when they reach the threshold (default 5 in 5 minutes). No data there means no failures.
 ACC-4 (the trail exists): because "no failed logins" and "no logs at all" look the same to that alarm, a second
   alarm per shipped log group fires when the group receives no events (`AWS/Logs IncomingLogEvents`, missing
-  data breaching) for the silence period: the host writes a heartbeat line every few minutes, so silence means
-  a failed install at boot, a stopped agent or a host that is gone. It notifies again when logs return.
+  data breaching) for the silence period: the host writes a heartbeat line to the auth log every few minutes (and
+  systemd records each heartbeat run in the audit log), so silence means a failed install at boot, a stopped agent
+  or a host that is gone. It notifies again when logs return.
 
 The failed-login filter matches any of these sshd lines in /var/log/secure (LogLevel VERBOSE):
   "Failed publickey" (a key offered and refused), "Invalid user" (a login name that does not exist),
@@ -189,8 +190,8 @@ class SshAccessAlerts(Construct):
                 f"{name.title()}LogSilentAlarm",
                 alarm_description=(
                     f"ACC-4: the {environment_name} bastion's {name} log group received no events for "
-                    f"{silence_period.to_minutes()} minutes (heartbeat expected every few minutes): logs are not "
-                    "shipped, so failed-login alerts cannot fire"
+                    f"{silence_period.to_minutes()} minutes, although the host writes to it every few minutes "
+                    "(heartbeat): its log is not shipped, and alerts built on it cannot fire"
                 ),
                 metric=incoming_log_events(group, silence_period),
                 threshold=1,
