@@ -70,6 +70,26 @@ LONGEST_MONTH_DAYS: Final = 31
 # ACC-2 / ENC-1: EC2 key pairs import only RSA and Ed25519; RSA must be at least 2048 bits.
 SSH_RSA_MIN_BITS: Final = 2048
 
+# ACC-5: idle interactive shells on the bastion end after TMOUT seconds; 15 minutes by default (PCI DSS 8.2.8's
+# idle limit), at most an hour, at least a minute.
+IDLE_SHELL_TIMEOUT_DEFAULT: Final = 900
+IDLE_SHELL_TIMEOUT_MIN: Final = 60
+IDLE_SHELL_TIMEOUT_MAX: Final = 3600
+# ACC-8: a job role may be assumed only this long after the MFA sign-in (aws:MultiFactorAuthAge, seconds). STS
+# sessions with MFA last 15 minutes (AssumeRole minimum) to 36 hours (GetSessionToken maximum).
+MFA_MAX_AGE_DEFAULT: Final = 3600
+MFA_MAX_AGE_MIN: Final = 900
+MFA_MAX_AGE_MAX: Final = 129600
+
+# ACC-2: EC2 accepts at most 16 KB of user data (before base64; EC2 User Guide, "Run commands at launch"). The
+# bastion's first-boot script holds every operator's key, so config refuses operator lists whose script would not
+# fit. The estimate is an upper bound of constructs/bastion_user_data.py's rendering (a test holds it to that):
+# a fixed part, plus per operator its key, its name repeated in the account lines, and a fixed overhead.
+EC2_USER_DATA_MAX_BYTES: Final = 16384
+BASTION_USER_DATA_FIXED_BYTES: Final = 5120
+BASTION_USER_DATA_BYTES_PER_OPERATOR: Final = 304
+BASTION_USER_DATA_NAME_REPEATS: Final = 11
+
 # NET-1 / NET-3: the tags our constructs write on subnets and security groups and our Project gate reads.
 TIER_TAG: Final = "tier"
 SG_ROLE_TAG: Final = "sg-role"

@@ -224,15 +224,39 @@ class BackupSettings(StrictModel):
 
 
 class BastionSettings(StrictModel):
-    """The SSH bastion host (ACC-2, ACC-5)."""
+    """The SSH bastion host (ACC-2, ACC-5). Field names say what each does on OpenSSH 8.7p1 (Amazon Linux 2023)."""
 
     instance_type: str = Field("t3.micro", pattern=r"^[a-z][a-z0-9]*\.[a-z0-9]+$")
-    client_alive_interval_seconds: int = Field(300, ge=30, le=3600)
-    client_alive_count_max: int = Field(2, ge=1, le=10)
+    # ACC-5: a read-only TMOUT ends an idle interactive shell after this many seconds.
+    idle_shell_timeout_seconds: int = Field(
+        limits.IDLE_SHELL_TIMEOUT_DEFAULT, ge=limits.IDLE_SHELL_TIMEOUT_MIN, le=limits.IDLE_SHELL_TIMEOUT_MAX
+    )
+    # ACC-5: sshd's ClientAliveInterval / ClientAliveCountMax: a client that stops answering is dropped after
+    # interval x missed checks. An idle client that still answers is not (OpenSSH 8.7 has no idle timeout).
+    unresponsive_client_check_interval_seconds: int = Field(300, ge=30, le=3600)
+    unresponsive_client_max_missed_checks: int = Field(2, ge=1, le=10)
     max_auth_tries: int = Field(3, ge=1, le=6)
     log_retention_days: LogRetentionDays = 365
 
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for old, new in RENAMED_BASTION_FIELDS.items():
+                if old in data:
+                    raise FieldValueError(
+                        old,
+                        data[old],
+                        f"was renamed to {new}: it ends only clients that stop answering, not idle sessions "
+                        "(idle shells end after idle_shell_timeout_seconds) (ACC-5)",
+                    )
+        return data
 
+
+RENAMED_BASTION_FIELDS = {
+    "client_alive_interval_seconds": "unresponsive_client_check_interval_seconds",
+    "client_alive_count_max": "unresponsive_client_max_missed_checks",
+}
 RESERVED_USERS = frozenset({"root", "ec2-user", "ssm-user", "admin", "nobody", "sshd", "daemon", "bin"})
 
 
@@ -250,11 +274,27 @@ class Operator(StrictModel):
         return name
 
 
+def bastion_user_data_bytes(operators: list[Operator]) -> int:
+    """An upper bound of the bastion's user-data size for these operators (ACC-2; see config/limits.py)."""
+    return limits.BASTION_USER_DATA_FIXED_BYTES + sum(
+        limits.BASTION_USER_DATA_BYTES_PER_OPERATOR
+        + limits.BASTION_USER_DATA_NAME_REPEATS * len(operator.name)
+        + len(operator.ssh_public_key.encode())
+        for operator in operators
+    )
+
+
 class AccessSettings(StrictModel):
-    """Who may assume the job-function roles, always with MFA (ACC-3, ACC-8)."""
+    """Who may assume the job-function roles, always with MFA (ACC-3, ACC-8).
+
+    Each ARN is matched as `aws:PrincipalArn` (a role's ARN includes its path) while the trust policy names only
+    the principal's account, so a principal may be created after this stack, or re-created, and trust still holds.
+    """
 
     operator_principals: list[IamPrincipalArn] = Field(min_length=1)
     auditor_principals: list[IamPrincipalArn] = Field(min_length=1)
+    # ACC-5 / ACC-8: how long after the MFA sign-in a job role may still be assumed (aws:MultiFactorAuthAge).
+    mfa_max_age_seconds: int = Field(limits.MFA_MAX_AGE_DEFAULT, ge=limits.MFA_MAX_AGE_MIN, le=limits.MFA_MAX_AGE_MAX)
 
 
 def _admin_cidr(
@@ -327,6 +367,20 @@ class EnvironmentConfig(StrictModel):
         for index, name in enumerate(names):
             if name in names[:index]:
                 raise FieldValueError(f"[{index}].name", name, "is listed twice; each operator needs one entry (ACC-4)")
+        size = bastion_user_data_bytes(operators)
+        if size > limits.EC2_USER_DATA_MAX_BYTES:
+            first_over = next(
+                index
+                for index in range(len(operators))
+                if bastion_user_data_bytes(operators[: index + 1]) > limits.EC2_USER_DATA_MAX_BYTES
+            )
+            raise FieldValueError(
+                f"[{first_over}].name",
+                operators[first_over].name,
+                f"does not fit: with {len(operators)} operators the bastion's first-boot script would be about "
+                f"{size} bytes, and EC2 accepts at most {limits.EC2_USER_DATA_MAX_BYTES} bytes of user data; list "
+                "fewer operators or use ssh-ed25519 keys, which are shorter (ACC-2)",
+            )
         return operators
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 from constructs.alert_topic import AlertTopic, TopicPublisher
 from constructs.locked_backup_vault import LockedBackupVault
+from policies.create_only_names import content_digest
 
 BACKUP_SERVICE = "backup.amazonaws.com"
 
@@ -136,7 +137,10 @@ class BackupAssurance(Construct):
                 self,
                 f"Restore{target.name.title().replace('_', '')}",
                 restore_testing_plan_name=self.restore_testing_plan.restore_testing_plan_name,
-                restore_testing_selection_name=target.name,
+                # ACC-2 rule: the type is create-only, so the fixed name carries its digest and a change deploys.
+                restore_testing_selection_name=(
+                    f"{target.name}_{content_digest({'ProtectedResourceType': target.resource_type})}"
+                ),
                 protected_resource_type=target.resource_type,
                 protected_resource_arns=[target.resource_arn or "*"],
                 protected_resource_conditions=_tag_conditions(target.resource_tags),

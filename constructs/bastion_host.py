@@ -1,17 +1,22 @@
 """The SSH bastion: one hardened Amazon Linux 2023 host with a personal account per named operator.
 
-ACC-2: SSH keys only. Each operator's public key is imported as an EC2 key pair (`<env>-<operator>`, so the
-    keys are inventoried in EC2) and becomes the only line of that operator's `authorized_keys`. The host
-    has no launch key pair (ec2-user gets no key). User data changes replace the host, so removing an
-    operator from config and deploying revokes the key: the new host never had it, and the Elastic IP
-    moves to the new host.
+ACC-2: SSH keys only. Each operator's public key is imported as an EC2 key pair named
+    `<env>-<operator>-<digest of the key material>` (an inventory of keys in EC2) and becomes the only line of that
+    operator's `authorized_keys` (the script is in constructs/bastion_user_data.py). Key pairs are create-only in
+    CloudFormation (name, material, tags) and a custom-named resource cannot be replaced, so the name changes with
+    the material: rotating a key is a config change that deploys (old pair deleted, new one imported). Key pairs
+    carry no tags, so a change of an environment tag (owner, classification) never forces their replacement.
+    The host has no launch key pair (ec2-user gets no key). User data changes replace the host, so removing an
+    operator from config and deploying revokes the key: the new host never had it, and the Elastic IP moves to it.
 ACC-3: the host sits in the public tier behind the bastion security group (port 22 from admin CIDRs only);
     sshd admits only the listed operators (`AllowUsers`).
 ACC-4: unique accounts per person; sshd logs at VERBOSE (key fingerprint per login); /var/log/secure and
-    the audit log are shipped by the CloudWatch agent to KMS-encrypted log groups.
-ACC-5: idle sessions end after `ClientAliveInterval x ClientAliveCountMax`.
+    the audit log are shipped by the CloudWatch agent to KMS-encrypted log groups with fixed names, kept on
+    delete and update but not after a failed first create (`RetainExceptOnCreate`), so a retry can create them.
+ACC-5: see constructs/bastion_user_data.py: idle shells end (TMOUT); sshd ends unresponsive clients.
 ENC-3: the gp3 root volume is encrypted with a customer-managed key. IMDSv2 is required.
-BAK-1: the instance carries the backup tag, so the environment's backup plan takes AMI backups of it.
+BAK-1: the instance carries the backup tag, so the environment's backup plan takes AMI backups of it. An AMI
+    taken before a revocation holds the revoked key: the bastion is restored by redeploying from config.
 
 Termination protection: CloudFormation cannot terminate a replaced instance that has `DisableApiTermination`;
 the update would complete, the Elastic IP would move, and the old host would keep running with the revoked key
@@ -22,10 +27,7 @@ at True, terminate the old host by hand after each replacing deploy (also after 
 
 from __future__ import annotations
 
-import json
-import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -35,174 +37,14 @@ from aws_cdk import aws_logs as logs
 
 from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
 from constructs import Construct
+from constructs.bastion_user_data import OperatorKey, SshdPolicy, render_user_data
 from policies.acknowledgements import acknowledge
-
-SSHD_DROP_IN = "/etc/ssh/sshd_config.d/01-bastion-hardening.conf"
-CLOUDWATCH_AGENT_CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/bastion.json"
-AUTH_LOG_FILE = "/var/log/secure"
-AUDIT_LOG_FILE = "/var/log/audit/audit.log"
-OPERATOR_TAG = "operator"
-
-# Modern algorithms only (OpenSSH 8.7 on AL2023): AEAD or CTR ciphers, encrypt-then-MAC SHA-2 MACs,
-# Curve25519 / hybrid post-quantum / large DH groups, and no SHA-1 signatures.
-CIPHERS = (
-    "chacha20-poly1305@openssh.com",
-    "aes256-gcm@openssh.com",
-    "aes128-gcm@openssh.com",
-    "aes256-ctr",
-    "aes192-ctr",
-    "aes128-ctr",
-)
-MACS = ("hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "umac-128-etm@openssh.com")
-KEX_ALGORITHMS = (
-    "sntrup761x25519-sha512@openssh.com",
-    "curve25519-sha256",
-    "curve25519-sha256@libssh.org",
-    "diffie-hellman-group16-sha512",
-    "diffie-hellman-group18-sha512",
-)
-PUBKEY_ALGORITHMS = ("ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256")
+from policies.create_only_names import content_digest
 
 
-@dataclass(frozen=True)
-class OperatorKey:
-    """A named operator and their one SSH public key (validated by config/ssh_key.py)."""
-
-    name: str
-    ssh_public_key: str
-
-
-@dataclass(frozen=True)
-class SshdPolicy:
-    """The sshd settings that come from config (ACC-5, ACC-2)."""
-
-    client_alive_interval_seconds: int
-    client_alive_count_max: int
-    max_auth_tries: int
-
-
-def render_sshd_config(operators: Sequence[OperatorKey], policy: SshdPolicy) -> str:
-    """The sshd drop-in: key-only logins for the listed operators, verbose logging, modern crypto."""
-    settings = [
-        ("PasswordAuthentication", "no"),
-        ("KbdInteractiveAuthentication", "no"),
-        ("PermitEmptyPasswords", "no"),
-        ("PermitRootLogin", "no"),
-        ("PubkeyAuthentication", "yes"),
-        ("AuthenticationMethods", "publickey"),
-        ("PubkeyAcceptedAlgorithms", ",".join(PUBKEY_ALGORITHMS)),
-        ("MaxAuthTries", str(policy.max_auth_tries)),
-        ("LoginGraceTime", "30"),
-        ("ClientAliveInterval", str(policy.client_alive_interval_seconds)),
-        ("ClientAliveCountMax", str(policy.client_alive_count_max)),
-        ("AllowUsers", " ".join(operator.name for operator in operators)),
-        ("LogLevel", "VERBOSE"),
-        ("Ciphers", ",".join(CIPHERS)),
-        ("MACs", ",".join(MACS)),
-        ("KexAlgorithms", ",".join(KEX_ALGORITHMS)),
-        # A jump host: operators may forward to private hosts (ssh -J / -L), nothing else.
-        ("AllowTcpForwarding", "local"),
-        ("AllowAgentForwarding", "no"),
-        ("X11Forwarding", "no"),
-        ("PermitTunnel", "no"),
-        ("GatewayPorts", "no"),
-        ("PermitUserEnvironment", "no"),
-    ]
-    return "".join(f"{key} {value}\n" for key, value in settings)
-
-
-def render_cloudwatch_agent_config(*, auth_log_group_name: str, audit_log_group_name: str) -> str:
-    """The CloudWatch agent ships the auth log and the audit log, one stream per instance (ACC-4)."""
-    config = {
-        "agent": {"run_as_user": "root"},
-        "logs": {
-            "logs_collected": {
-                "files": {
-                    "collect_list": [
-                        {
-                            "file_path": AUTH_LOG_FILE,
-                            "log_group_name": auth_log_group_name,
-                            "log_stream_name": "{instance_id}/secure",
-                            "retention_in_days": -1,
-                        },
-                        {
-                            "file_path": AUDIT_LOG_FILE,
-                            "log_group_name": audit_log_group_name,
-                            "log_stream_name": "{instance_id}/audit",
-                            "retention_in_days": -1,
-                        },
-                    ]
-                }
-            }
-        },
-    }
-    return json.dumps(config, indent=2, sort_keys=True)
-
-
-def render_user_data(
-    *,
-    operators: Sequence[OperatorKey],
-    sshd: SshdPolicy,
-    auth_log_group_name: str,
-    audit_log_group_name: str,
-) -> str:
-    """The whole first-boot script, as text, so tests can read exactly what the host will hold.
-
-    Fails closed: if the hardened sshd configuration does not validate (`sshd -t`), sshd is stopped and
-    the script exits non-zero, so the host never serves SSH with a weaker configuration.
-    """
-    if not operators:
-        raise ValueError("a bastion needs at least one operator")
-    lines = [
-        "#!/bin/bash",
-        "set -euo pipefail",
-        "umask 077",
-        "# ACC-2 / ACC-4: one personal account per operator; authorized_keys holds exactly that operator's key.",
-    ]
-    for operator in operators:
-        name = shlex.quote(operator.name)
-        home = f"/home/{operator.name}"
-        lines += [
-            f"id -u {name} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash {name}",
-            f"install -d -m 700 -o {name} -g {name} {home}/.ssh",
-            f"cat > {home}/.ssh/authorized_keys <<'OPERATOR_KEY'",
-            operator.ssh_public_key,
-            "OPERATOR_KEY",
-            f"chown {name}:{name} {home}/.ssh/authorized_keys",
-            f"chmod 600 {home}/.ssh/authorized_keys",
-        ]
-    lines += [
-        "",
-        "# ec2-user keeps no key (the instance has no launch key pair) and may not log in over SSH (AllowUsers).",
-        "rm -f /home/ec2-user/.ssh/authorized_keys",
-        "",
-        "# ACC-2 / ACC-5: hardened sshd; this drop-in sorts first, and sshd keeps the first value it reads.",
-        f"cat > {SSHD_DROP_IN} <<'SSHD_CONFIG'",
-        render_sshd_config(operators, sshd).rstrip("\n"),
-        "SSHD_CONFIG",
-        f"chmod 600 {SSHD_DROP_IN}",
-        "if ! sshd -t; then",
-        "  echo 'hardened sshd configuration does not validate; stopping sshd (fail closed)' >&2",
-        "  systemctl stop sshd",
-        "  exit 1",
-        "fi",
-        "systemctl restart sshd",
-        "",
-        "# Packages, only after sshd is hardened (a failed download must not leave the default sshd running):",
-        "# the CloudWatch agent, rsyslog (AL2023 logs only to the journal; rsyslog writes /var/log/secure), auditd.",
-        "dnf install -y amazon-cloudwatch-agent rsyslog audit",
-        "systemctl enable --now rsyslog auditd",
-        "",
-        "# ACC-4: ship the auth and audit logs to CloudWatch Logs.",
-        f"cat > {CLOUDWATCH_AGENT_CONFIG} <<'AGENT_CONFIG'",
-        render_cloudwatch_agent_config(
-            auth_log_group_name=auth_log_group_name, audit_log_group_name=audit_log_group_name
-        ),
-        "AGENT_CONFIG",
-        "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s "
-        f"-c file:{CLOUDWATCH_AGENT_CONFIG}",
-    ]
-    return "\n".join(lines) + "\n"
+def key_pair_name(environment_name: str, operator: OperatorKey) -> str:
+    """ACC-2: `<env>-<operator>-<digest>`; the digest covers every create-only property the key pair sets."""
+    return f"{environment_name}-{operator.name}-{content_digest({'PublicKeyMaterial': operator.ssh_public_key})}"
 
 
 class BastionHost(Construct):
@@ -226,7 +68,7 @@ class BastionHost(Construct):
         instance_type: str = "t3.micro",
         root_volume_gib: int = 16,
         termination_protection: bool = True,
-        log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, construct_id)
         self.auth_log_group = logs.LogGroup(
@@ -246,16 +88,19 @@ class BastionHost(Construct):
             removal_policy=log_removal_policy,
         )
 
-        # ACC-2: every operator key is inventoried in EC2, named and tagged after its owner.
+        # ACC-2: every operator key is inventoried in EC2, named after its owner and its content (see key_pair_name).
         self.key_pairs: dict[str, ec2.CfnKeyPair] = {}
         for operator in operators:
-            self.key_pairs[operator.name] = ec2.CfnKeyPair(
+            key_pair = ec2.CfnKeyPair(
                 self,
                 f"KeyPair-{operator.name}",
-                key_name=f"{environment_name}-{operator.name}",
+                key_name=key_pair_name(environment_name, operator),
                 public_key_material=operator.ssh_public_key,
-                tags=[cdk.CfnTag(key=OPERATOR_TAG, value=operator.name)],
             )
+            # Tags are create-only on key pairs: the environment's tags (owner, classification, ...) would turn a
+            # tag change into a replacement. Dropped from the template whatever aspect adds them.
+            key_pair.add_property_deletion_override("Tags")
+            self.key_pairs[operator.name] = key_pair
 
         self.role = iam.Role(
             self,

@@ -2,11 +2,18 @@
 
 ACC-3 ("server access limited to staff whose job role needs it"):
   - `operator`: connect to and manage the bastion only: start Session Manager sessions on that one instance
-    with the SSH-tunnel or interactive-command documents, end or resume only its own sessions, start, stop
-    and reboot that instance, and read EC2/SSM inventory;
+    with the SSH-tunnel document only (`AWS-StartSSHSession`, with `ssm:SessionDocumentAccessCheck`, so a session
+    without a document name cannot open the default shell), end or resume only its own sessions, start, stop and
+    reboot that instance, and read EC2/SSM inventory. ACC-2: the tunnel carries SSH, so the operator's key and
+    `AllowUsers` still decide who logs in; a shell or command document (`AWS-StartInteractiveCommand`,
+    `SSM-SessionManagerRunShell`) would run as root-capable `ssm-user` with no key and survive revocation;
   - `auditor`: read-only security configuration (AWS managed SecurityAudit).
-ACC-8 / ACC-5: both are assumable only by the principals listed in config, only with MFA, for at most an
-  hour per session. Permissions are customer-managed or AWS-managed policies, never inline.
+ACC-8 / ACC-5: both are assumable only by the principals listed in config, only with MFA, only within
+  `mfa_max_age` of the MFA sign-in, for at most an hour per session. The trust policy names each principal's
+  account (its root principal) and matches the listed ARNs with `aws:PrincipalArn`: IAM refuses a trust policy
+  that names a principal which does not exist yet ("Invalid principal"), and a named role that is re-created
+  would silently lose trust (IAM stores its unique id). An account root in config trusts that whole account.
+  Permissions are customer-managed or AWS-managed policies, never inline.
 """
 
 from __future__ import annotations
@@ -17,17 +24,32 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
+from policies.access_rules import SSH_SESSION_DOCUMENTS
 from policies.acknowledgements import acknowledge, nag_resource_text
 
-MFA_REQUIRED = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-SESSION_DOCUMENTS = ("AWS-StartSSHSession", "AWS-StartInteractiveCommand")
 SECURITY_AUDIT = "SecurityAudit"
 ONE_HOUR = cdk.Duration.hours(1)  # ACC-5: the longest a job-role session may last
 
 
-def mfa_principals(arns: Sequence[str]) -> iam.IPrincipal:
-    """The listed IAM principals, only when they signed in with MFA."""
-    return iam.CompositePrincipal(*(iam.ArnPrincipal(arn) for arn in arns)).with_conditions(MFA_REQUIRED)
+def _account_of(arn: str) -> str:
+    return arn.split(":")[4]
+
+
+def mfa_principals(arns: Sequence[str], *, mfa_max_age: cdk.Duration = ONE_HOUR) -> iam.IPrincipal:
+    """The listed IAM principals, by account and `aws:PrincipalArn`, only with a recent MFA sign-in."""
+    by_account: dict[str, list[str]] = {}
+    for arn in arns:
+        by_account.setdefault(_account_of(arn), []).append(arn)
+    principals = []
+    for account, listed in sorted(by_account.items()):
+        conditions: dict[str, dict[str, object]] = {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "NumericLessThanEquals": {"aws:MultiFactorAuthAge": str(int(mfa_max_age.to_seconds()))},
+        }
+        if not any(arn.endswith(":root") for arn in listed):
+            conditions["ArnEquals"] = {"aws:PrincipalArn": sorted(set(listed))}
+        principals.append(iam.AccountPrincipal(account).with_conditions(conditions))
+    return iam.CompositePrincipal(*principals)
 
 
 class JobRoles(Construct):
@@ -43,6 +65,7 @@ class JobRoles(Construct):
         operator_principals: Sequence[str],
         auditor_principals: Sequence[str],
         max_session: cdk.Duration = ONE_HOUR,
+        mfa_max_age: cdk.Duration = ONE_HOUR,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -50,7 +73,7 @@ class JobRoles(Construct):
         session_arns = stack.format_arn(service="ssm", resource="session", resource_name="*")
         documents = [
             stack.format_arn(service="ssm", account="", resource="document", resource_name=name)
-            for name in SESSION_DOCUMENTS
+            for name in sorted(SSH_SESSION_DOCUMENTS)
         ]
 
         self.operator_policy = iam.ManagedPolicy(
@@ -59,11 +82,12 @@ class JobRoles(Construct):
             description=f"{environment_name}: connect to and manage the bastion only (ACC-3)",
             statements=[
                 iam.PolicyStatement(
-                    sid="StartSessionOnTheBastionOnly",
+                    sid="SshTunnelToTheBastionOnly",
                     actions=["ssm:StartSession"],
                     resources=[instance_arn, *documents],
                     # Without a document name, StartSession would use the account's default shell document;
-                    # this check makes that document need its own permission, which is not granted.
+                    # this check (as the Session Manager guide writes it) makes that document need its own
+                    # permission, which is not granted: only the SSH tunnel opens.
                     conditions={"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}},
                 ),
                 iam.PolicyStatement(
@@ -96,7 +120,7 @@ class JobRoles(Construct):
         self.operator = iam.Role(
             self,
             "Operator",
-            assumed_by=mfa_principals(operator_principals),
+            assumed_by=mfa_principals(operator_principals, mfa_max_age=mfa_max_age),
             description=f"{environment_name} operator: bastion access only, MFA required (ACC-3)",
             max_session_duration=max_session,
             managed_policies=[self.operator_policy],
@@ -104,7 +128,7 @@ class JobRoles(Construct):
         self.auditor = iam.Role(
             self,
             "Auditor",
-            assumed_by=mfa_principals(auditor_principals),
+            assumed_by=mfa_principals(auditor_principals, mfa_max_age=mfa_max_age),
             description=f"{environment_name} auditor: read-only security configuration, MFA required (ACC-3)",
             max_session_duration=max_session,
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(SECURITY_AUDIT)],

@@ -2,8 +2,9 @@
 
 aws-cdk-lib's own CloudFormation template validation (cached per template). Published packs: cdk-nag's AWS
 Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS Control Tower proactive controls
-(cfn-guard rules, run offline). Ours, over the templates: `ProjectChecks` (NET-1, NET-3, BAK-4) and
-`SecretLiteralScan` (ENC-4). Any unacknowledged finding fails the synth.
+(cfn-guard rules, run offline). Ours, over the templates: `ProjectChecks` (NET-1, NET-3, BAK-4),
+`SecretLiteralScan` (ENC-4) and `AccessRules` (ACC-2, ACC-3, ENC-3: what the running services accept). Any
+unacknowledged finding fails the synth.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
 
 from constructs import IConstruct
+from policies.access_rules import AccessRules
 from policies.control_tower import StrictCfnGuard
 from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
@@ -41,6 +43,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
         StrictCfnGuard(),
         ProjectChecks(),
         SecretLiteralScan(),
+        AccessRules(),
     ]
 
 

@@ -19,7 +19,7 @@ from config.model import BackupSettings
 from constructs import Construct
 from constructs.backup_assurance import BACKUP_SERVICE, BackupAssurance, ComplianceTargets, RestoreTestTarget
 from constructs.locked_backup_vault import VAULT_KEY_SERVICES, LockedBackupVault
-from constructs.purpose_keys import PurposeKeys, ServiceUse
+from constructs.purpose_keys import PurposeKeys
 from constructs.tiered_backup_plan import (
     BackupTierSpec,
     ContinuousBackupPlan,
@@ -103,8 +103,9 @@ class BackupStack(EnvironmentStack):
             self,
             "Keys",
             alias_prefix=f"{name}/{PURPOSE}",
+            # AWS Backup is admitted to the notifications key by the alert topic, bound to that topic by encryption
+            # context (constructs/alert_topic.py), not by aws:SourceAccount (ENC-3).
             purposes={"vault": list(VAULT_KEY_SERVICES), "notifications": ["sns"]},
-            service_users={"notifications": [ServiceUse(BACKUP_SERVICE)]},
         ).keys
         self.vault = LockedBackupVault(
             self,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import aws_cdk as cdk
+
 from config import EnvironmentConfig
 from constructs import Construct
-from constructs.bastion_host import BastionHost, OperatorKey, SshdPolicy
+from constructs.bastion_host import BastionHost
+from constructs.bastion_user_data import OperatorKey, SshdPolicy
 from constructs.job_roles import JobRoles
-from constructs.purpose_keys import PurposeKeys, ServiceUse, logs_service_use
+from constructs.purpose_keys import PurposeKeys, logs_service_use
 from constructs.ssh_access_alerts import SshAccessAlerts
 from stacks.environment_stack import EnvironmentStack, log_retention
 from stacks.network import NetworkStack
@@ -27,11 +30,9 @@ class BastionStack(EnvironmentStack):
             "Keys",
             alias_prefix=f"{env_config.name}/bastion",
             purposes={"volumes": ["ec2"], "logs": [], "alerts": ["sns"]},
-            service_users={
-                "logs": [logs_service_use(self)],
-                # EventBridge rules and CloudWatch alarms publish to the encrypted alert topic.
-                "alerts": [ServiceUse("events.amazonaws.com"), ServiceUse("cloudwatch.amazonaws.com")],
-            },
+            # EventBridge and CloudWatch are admitted to the alerts key by the alert topic itself, bound to that
+            # topic by encryption context (constructs/alert_topic.py).
+            service_users={"logs": [logs_service_use(self)]},
         ).keys
         self.bastion = BastionHost(
             self,
@@ -42,8 +43,9 @@ class BastionStack(EnvironmentStack):
             security_group=network.security_groups.bastion,
             operators=[OperatorKey(name=op.name, ssh_public_key=op.ssh_public_key) for op in env_config.operators],
             sshd=SshdPolicy(
-                client_alive_interval_seconds=settings.client_alive_interval_seconds,
-                client_alive_count_max=settings.client_alive_count_max,
+                unresponsive_client_check_interval_seconds=settings.unresponsive_client_check_interval_seconds,
+                unresponsive_client_max_missed_checks=settings.unresponsive_client_max_missed_checks,
+                idle_shell_timeout_seconds=settings.idle_shell_timeout_seconds,
                 max_auth_tries=settings.max_auth_tries,
             ),
             volume_key=self.keys["volumes"],
@@ -61,6 +63,7 @@ class BastionStack(EnvironmentStack):
             topic_key=self.keys["alerts"],
             alert_email=str(env_config.alert_email),
             auth_log_group=self.bastion.auth_log_group,
+            shipped_log_groups={"auth": self.bastion.auth_log_group, "audit": self.bastion.audit_log_group},
         )
         self.job_roles = JobRoles(
             self,
@@ -69,4 +72,5 @@ class BastionStack(EnvironmentStack):
             instance_id=self.bastion.instance.instance_id,
             operator_principals=env_config.access.operator_principals,
             auditor_principals=env_config.access.auditor_principals,
+            mfa_max_age=cdk.Duration.seconds(env_config.access.mfa_max_age_seconds),
         )

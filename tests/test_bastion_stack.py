@@ -17,15 +17,22 @@ from aws_cdk import aws_logs as logs
 from config import DEFAULT_CONFIG_PATH, ConfigError, EnvironmentConfig, parse_config
 from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
 from constructs import Construct
-from constructs.bastion_host import SSHD_DROP_IN, BastionHost, OperatorKey, SshdPolicy, render_user_data
+from constructs.bastion_host import BastionHost
+from constructs.bastion_user_data import SSHD_DROP_IN, OperatorKey, SshdPolicy, render_user_data
 from constructs.ssh_access_alerts import FAILED_SSH_LOGIN_TERMS
+from policies.create_only_names import content_digest
 from tests.conftest import DEV, PROD, Synthesized
 from tests.probes import nag_findings, tiny_stack
 
 BASTION = f"{PROD}-bastion"
 ALICE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOGX/CO//m+BoXVBMLicNSbA0Y+rmFahu/pXs3Ja3zsK alice@example.com"
 CAROL_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMGykW6ALAg+YSdFgzTgcqcDia0BoTeufx5nWXLiS/2z carol@example.com"
-SSHD = SshdPolicy(client_alive_interval_seconds=300, client_alive_count_max=2, max_auth_tries=3)
+SSHD = SshdPolicy(
+    unresponsive_client_check_interval_seconds=300,
+    unresponsive_client_max_missed_checks=2,
+    idle_shell_timeout_seconds=900,
+    max_auth_tries=3,
+)
 
 
 @pytest.fixture(scope="module")
@@ -155,15 +162,27 @@ def test_bak1_bastion_carries_the_backup_tag(template: dict[str, Any]) -> None:
 # --- ACC-2 / ACC-4: named operator keys --------------------------------------------------------------------
 
 
-def test_acc2_each_operator_key_is_imported_as_a_named_tagged_key_pair(
+def test_acc2_key_pair_names_carry_operator_and_key_material_digest(
     template: dict[str, Any], env_config: EnvironmentConfig
 ) -> None:
+    """KeyName, PublicKeyMaterial and Tags are create-only: the name changes with the material, so rotation deploys."""
     pairs = {p["Properties"]["KeyName"]: p["Properties"] for p in of_type(template, "AWS::EC2::KeyPair").values()}
-    assert set(pairs) == {f"acme-prod-{operator.name}" for operator in env_config.operators}
-    for operator in env_config.operators:
-        pair = pairs[f"acme-prod-{operator.name}"]
-        assert pair["PublicKeyMaterial"] == operator.ssh_public_key
-        assert tags(pair)["operator"] == operator.name
+    expected = {
+        f"acme-prod-{op.name}-{content_digest({'PublicKeyMaterial': op.ssh_public_key})}": op
+        for op in env_config.operators
+    }
+    assert set(pairs) == set(expected)
+    for name, operator in expected.items():
+        assert pairs[name] == {"KeyName": name, "PublicKeyMaterial": operator.ssh_public_key}
+
+
+def test_acc2_key_pairs_carry_no_tags_although_every_other_resource_does(template: dict[str, Any]) -> None:
+    """Tags are create-only on key pairs: an owner or classification change would otherwise force a replacement."""
+    pairs = of_type(template, "AWS::EC2::KeyPair")
+    assert pairs
+    assert all("Tags" not in pair["Properties"] for pair in pairs.values())
+    _, instance = only(template, "AWS::EC2::Instance")
+    assert tags(instance)["owner"] == "platform-team@example.com"
 
 
 def test_acc4_user_data_gives_each_operator_an_account_holding_exactly_their_key(
@@ -183,7 +202,7 @@ def test_acc4_user_data_gives_each_operator_an_account_holding_exactly_their_key
 # --- ACC-2 / ACC-5: sshd ----------------------------------------------------------------------------------
 
 
-def test_acc2_acc5_sshd_drop_in_is_key_only_verbose_and_times_out_idle_sessions(
+def test_acc2_acc5_sshd_drop_in_is_key_only_verbose_and_drops_unresponsive_clients(
     template: dict[str, Any], env_config: EnvironmentConfig
 ) -> None:
     script = user_data(template)
@@ -197,8 +216,9 @@ def test_acc2_acc5_sshd_drop_in_is_key_only_verbose_and_times_out_idle_sessions(
     assert settings["AuthenticationMethods"] == "publickey"
     assert settings["LogLevel"] == "VERBOSE"
     assert settings["AllowUsers"] == " ".join(operator.name for operator in env_config.operators)
-    assert settings["ClientAliveInterval"] == str(env_config.bastion.client_alive_interval_seconds)
-    assert settings["ClientAliveCountMax"] == str(env_config.bastion.client_alive_count_max)
+    bastion = env_config.bastion
+    assert settings["ClientAliveInterval"] == str(bastion.unresponsive_client_check_interval_seconds)
+    assert settings["ClientAliveCountMax"] == str(bastion.unresponsive_client_max_missed_checks)
     assert settings["MaxAuthTries"] == str(env_config.bastion.max_auth_tries)
 
 
@@ -222,7 +242,7 @@ def test_acc2_sshd_config_is_validated_before_restart_and_fails_closed(template:
 # --- ACC-4: logs ------------------------------------------------------------------------------------------
 
 
-def test_acc4_auth_and_audit_logs_go_to_encrypted_log_groups_with_retention(
+def test_acc4_auth_and_audit_logs_go_to_encrypted_log_groups_kept_except_on_create(
     template: dict[str, Any], env_config: EnvironmentConfig
 ) -> None:
     logs_key = key_with_alias(template, "alias/acme-prod/bastion/logs")
@@ -231,12 +251,14 @@ def test_acc4_auth_and_audit_logs_go_to_encrypted_log_groups_with_retention(
     for group in groups.values():
         assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [logs_key, "Arn"]}
         assert group["Properties"]["RetentionInDays"] == env_config.bastion.log_retention_days
-        assert group["DeletionPolicy"] == "Retain"
+        # Kept on delete and update, but not after a failed first create, so a retry can create it again.
+        assert group["DeletionPolicy"] == "RetainExceptOnCreate"
+        assert group["UpdateReplacePolicy"] == "Retain"
 
 
 def test_acc4_cloudwatch_agent_ships_secure_and_audit_logs(template: dict[str, Any]) -> None:
     script = user_data(template)
-    assert "dnf install -y amazon-cloudwatch-agent rsyslog audit" in script
+    assert "retry dnf install -y amazon-cloudwatch-agent rsyslog audit" in script
     (agent_config,) = heredoc(script, "AGENT_CONFIG")
     assert '"file_path": "/var/log/secure"' in agent_config
     assert '"log_group_name": "/acme-prod/bastion/secure"' in agent_config
@@ -290,14 +312,22 @@ def test_acc2_alert_topic_admits_only_this_stacks_rules_and_alarms(template: dic
     assert allows["cloudwatch.amazonaws.com"]["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
 
 
-def test_enc3_alert_key_lets_eventbridge_and_cloudwatch_publish(template: dict[str, Any]) -> None:
+def test_enc3_alert_key_admits_eventbridge_and_cloudwatch_for_this_topic_without_source_conditions(
+    template: dict[str, Any],
+) -> None:
+    """EventBridge's KMS requests for an encrypted topic carry no aws:SourceAccount/SourceArn: bind by the topic."""
     key = template["Resources"][key_with_alias(template, "alias/acme-prod/bastion/alerts")]
+    _, topic = only(template, "AWS::SNS::Topic")
+    topic_arn = f"arn:aws:sns:us-east-1:111122223333:{topic['TopicName']}"
     services = {
-        s["Principal"]["Service"]
+        s["Principal"]["Service"]: s
         for s in key["Properties"]["KeyPolicy"]["Statement"]
         if isinstance(s.get("Principal"), dict) and "Service" in s["Principal"]
     }
-    assert {"events.amazonaws.com", "cloudwatch.amazonaws.com"} <= services
+    assert set(services) == {"events.amazonaws.com", "cloudwatch.amazonaws.com"}
+    for statement in services.values():
+        assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+        assert statement["Condition"] == {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn}}
 
 
 @pytest.mark.parametrize(
@@ -340,7 +370,11 @@ def test_net4_failed_ssh_logins_are_counted_and_alarm_the_topic(template: dict[s
     assert metric_filter["LogGroupName"] == {"Ref": auth_group}
     assert metric_filter["FilterPattern"] == " ".join(f'?"{term}"' for term in FAILED_SSH_LOGIN_TERMS)
     (transformation,) = metric_filter["MetricTransformations"]
-    _, alarm = only(template, "AWS::CloudWatch::Alarm")
+    (alarm,) = [
+        a["Properties"]
+        for a in of_type(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == transformation["MetricName"]
+    ]
     assert (alarm["Namespace"], alarm["MetricName"]) == (
         transformation["MetricNamespace"],
         transformation["MetricName"],
@@ -363,31 +397,42 @@ def job_role(template: dict[str, Any], name: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("name", "principals"), [("Operator", "operator_principals"), ("Auditor", "auditor_principals")]
 )
-def test_acc3_job_roles_trust_only_configured_principals_with_mfa_for_an_hour(
+def test_acc3_acc8_job_roles_trust_the_account_and_match_configured_principal_arns_with_recent_mfa(
     template: dict[str, Any], env_config: EnvironmentConfig, name: str, principals: str
 ) -> None:
+    """Naming the account, not the role, keeps IAM from refusing a not-yet-existing principal and keeps trust
+    when the principal is re-created; aws:PrincipalArn still admits only the configured ARNs."""
     role = job_role(template, name)
     (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
-    trusted = statement["Principal"]["AWS"]
-    assert sorted([trusted] if isinstance(trusted, str) else trusted) == sorted(getattr(env_config.access, principals))
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
     assert statement["Action"] == "sts:AssumeRole"
-    assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert statement["Condition"] == {
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+        "NumericLessThanEquals": {"aws:MultiFactorAuthAge": str(env_config.access.mfa_max_age_seconds)},
+        "ArnEquals": {"aws:PrincipalArn": sorted(getattr(env_config.access, principals))},
+    }
     assert role["MaxSessionDuration"] == 3600
     assert "Policies" not in role  # managed policies only
 
 
-def test_acc3_operator_may_reach_and_power_only_the_bastion(template: dict[str, Any]) -> None:
+def test_acc2_acc3_operator_may_only_tunnel_ssh_to_and_power_the_bastion(template: dict[str, Any]) -> None:
+    """Session Manager only as an SSH tunnel: a shell or command document would need no key and survive revocation."""
     instance_id, _ = only(template, "AWS::EC2::Instance")
     (policy_ref,) = job_role(template, "Operator")["ManagedPolicyArns"]
     statements = {
         s["Sid"]: s for s in template["Resources"][policy_ref["Ref"]]["Properties"]["PolicyDocument"]["Statement"]
     }
-    start = statements["StartSessionOnTheBastionOnly"]
+    start = statements["SshTunnelToTheBastionOnly"]
     assert start["Action"] == "ssm:StartSession"
+    assert start["Condition"] == {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
     resources = [str(r) for r in start["Resource"]]
     assert sum(instance_id in r for r in resources) == 1
     documents = sorted(m for r in resources for m in re.findall(r"document/([\w-]+)", r))
-    assert documents == ["AWS-StartInteractiveCommand", "AWS-StartSSHSession"]
+    assert documents == ["AWS-StartSSHSession"]
+    # The Session Manager guide's document ARN: region, no account.
+    assert [r for r in resources if "document/" in r] == ["arn:aws:ssm:us-east-1::document/AWS-StartSSHSession"]
+    session_grants = [sid for sid, st in statements.items() if "ssm:StartSession" in json.dumps(st.get("Action"))]
+    assert session_grants == ["SshTunnelToTheBastionOnly"]
     power = statements["PowerOnTheBastionOnly"]
     assert sorted(power["Action"]) == ["ec2:RebootInstances", "ec2:StartInstances", "ec2:StopInstances"]
     assert instance_id in str(power["Resource"])
@@ -526,7 +571,7 @@ def test_acc2_sshd_is_hardened_before_anything_is_downloaded(env_config: Environ
     """With `set -e`, a failed package download ends the script; sshd must already be hardened by then."""
     script = render_user_data(
         operators=[OperatorKey(name=op.name, ssh_public_key=op.ssh_public_key) for op in env_config.operators],
-        sshd=SshdPolicy(client_alive_interval_seconds=300, client_alive_count_max=2, max_auth_tries=3),
+        sshd=SSHD,
         auth_log_group_name="/x/secure",
         audit_log_group_name="/x/audit",
     )

@@ -33,6 +33,7 @@ GATES = (
     "Project",
     "cdk-validator-cfnguard",
     "ProjectSecretScan",
+    "ProjectAccessRules",
 )
 REASON = re.compile(r"^(ACC|NET|ENC|BAK|LOC|HA|CMP)-\d \((met another way|not applicable)\): .{30,}$")
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -64,6 +65,13 @@ def test_cmp1_every_gate_is_attached_to_the_app(tmp_path: Path) -> None:
     stack = tiny_stack(outdir=tmp_path)
     insecure_bucket_and_group(stack)
     cdk.CfnParameter(stack, "Password", no_echo=True, default="hunter2hunter2")
+    # ProjectAccessRules (ACC-2): a fixed key-pair name that would not change with the key.
+    cdk.CfnResource(
+        stack,
+        "FixedKeyName",
+        type="AWS::EC2::KeyPair",
+        properties={"KeyName": "probe", "PublicKeyMaterial": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOGX probe"},
+    )
     attach_policy_gates(stack.node.root)  # type: ignore[arg-type]
     with contextlib.suppress(RuntimeError):
         stack.node.root.synth()  # type: ignore[attr-defined]
