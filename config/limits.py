@@ -50,6 +50,9 @@ AZ_COUNT: Final = 3
 RDS_BACKUP_RETENTION_MIN: Final = 7
 RDS_BACKUP_RETENTION_MAX: Final = 35
 RDS_MONITORING_INTERVALS: Final = (1, 5, 10, 15, 30, 60)
+# RDS: the backup window and the maintenance window are each at least 30 minutes and must not overlap
+# (CreateDBInstance, PreferredBackupWindow / PreferredMaintenanceWindow constraints).
+RDS_WINDOW_MIN_MINUTES: Final = 30
 
 # AWS Backup: retention 1 day to 100 years; a recovery point in cold storage must stay 90 days;
 # continuous backups keep 1 to 35 days; a compliance lock's grace period is at least 3 days;
@@ -60,6 +63,9 @@ BACKUP_COLD_STORAGE_MIN_DAYS: Final = 90
 BACKUP_CONTINUOUS_MAX: Final = 35
 BACKUP_LOCK_MIN_GRACE_DAYS: Final = 3
 BACKUP_START_WINDOW_MIN_MINUTES: Final = 60
+# AWS Backup starts no backup of an RDS database within one hour before or during its maintenance window
+# (AWS Backup Developer Guide, "Backup plan options and configuration").
+BACKUP_RDS_MAINTENANCE_MARGIN_MINUTES: Final = 60
 # BAK-3: the bi-weekly tier must run at least twice in every month; days 1-28 exist in every month.
 BIWEEKLY_MIN_RUNS_PER_MONTH: Final = 2
 LAST_DAY_IN_EVERY_MONTH: Final = 28
@@ -67,8 +73,20 @@ LAST_DAY_IN_EVERY_MONTH: Final = 28
 BIWEEKLY_MAX_GAP_DAYS: Final = 17
 LONGEST_MONTH_DAYS: Final = 31
 
-# ACC-2 / ENC-1: EC2 key pairs import only RSA and Ed25519; RSA must be at least 2048 bits.
-SSH_RSA_MIN_BITS: Final = 2048
+# ACC-2 / ENC-1: EC2 key pairs import only RSA and Ed25519 keys (EC2 User Guide, "Import a public key"): RSA of
+# 1024, 2048 or 4096 bits. 1024 is too weak (ENC-1), so 2048 and 4096 are the lengths accepted here; any other
+# length (3072, say) is not documented and may be refused by ImportKeyPair at deploy time.
+SSH_RSA_BITS: Final = (2048, 4096)
+SSH_RSA_MIN_BITS: Final = min(SSH_RSA_BITS)
+
+# NET-3: a network ACL holds 20 inbound and 20 outbound rules by default (Amazon VPC quotas, "Rules per network
+# ACL"). The public ACL (constructs/tier_firewall.py) needs one inbound and one outbound rule per admin network,
+# plus these fixed rules: inbound internet replies (TCP ephemeral, ICMP "fragmentation needed"), and per AZ one
+# rule for the application tier and one for the data tier; outbound HTTPS, and the same two per AZ.
+NACL_RULES_PER_DIRECTION: Final = 20
+PUBLIC_ACL_FIXED_INBOUND_RULES: Final = 2 + 2 * AZ_COUNT
+PUBLIC_ACL_FIXED_OUTBOUND_RULES: Final = 1 + 2 * AZ_COUNT
+MAX_ADMIN_CIDRS: Final = NACL_RULES_PER_DIRECTION - max(PUBLIC_ACL_FIXED_INBOUND_RULES, PUBLIC_ACL_FIXED_OUTBOUND_RULES)
 
 # NET-1 / NET-3: the tags our constructs write on subnets and security groups and our Project gate reads.
 TIER_TAG: Final = "tier"
