@@ -1,8 +1,8 @@
 """SSH public key validation for operator keys (ACC-2, ENC-1).
 
 EC2 key pairs import only RSA and Ed25519 keys; of the RSA lengths EC2 documents (1024, 2048, 4096), 1024 is too
-weak, so RSA keys must be 2048 or 4096 bits: a 3072-bit key is refused here rather than by ImportKeyPair at deploy. Parsing is done
-by `cryptography`, not by hand, so a truncated or corrupted key is caught too.
+weak, so RSA keys must be 2048 or 4096 bits: a 3072-bit key is refused here rather than by ImportKeyPair at deploy.
+Parsing is done by `cryptography`, not by hand, so a truncated or corrupted key is caught too.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def check_ssh_public_key(text: str) -> str:
             raise ValueError(f"is an RSA key of {key.key_size} bits, too weak; allowed: {ALLOWED}")
         if key.key_size not in limits.SSH_RSA_BITS:
             raise ValueError(
-                f"is an RSA key of {key.key_size} bits, a length EC2 does not document for key pairs; allowed: {ALLOWED}"
+                f"is an RSA key of {key.key_size} bits, a length EC2 does not document for key pairs; "
+                f"allowed: {ALLOWED}"
             )
     elif not isinstance(key, ed25519.Ed25519PublicKey):
         raise ValueError(f"has a key type EC2 key pairs do not accept; allowed: {ALLOWED}")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 
 from config import DEFAULT_CONFIG_PATH, ConfigError, load_config, parse_config
 
@@ -294,14 +295,12 @@ def test_example_environments_start_backups_clear_of_the_maintenance_window() ->
 def test_acc2_rsa_key_of_a_length_ec2_does_not_document_is_refused(bits: int) -> None:
     key = openssh(rsa.generate_private_key(public_exponent=65537, key_size=bits).public_key())
     message = rejected(lambda d: prod(d)["operators"][1].update(ssh_public_key=key))
-    assert f"operators[1].ssh_public_key = 'ssh-rsa AAAA" in message
+    assert "operators[1].ssh_public_key = 'ssh-rsa AAAA" in message
     assert f"is an RSA key of {bits} bits, a length EC2 does not document for key pairs" in message
     assert "allowed: ssh-ed25519, or ssh-rsa of 2048 or 4096 bits" in message
 
 
 def test_acc2_example_operator_keys_have_lengths_ec2_documents() -> None:
-    from cryptography.hazmat.primitives.serialization import load_ssh_public_key
-
     for env in load_config().environments:
         for operator in env.operators:
             key = load_ssh_public_key(operator.ssh_public_key.encode())
