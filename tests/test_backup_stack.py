@@ -268,7 +268,9 @@ def test_enc3_bak5_vault_is_encrypted_by_its_stack_key_retained_and_denies_delet
     (_, vault), *others = resources(template, "AWS::Backup::BackupVault").items()
     assert others == []
     local_key_id(template, vault["Properties"]["EncryptionKeyArn"])
-    assert vault["DeletionPolicy"] == vault["UpdateReplacePolicy"] == "Retain"
+    # BAK-5: a fixed-name vault is retained except on a failed first create, so the retry can create it again.
+    assert vault["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert vault["UpdateReplacePolicy"] == "Retain"
     statements = vault["Properties"]["AccessPolicy"]["Statement"]
     deny = next(statement for statement in statements if statement["Effect"] == "Deny")
     assert deny["Principal"] == {"AWS": "*"}

@@ -215,14 +215,16 @@ def test_acc4_flow_log_group_is_encrypted_kept_a_year_and_retained(prod_network:
                 "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("KeysLogs"), "Arn"]},
                 "RetentionInDays": 365,
             },
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
         },
     )
 
 
 def test_enc3_network_key_rotates_and_is_retained(prod_network: Template) -> None:
-    prod_network.has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Retain"})
+    prod_network.has_resource(
+        "AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "RetainExceptOnCreate"}
+    )
 
 
 def test_net3_s3_gateway_endpoint_serves_public_and_application_tiers(prod_network: Template) -> None:
