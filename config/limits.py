@@ -98,3 +98,25 @@ ENVIRONMENT_TAG: Final = "environment"
 # BAK-1: resources carrying this tag are added to the environment's backup plan by tag selection.
 BACKUP_TAG_KEY: Final = "backup-plan"
 BACKUP_TAG_VALUE: Final = "tiered"
+
+# BAK-6 / NET-1: the overridable restore-testing metadata keys that decide the network a restore lands in, per
+# protected resource type (AWS Backup Developer Guide, "Restore testing inferred metadata"); key names are not case
+# sensitive. Without them AWS Backup infers a placement: the default VPC.
+RESTORE_PLACEMENT_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "RDS": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
+    "Aurora": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
+    "DocumentDB": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
+    "Neptune": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
+    "EC2": ("subnetId", "securityGroupIds"),
+}
+
+# CMP-1: the Backup Audit Manager controls whose AWS Config rules evaluate protected resources (RDS, S3, EC2, EBS, ...),
+# as opposed to recovery points, vaults or plans; their scope must not reach resources no plan selects.
+BACKUP_RESOURCE_CONTROLS: Final = frozenset(
+    {
+        "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+        "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK",
+        "BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION",
+        "BACKUP_LAST_RECOVERY_POINT_CREATED",
+    }
+)

@@ -26,6 +26,7 @@ from aws_cdk import aws_backup as backup
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
+from config.limits import BACKUP_RESOURCE_CONTROLS
 from constructs import Construct
 from constructs.alert_topic import AlertTopic, TopicPublisher
 from constructs.backup_service_role import BACKUP_SERVICE
@@ -60,15 +61,7 @@ class ComplianceTargets:
     max_recovery_point_age_days: int = 1
 
 
-# What each control evaluates (AWS Config managed rules behind Backup Audit Manager) decides its scope.
-RESOURCE_CONTROLS = frozenset(
-    {
-        "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
-        "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK",
-        "BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION",
-        "BACKUP_LAST_RECOVERY_POINT_CREATED",
-    }
-)
+RESOURCE_CONTROLS = BACKUP_RESOURCE_CONTROLS  # evaluated on protected resources: scoped to what plans select
 
 
 def _scope(tag: tuple[str, str]) -> dict[str, list[dict[str, str]]]:

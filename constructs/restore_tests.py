@@ -20,16 +20,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_iam as iam
 
+from config.limits import RESTORE_PLACEMENT_KEYS
 from constructs import Construct
 
-# Protected resource type -> the overridable metadata keys that decide the network a restore lands in.
-PLACEMENT_KEYS: dict[str, tuple[str, ...]] = {
-    "RDS": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
-    "Aurora": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
-    "DocumentDB": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
-    "Neptune": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
-    "EC2": ("subnetId", "securityGroupIds"),
-}
+PLACEMENT_KEYS = RESTORE_PLACEMENT_KEYS
 
 
 @dataclass(frozen=True)

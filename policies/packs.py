@@ -1,8 +1,9 @@
 """The policy gates attached to the app at every synth (CMP-1).
 
 Published packs: cdk-nag's AWS Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS
-Control Tower proactive controls (cfn-guard rules, run offline). Ours: `ProjectChecks` (NET-1, NET-3, BAK-4)
-and `SecretLiteralScan` (ENC-4). Any unacknowledged finding fails the synth.
+Control Tower proactive controls (cfn-guard rules, run offline). Ours: `ProjectChecks` (NET-1, NET-3, BAK-4),
+`SecretLiteralScan` (ENC-4) and `DeployReadiness` (BAK-5, BAK-6, NET-3: what the running services require). Any
+unacknowledged finding fails the synth.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, 
 
 from constructs import IConstruct
 from policies.control_tower import StrictCfnGuard
+from policies.deploy_readiness import DeployReadiness
 from policies.project_checks import ProjectChecks
 from policies.secret_scan import SecretLiteralScan
 
@@ -32,4 +34,6 @@ def nag_packs(
 
 def attach_policy_gates(app: cdk.App) -> None:
     """Register every gate once, at the top of the app."""
-    cdk.Validations.of(app).add_plugins(*nag_packs(app).values(), StrictCfnGuard(), SecretLiteralScan())
+    cdk.Validations.of(app).add_plugins(
+        *nag_packs(app).values(), StrictCfnGuard(), SecretLiteralScan(), DeployReadiness()
+    )

@@ -13,7 +13,7 @@ from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket
 from constructs.postgres_database import PostgresDatabase
 from constructs.purpose_keys import PurposeKeys, logs_service_use
-from stacks.data_dr import DataDrStack
+from stacks.data_dr import DataDrStack, acknowledge_cross_region_reference_handlers
 from stacks.environment_stack import EnvironmentStack, log_retention
 from stacks.network import NetworkStack
 
@@ -44,6 +44,7 @@ class DataStack(EnvironmentStack):
             cross_region_references=True,  # the DR keys' ARNs (stacks/data_dr.py says why)
             **kwargs,
         )
+        acknowledge_cross_region_reference_handlers(self)
         self.add_stack_dependency(data_dr, "the DR replica bucket and keys must exist before replication starts")
         settings = env_config.database
         self.keys = PurposeKeys(

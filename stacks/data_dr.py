@@ -16,8 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import aws_cdk as cdk
+import jsii
+
 from config import EnvironmentConfig
-from constructs import Construct
+from constructs import Construct, IValidation
 from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket, ReplicaTarget
 from constructs.purpose_keys import PurposeKeys
@@ -25,6 +28,45 @@ from policies.acknowledgements import acknowledge
 from stacks.environment_stack import EnvironmentStack
 
 PURPOSE = "data-dr"
+CROSS_REGION_PROVIDERS = (
+    "Custom::CrossRegionExportWriterCustomResourceProvider",
+    "Custom::CrossRegionExportReaderCustomResourceProvider",
+)
+CT_LAMBDA_IN_VPC = "cdk-validator-cfnguard::lambda_inside_vpc_check"
+
+
+@jsii.implements(IValidation)
+class _AcknowledgeCrossRegionHandlers:
+    """CDK creates the cross-region reference handlers while it prepares the app, after every construct and aspect
+    has run, so they can be acknowledged only then: in a construct validation, which runs after that preparation
+    and before the templates are written and the gates read the acknowledgements. The reason is also written into
+    the handler's template Metadata, like every other acknowledgement, for the auditor."""
+
+    def __init__(self, stack: cdk.Stack) -> None:
+        self._stack = stack
+
+    def validate(self) -> list[str]:
+        for provider_id in CROSS_REGION_PROVIDERS:
+            provider = self._stack.node.try_find_child(provider_id)
+            handler = provider.node.try_find_child("Handler") if provider is not None else None
+            if not isinstance(handler, cdk.CfnResource):
+                continue
+            reason = acknowledge(
+                handler,
+                CT_LAMBDA_IN_VPC,
+                control="BAK-5",
+                basis="not applicable",
+                how="CDK's cross-region reference handler: it runs only during deployment, calls only SSM "
+                "Parameter Store to pass the DR keys' ARNs between regions, and touches no data; the DR region "
+                "has no VPC to place it in, and nothing in a VPC calls it.",
+            )
+            handler.add_metadata("cdk_nag", {"rules_to_suppress": [{"id": CT_LAMBDA_IN_VPC, "reason": reason}]})
+        return []
+
+
+def acknowledge_cross_region_reference_handlers(stack: cdk.Stack) -> None:
+    """Acknowledge the Control Tower finding on the handlers CDK adds for cross-region references, once they exist."""
+    stack.node.add_validation(_AcknowledgeCrossRegionHandlers(stack))
 
 
 def replica_bucket_name(env_config: EnvironmentConfig, account: str) -> str:
@@ -42,6 +84,7 @@ class DataDrStack(EnvironmentStack):
             cross_region_references=True,
             **kwargs,
         )
+        acknowledge_cross_region_reference_handlers(self)
         self.keys = PurposeKeys(
             self,
             "Keys",
