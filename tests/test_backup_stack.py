@@ -225,9 +225,9 @@ def test_bak5_every_tier_copies_to_the_dr_vault_with_the_same_lifecycle(prod_bac
         lambda rule: rule.pop("CopyActions"),
         lambda rule: rule.update(CopyActions=[]),
         lambda rule: rule["CopyActions"][0]["Lifecycle"].update(DeleteAfterDays=7),
-        lambda rule: rule["CopyActions"][0]["Lifecycle"].pop("MoveToColdStorageAfterDays"),
+        lambda rule: rule["CopyActions"][0]["Lifecycle"].update(MoveToColdStorageAfterDays=30),
     ],
-    ids=["no-copy-actions", "empty-copy-actions", "shorter-copy-retention", "copy-stays-warm"],
+    ids=["no-copy-actions", "empty-copy-actions", "shorter-copy-retention", "copy-lifecycle-differs"],
 )
 def test_bak5_probe_tier_without_a_matching_copy_is_caught(prod_backup: Json, breakage: Callable[[Json], Any]) -> None:
     broken = copy.deepcopy(prod_backup)
@@ -472,7 +472,8 @@ def test_bak6_restore_tests_land_in_the_data_tier_and_the_bastion_placement(
 
     bastion = synthesized.template_json(f"{PROD}-bastion")
     (host,) = resources(bastion, "AWS::EC2::Instance").values()
-    assert host["Properties"]["SubnetId"] == {"Fn::ImportValue": tests["bastion"]["subnetId"]["Fn::ImportValue"]}
+    (interface,) = host["Properties"]["NetworkInterfaces"]
+    assert interface["SubnetId"] == {"Fn::ImportValue": tests["bastion"]["subnetId"]["Fn::ImportValue"]}
     stack, group = json_list_of_one(synthesized, tests["bastion"]["securityGroupIds"])
     assert tag_of(network, group, "sg-role") == "bastion"
 

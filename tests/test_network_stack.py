@@ -123,7 +123,8 @@ def test_net1_application_tier_accepts_new_connections_only_from_the_public_tier
         if entry.get("Egress"):
             continue
         replies_only = entry.get("PortRange", {}).get("From", 0) >= 1024
-        assert entry["CidrBlock"] in public | application or replies_only, entry
+        path_mtu = entry["Protocol"] == 1 and entry.get("Icmp") == {"Code": 4, "Type": 3}
+        assert entry["CidrBlock"] in public | application or replies_only or path_mtu, entry
 
 
 def test_net3_acl_rules_are_explicit_and_numbered(prod_network: Template) -> None:

@@ -33,6 +33,7 @@ GATES = (
     "Project",
     "cdk-validator-cfnguard",
     "ProjectSecretScan",
+    "ProjectDeployReadiness",
 )
 REASON = re.compile(r"^(ACC|NET|ENC|BAK|LOC|HA|CMP)-\d \((met another way|not applicable)\): .{30,}$")
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -64,6 +65,7 @@ def test_cmp1_every_gate_is_attached_to_the_app(tmp_path: Path) -> None:
     stack = tiny_stack(outdir=tmp_path)
     insecure_bucket_and_group(stack)
     cdk.CfnParameter(stack, "Password", no_echo=True, default="hunter2hunter2")
+    ec2.CfnVPCEndpoint(stack, "OpenEndpoint", service_name="com.amazonaws.us-east-1.s3", vpc_id="vpc-1234")
     attach_policy_gates(stack.node.root)  # type: ignore[arg-type]
     with contextlib.suppress(RuntimeError):
         stack.node.root.synth()  # type: ignore[attr-defined]
@@ -208,6 +210,7 @@ CDK_OWN_ACKNOWLEDGEMENTS = ("CloudFormation-Validate::F3002", "CloudFormation-Va
 NAMESPACES = {
     "cdk-validator-cfnguard": "cdk-validator-cfnguard::",
     "CloudFormation Validate": "CloudFormation-Validate::",
+    "ProjectDeployReadiness": "ProjectDeployReadiness::",
 }
 
 
