@@ -53,6 +53,9 @@ RDS_MONITORING_INTERVALS: Final = (1, 5, 10, 15, 30, 60)
 # RDS: the backup window and the maintenance window are each at least 30 minutes and must not overlap
 # (CreateDBInstance, PreferredBackupWindow / PreferredMaintenanceWindow constraints).
 RDS_WINDOW_MIN_MINUTES: Final = 30
+# RDS storage autoscaling: the maximum storage threshold must be at least 10% above the allocated storage, or RDS
+# answers "Invalid max storage size" (RDS User Guide, "Managing capacity automatically with storage autoscaling").
+RDS_MAX_STORAGE_MIN_PERCENT_OF_ALLOCATED: Final = 110
 
 # AWS Backup: retention 1 day to 100 years; a recovery point in cold storage must stay 90 days;
 # continuous backups keep 1 to 35 days; a compliance lock's grace period is at least 3 days;

@@ -112,11 +112,14 @@ class DatabaseSettings(StrictModel):
 
     @model_validator(mode="after")
     def _storage_cap_above_start(self) -> DatabaseSettings:
-        if self.max_allocated_storage_gib <= self.allocated_storage_gib:
+        percent = limits.RDS_MAX_STORAGE_MIN_PERCENT_OF_ALLOCATED
+        least = -(-self.allocated_storage_gib * percent // 100)  # ceiling
+        if self.max_allocated_storage_gib < least:
             raise FieldValueError(
                 "max_allocated_storage_gib",
                 self.max_allocated_storage_gib,
-                f"must be greater than allocated_storage_gib ({self.allocated_storage_gib}) for storage autoscaling",
+                f"must be greater than allocated_storage_gib ({self.allocated_storage_gib}) by at least 10% "
+                f"({least}) for storage autoscaling; RDS refuses less",
             )
         return self
 

@@ -273,6 +273,12 @@ def database(data: dict[str, Any]) -> dict[str, Any]:
             id="bak3-start-moved-into-maintenance",
         ),
         pytest.param(
+            lambda d: database(d).update(allocated_storage_gib=100, max_allocated_storage_gib=105),
+            r"database\.max_allocated_storage_gib = 105: must be greater than allocated_storage_gib \(100\) by at "
+            r"least 10% \(110\) for storage autoscaling; RDS refuses less",
+            id="rds-storage-threshold-under-110-percent",
+        ),
+        pytest.param(
             lambda d: prod(d).update(admin_cidrs=[f"203.0.113.{i * 8}/29" for i in range(13)]),
             r"environments\[0\]\.admin_cidrs = .*List should have at most 12 items",
             id="net3-more-admin-networks-than-the-public-acl-holds",
