@@ -41,7 +41,7 @@ REPLICA = "probe-replica-111122223333-us-west-2"
 
 
 def templates_of(stack: cdk.Stack) -> dict[str, Json]:
-    return {f"{stack.stack_name}.template.json": Template.from_stack(stack).to_json()}
+    return {f"{stack.stack_name}.template.json": dict(Template.from_stack(stack).to_json())}
 
 
 def messages(findings: list[Any]) -> list[str]:
@@ -201,7 +201,7 @@ def test_bak6_probe_restore_test_without_placement_is_caught() -> None:
 
 
 def assurance_app(scope_tag: tuple[str, str]) -> dict[str, Json]:
-    data = {
+    data: Json = {
         "Resources": {
             "Data": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": [{"Key": "env", "Value": "e"}]}},
             "Logs": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": [{"Key": "env", "Value": "e"}]}},
