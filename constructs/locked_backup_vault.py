@@ -11,10 +11,12 @@
 - How later deploys still change the policy: the Deny exempts exactly one principal, `policy_admin_arn`, the
   CDK bootstrap's CloudFormation execution role (`deployment_role_arn`). Only cloudformation.amazonaws.com can
   assume that role, so the exemption admits a reviewed `cdk deploy` and no console user, access key or other
-  role, whatever its IAM policy says. Denying the execution role too would make the policy permanent: every later
-  update of the vault (notifications, the policy) would fail and roll back. The audit control is told about the
-  exemption (`principalArnList`), so it stays green. Under a compliance lock, recovery points cannot be deleted
-  before their retention ends by anyone, the execution role included: the lock, not the policy, is immutable.
+  role, whatever its IAM policy says. The residual risk is whoever may deploy with that role (cdk deploy rights):
+  they could ship a policy without the Deny, which is why deploy rights are the reviewed path, and why prod uses a
+  compliance lock, which no policy change weakens. Denying the execution role too would make the policy permanent:
+  every later update of the vault (notifications, the policy) would fail and roll back. The audit control is told
+  about the exemption (`principalArnList`), so it stays green. Under a compliance lock, recovery points cannot be
+  deleted before their retention ends by anyone, the execution role included: the lock, not the policy, is immutable.
 - The vault has a fixed name, so it is retained except on a failed first create (`RETAIN_ON_UPDATE_OR_DELETE`):
   a failed create then leaves no vault behind whose name would block the retry; a vault with recovery points
   cannot be deleted anyway.
