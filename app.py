@@ -14,6 +14,7 @@ from typing import Any
 import aws_cdk as cdk
 
 from config import DEFAULT_CONFIG_PATH, AppConfig, ConfigError, EnvironmentConfig, load_config
+from constructs.restore_tests import RestorePlacement
 from policies.gate_report import crashed_gates
 from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
@@ -81,6 +82,15 @@ def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentS
         env_config=env_config,
         database_arn=data.database.instance.instance_arn,
         bucket_arn=data.data_bucket.bucket.bucket_arn,
+        bucket_name=data.data_bucket.bucket.bucket_name,
+        replica_bucket_name=data_dr.replica_target().bucket_name,
+        # BAK-6: restore tests land where the originals live (the bastion's placement as the bastion stack uses it).
+        restore_placement=RestorePlacement(
+            database_subnet_group_name=data.database.subnet_group.subnet_group_name,
+            database_security_group_id=network.security_groups.database.security_group_id,
+            instance_subnet_id=network.network.public_subnets[0].subnet_id,
+            instance_security_group_id=network.security_groups.bastion.security_group_id,
+        ),
     )
     backup.add_stack_dependency(bastion, "the bastion is selected by tag: it must exist for its first backup")
     backup.add_stack_dependency(backup_dr, "the DR vault must exist before the first copy job (BAK-5)")

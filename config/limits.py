@@ -50,6 +50,12 @@ AZ_COUNT: Final = 3
 RDS_BACKUP_RETENTION_MIN: Final = 7
 RDS_BACKUP_RETENTION_MAX: Final = 35
 RDS_MONITORING_INTERVALS: Final = (1, 5, 10, 15, 30, 60)
+# RDS: the backup window and the maintenance window are each at least 30 minutes and must not overlap
+# (CreateDBInstance, PreferredBackupWindow / PreferredMaintenanceWindow constraints).
+RDS_WINDOW_MIN_MINUTES: Final = 30
+# RDS storage autoscaling: the maximum storage threshold must be at least 10% above the allocated storage, or RDS
+# answers "Invalid max storage size" (RDS User Guide, "Managing capacity automatically with storage autoscaling").
+RDS_MAX_STORAGE_MIN_PERCENT_OF_ALLOCATED: Final = 110
 
 # AWS Backup: retention 1 day to 100 years; a recovery point in cold storage must stay 90 days;
 # continuous backups keep 1 to 35 days; a compliance lock's grace period is at least 3 days;
@@ -60,6 +66,9 @@ BACKUP_COLD_STORAGE_MIN_DAYS: Final = 90
 BACKUP_CONTINUOUS_MAX: Final = 35
 BACKUP_LOCK_MIN_GRACE_DAYS: Final = 3
 BACKUP_START_WINDOW_MIN_MINUTES: Final = 60
+# AWS Backup starts no backup of an RDS database within one hour before or during its maintenance window
+# (AWS Backup Developer Guide, "Backup plan options and configuration").
+BACKUP_RDS_MAINTENANCE_MARGIN_MINUTES: Final = 60
 # BAK-3: the bi-weekly tier must run at least twice in every month; days 1-28 exist in every month.
 BIWEEKLY_MIN_RUNS_PER_MONTH: Final = 2
 LAST_DAY_IN_EVERY_MONTH: Final = 28
@@ -67,8 +76,20 @@ LAST_DAY_IN_EVERY_MONTH: Final = 28
 BIWEEKLY_MAX_GAP_DAYS: Final = 17
 LONGEST_MONTH_DAYS: Final = 31
 
-# ACC-2 / ENC-1: EC2 key pairs import only RSA and Ed25519; RSA must be at least 2048 bits.
-SSH_RSA_MIN_BITS: Final = 2048
+# ACC-2 / ENC-1: EC2 key pairs import only RSA and Ed25519 keys (EC2 User Guide, "Import a public key"): RSA of
+# 1024, 2048 or 4096 bits. 1024 is too weak (ENC-1), so 2048 and 4096 are the lengths accepted here; any other
+# length (3072, say) is not documented and may be refused by ImportKeyPair at deploy time.
+SSH_RSA_BITS: Final = (2048, 4096)
+SSH_RSA_MIN_BITS: Final = min(SSH_RSA_BITS)
+
+# NET-3: a network ACL holds 20 inbound and 20 outbound rules by default (Amazon VPC quotas, "Rules per network
+# ACL"). The public ACL (constructs/tier_firewall.py) needs one inbound and one outbound rule per admin network,
+# plus these fixed rules: inbound internet replies (TCP ephemeral, ICMP "fragmentation needed"), and per AZ one
+# rule for the application tier and one for the data tier; outbound HTTPS, and the same two per AZ.
+NACL_RULES_PER_DIRECTION: Final = 20
+PUBLIC_ACL_FIXED_INBOUND_RULES: Final = 2 + 2 * AZ_COUNT
+PUBLIC_ACL_FIXED_OUTBOUND_RULES: Final = 1 + 2 * AZ_COUNT
+MAX_ADMIN_CIDRS: Final = NACL_RULES_PER_DIRECTION - max(PUBLIC_ACL_FIXED_INBOUND_RULES, PUBLIC_ACL_FIXED_OUTBOUND_RULES)
 
 # ACC-5: idle interactive shells on the bastion end after TMOUT seconds; 15 minutes by default (PCI DSS 8.2.8's
 # idle limit), at most an hour, at least a minute.
@@ -100,3 +121,25 @@ ENVIRONMENT_TAG: Final = "environment"
 # BAK-1: resources carrying this tag are added to the environment's backup plan by tag selection.
 BACKUP_TAG_KEY: Final = "backup-plan"
 BACKUP_TAG_VALUE: Final = "tiered"
+
+# BAK-6 / NET-1: the overridable restore-testing metadata keys that decide the network a restore lands in, per
+# protected resource type (AWS Backup Developer Guide, "Restore testing inferred metadata"); key names are not case
+# sensitive. Without them AWS Backup infers a placement: the default VPC.
+RESTORE_PLACEMENT_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "RDS": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
+    "Aurora": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
+    "DocumentDB": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
+    "Neptune": ("dbSubnetGroupName", "vpcSecurityGroupIds"),
+    "EC2": ("subnetId", "securityGroupIds"),
+}
+
+# CMP-1: the Backup Audit Manager controls whose AWS Config rules evaluate protected resources (RDS, S3, EC2, EBS, ...),
+# as opposed to recovery points, vaults or plans; their scope must not reach resources no plan selects.
+BACKUP_RESOURCE_CONTROLS: Final = frozenset(
+    {
+        "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+        "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK",
+        "BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION",
+        "BACKUP_LAST_RECOVERY_POINT_CREATED",
+    }
+)

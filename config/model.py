@@ -24,6 +24,13 @@ from pydantic import (
 
 from config import limits
 from config.ssh_key import SshPublicKey
+from config.windows import (
+    WEEKDAYS,
+    backup_start_blocked_by,
+    daily_window_minutes,
+    every_day,
+    weekly_window,
+)
 
 
 class FieldValueError(ValueError):
@@ -72,7 +79,7 @@ class DatabaseSettings(StrictModel):
     )
     preferred_backup_window: str = Field("03:00-03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
     preferred_maintenance_window: str = Field(
-        "sun:04:30-sun:05:30",
+        "sun:08:00-sun:09:00",
         pattern=r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$",
     )
     log_retention_days: LogRetentionDays = 365
@@ -81,18 +88,50 @@ class DatabaseSettings(StrictModel):
     ] = 60
 
     @model_validator(mode="after")
+    def _windows_rds_accepts(self) -> DatabaseSettings:
+        """RDS refuses windows under 30 minutes and a backup window overlapping the maintenance window."""
+        backup_start, backup_minutes = daily_window_minutes(self.preferred_backup_window)
+        maintenance = weekly_window(self.preferred_maintenance_window)
+        for field, minutes in (
+            ("preferred_backup_window", backup_minutes),
+            ("preferred_maintenance_window", maintenance.minutes),
+        ):
+            if minutes < limits.RDS_WINDOW_MIN_MINUTES:
+                raise FieldValueError(
+                    field,
+                    getattr(self, field),
+                    f"is {minutes} minutes long; RDS needs at least {limits.RDS_WINDOW_MIN_MINUTES}",
+                )
+        if any(window.overlaps(maintenance) for window in every_day(backup_start, backup_minutes)):
+            raise FieldValueError(
+                "preferred_backup_window",
+                self.preferred_backup_window,
+                f"overlaps preferred_maintenance_window ({self.preferred_maintenance_window}); RDS refuses that",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _storage_cap_above_start(self) -> DatabaseSettings:
-        if self.max_allocated_storage_gib <= self.allocated_storage_gib:
+        percent = limits.RDS_MAX_STORAGE_MIN_PERCENT_OF_ALLOCATED
+        least = -(-self.allocated_storage_gib * percent // 100)  # ceiling
+        if self.max_allocated_storage_gib < least:
             raise FieldValueError(
                 "max_allocated_storage_gib",
                 self.max_allocated_storage_gib,
-                f"must be greater than allocated_storage_gib ({self.allocated_storage_gib}) for storage autoscaling",
+                f"must be greater than allocated_storage_gib ({self.allocated_storage_gib}) by at least 10% "
+                f"({least}) for storage autoscaling; RDS refuses less",
             )
         return self
 
 
 class BackupTier(StrictModel):
-    """One tier of the backup plan (BAK-3): how long its recovery points live, and when they go cold."""
+    """One tier of the backup plan (BAK-3): how long its recovery points live, and when they go cold.
+
+    `cold_storage_after_days` applies only to resource types with a cold tier (EBS with the archive opt-in, EFS,
+    DynamoDB advanced backups, ...). AWS Backup ignores it for RDS, S3 and EC2 (AMI) recovery points, which are
+    everything this environment backs up, so no tier sets it by default; it stays available for resources added
+    to the plan by tag that do have a cold tier.
+    """
 
     retention_days: int = Field(ge=limits.BACKUP_RETENTION_MIN, le=limits.BACKUP_RETENTION_MAX)
     cold_storage_after_days: int | None = Field(None, ge=1)
@@ -154,7 +193,6 @@ def longest_gap_days(days_of_month: list[int]) -> int:
 class MonthlyTier(BackupTier):
     day_of_month: int = Field(1, ge=1, le=limits.LAST_DAY_IN_EVERY_MONTH)
     retention_days: int = Field(365, ge=limits.BACKUP_RETENTION_MIN, le=limits.BACKUP_RETENTION_MAX)
-    cold_storage_after_days: int | None = Field(90, ge=1)
 
 
 class VaultLockSettings(StrictModel):
@@ -188,6 +226,11 @@ class BackupSettings(StrictModel):
     biweekly: BiweeklyTier = BiweeklyTier()
     monthly: MonthlyTier = MonthlyTier()
     vault_lock: VaultLockSettings = VaultLockSettings()
+
+    def tier_weekdays(self) -> dict[str, tuple[str, ...]]:
+        """The weekdays each tier can start on: the weekly tier on its weekday, every other tier on any day
+        (a day of the month falls on every weekday in turn)."""
+        return {name: (self.weekly.weekday.lower(),) if name == "weekly" else WEEKDAYS for name in self.tiers()}
 
     def tiers(self) -> dict[str, BackupTier]:
         return {"daily": self.daily, "weekly": self.weekly, "biweekly": self.biweekly, "monthly": self.monthly}
@@ -323,7 +366,8 @@ class EnvironmentConfig(StrictModel):
     availability_zones: list[str] = ["us-east-1a", "us-east-1b", "us-east-1c"]
     vpc_cidr: ipaddress.IPv4Network
     nat_gateways: int | None = Field(None, ge=1, le=limits.AZ_COUNT)
-    admin_cidrs: list[AdminCidr] = Field(min_length=1)
+    # NET-3: each admin network takes one inbound and one outbound rule of the public network ACL.
+    admin_cidrs: list[AdminCidr] = Field(min_length=1, max_length=limits.MAX_ADMIN_CIDRS)
     flow_log_retention_days: LogRetentionDays = 365
     alert_email: EmailStr
     operators: list[Operator] = Field(min_length=1)
@@ -382,6 +426,25 @@ class EnvironmentConfig(StrictModel):
                 "fewer operators or use ssh-ed25519 keys, which are shorter (ACC-2)",
             )
         return operators
+
+    @model_validator(mode="after")
+    def _backups_start_outside_rds_maintenance(self) -> EnvironmentConfig:
+        """BAK-2 / BAK-3: AWS Backup starts no RDS backup within an hour before or during the maintenance window,
+        so a tier (or the continuous plan, which shares the daily start) whose start window falls there skips runs."""
+        backup = self.backup
+        maintenance = self.database.preferred_maintenance_window
+        blocked = backup_start_blocked_by(weekly_window(maintenance))
+        start, _ = daily_window_minutes(f"{backup.start_time_utc}-{backup.start_time_utc}")
+        for tier, weekdays in backup.tier_weekdays().items():
+            if any(window.overlaps(blocked) for window in every_day(start, backup.start_window_minutes, weekdays)):
+                raise FieldValueError(
+                    "backup.start_time_utc",
+                    backup.start_time_utc,
+                    f"the {tier} tier's start window ({backup.start_window_minutes} min) falls within an hour before "
+                    f"or during database.preferred_maintenance_window ({maintenance}); AWS Backup skips RDS backups "
+                    "then, so move one of them",
+                )
+        return self
 
     @model_validator(mode="after")
     def _placement_and_stage_rules(self) -> EnvironmentConfig:

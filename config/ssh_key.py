@@ -1,7 +1,8 @@
 """SSH public key validation for operator keys (ACC-2, ENC-1).
 
-EC2 key pairs import only RSA and Ed25519 keys; RSA keys below 2048 bits are refused. Parsing is done
-by `cryptography`, not by hand, so a truncated or corrupted key is caught too.
+EC2 key pairs import only RSA and Ed25519 keys; of the RSA lengths EC2 documents (1024, 2048, 4096), 1024 is too
+weak, so RSA keys must be 2048 or 4096 bits: a 3072-bit key is refused here rather than by ImportKeyPair at deploy.
+Parsing is done by `cryptography`, not by hand, so a truncated or corrupted key is caught too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pydantic import AfterValidator
 
 from config import limits
 
-ALLOWED = f"ssh-ed25519, or ssh-rsa of at least {limits.SSH_RSA_MIN_BITS} bits"
+ALLOWED = f"ssh-ed25519, or ssh-rsa of {' or '.join(map(str, limits.SSH_RSA_BITS))} bits"
 
 
 def check_ssh_public_key(text: str) -> str:
@@ -28,6 +29,11 @@ def check_ssh_public_key(text: str) -> str:
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < limits.SSH_RSA_MIN_BITS:
             raise ValueError(f"is an RSA key of {key.key_size} bits, too weak; allowed: {ALLOWED}")
+        if key.key_size not in limits.SSH_RSA_BITS:
+            raise ValueError(
+                f"is an RSA key of {key.key_size} bits, a length EC2 does not document for key pairs; "
+                f"allowed: {ALLOWED}"
+            )
     elif not isinstance(key, ed25519.Ed25519PublicKey):
         raise ValueError(f"has a key type EC2 key pairs do not accept; allowed: {ALLOWED}")
     return normalized

@@ -4,29 +4,34 @@
   aborted), failed copy jobs, finished restore jobs (restore tests included) and failed S3 object backups/restores
   to an SNS topic under a customer-managed key, TLS-only, that only AWS Backup of this account may publish to;
   the alert address is subscribed by e-mail.
-- BAK-6: a restore testing plan restores the latest recovery point of each selected resource (snapshot or
-  continuous) on a schedule, keeps it for the validation window, then deletes it; the restore job outcome is
-  reported through the notifications above.
+- BAK-6: a restore testing plan (constructs/restore_tests.py) restores the latest recovery point of each selected
+  resource (snapshot or continuous) on a schedule, into the placement it names, keeps it for the validation window,
+  then deletes it; the restore job outcome is reported through the notifications above.
 - CMP-1: an AWS Backup Audit Manager framework evaluates, through AWS Config, the frequency and retention of the
-  plan, encryption and minimum retention of recovery points, manual deletion being blocked, vault lock, cross-region
-  copies and that every resource of the environment is in a plan. AWS Config recording must be on in the account.
+  plans, encryption and minimum retention of recovery points, manual deletion being blocked, vault lock, cross-region
+  copies and that every protected resource is in a plan. AWS Config recording must be on in the account.
+  Each control is scoped to what it is about, never to the `environment` tag every resource carries (which would
+  also evaluate the access-log buckets no plan selects, red forever): resource controls to the tag that marks what
+  the plans protect (`protected_scope_tag`), recovery-point, vault and plan controls to this environment's tag,
+  which its recovery points, vaults and plans carry. The plan-retention threshold is the shortest retention of any
+  plan in scope (the continuous plan may keep less than the daily tier), so the control reports a real shortfall.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
+from config.limits import BACKUP_RESOURCE_CONTROLS
 from constructs import Construct
 from constructs.alert_topic import AlertTopic, TopicPublisher
+from constructs.backup_service_role import BACKUP_SERVICE
 from constructs.locked_backup_vault import LockedBackupVault
-from policies.create_only_names import content_digest
-
-BACKUP_SERVICE = "backup.amazonaws.com"
+from constructs.restore_tests import RestoreTests, RestoreTestTarget
 
 # Supported vault events that cover failed backup, copy and restore jobs. BACKUP_JOB_COMPLETED and
 # RESTORE_JOB_COMPLETED carry the final state (COMPLETED, FAILED, ABORTED, EXPIRED); AWS Backup has no
@@ -41,17 +46,6 @@ NOTIFICATION_EVENTS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class RestoreTestTarget:
-    """A resource whose recovery points are restored on schedule; `name` is alphanumeric or underscores."""
-
-    name: str
-    resource_type: str  # AWS Backup's protected resource type, e.g. "RDS", "EC2", "S3"
-    resource_arn: str | None = None  # one resource by ARN, or
-    resource_tags: Mapping[str, str] | None = None  # every resource of the type carrying all these tags
-    metadata_overrides: Mapping[str, str] | None = None
-
-
-@dataclass(frozen=True)
 class ComplianceTargets:
     """What the audit framework checks against (values from the validated config)."""
 
@@ -61,21 +55,18 @@ class ComplianceTargets:
     lock_min_retention_days: int
     lock_max_retention_days: int
     copy_regions: Sequence[str]
-    scope_tag: tuple[str, str]
+    protected_scope_tag: tuple[str, str]  # carried by exactly the resources the plans select (RDS, S3, EC2, EBS)
+    environment_scope_tag: tuple[str, str]  # carried by this environment's recovery points, vaults and plans
+    deletion_exempt_principal_arns: Sequence[str] = ()  # the vault policy's one exemption (the deploy role)
     max_recovery_point_age_days: int = 1
 
 
-def _tag_conditions(
-    tags: Mapping[str, str] | None,
-) -> backup.CfnRestoreTestingSelection.ProtectedResourceConditionsProperty | None:
-    if not tags:
-        return None
-    return backup.CfnRestoreTestingSelection.ProtectedResourceConditionsProperty(
-        string_equals=[
-            backup.CfnRestoreTestingSelection.KeyValueProperty(key=f"aws:ResourceTag/{key}", value=value)
-            for key, value in tags.items()
-        ]
-    )
+RESOURCE_CONTROLS = BACKUP_RESOURCE_CONTROLS  # evaluated on protected resources: scoped to what plans select
+
+
+def _scope(tag: tuple[str, str]) -> dict[str, list[dict[str, str]]]:
+    key, value = tag
+    return {"Tags": [{"Key": key, "Value": value}]}
 
 
 def _parameters(**values: object) -> list[backup.CfnFramework.ControlInputParameterProperty]:
@@ -104,6 +95,7 @@ class BackupAssurance(Construct):
         restore_schedule: str = "cron(0 9 ? * WED *)",
         restore_selection_window_days: int = 7,
         restore_validation_window_hours: int = 1,
+        extra_publishers: Sequence[TopicPublisher] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         alerts = AlertTopic(
@@ -112,47 +104,25 @@ class BackupAssurance(Construct):
             display_name=f"{name_prefix} backup, copy and restore jobs",
             key=topic_key,
             email=alert_email,
-            publishers=[TopicPublisher("AllowAwsBackupOfThisAccount", BACKUP_SERVICE)],
+            publishers=[TopicPublisher("AllowAwsBackupOfThisAccount", BACKUP_SERVICE), *extra_publishers],
         )
         self.topic, self.subscription = alerts.topic, alerts.subscription
         vault.notify(self.topic, notification_events)
 
-        self.restore_testing_plan = backup.CfnRestoreTestingPlan(
+        self.restore_tests = RestoreTests(
             self,
-            "RestoreTestingPlan",
-            restore_testing_plan_name=f"{name_prefix}_restore_tests",
-            schedule_expression=restore_schedule,
-            schedule_expression_timezone="Etc/UTC",
-            start_window_hours=24,
-            recovery_point_selection=backup.CfnRestoreTestingPlan.RestoreTestingRecoveryPointSelectionProperty(
-                algorithm="LATEST_WITHIN_WINDOW",
-                include_vaults=[vault.vault_arn],
-                recovery_point_types=["SNAPSHOT", "CONTINUOUS"],
-                selection_window_days=restore_selection_window_days,
-            ),
+            "RestoreTests",
+            plan_name=f"{name_prefix}_restore_tests",
+            vault_arns=[vault.vault_arn],
+            restore_role=restore_role,
+            targets=restore_targets,
+            schedule=restore_schedule,
+            selection_window_days=restore_selection_window_days,
+            validation_window_hours=restore_validation_window_hours,
         )
-        self.restore_testing_selections: list[backup.CfnRestoreTestingSelection] = []
-        for target in restore_targets:
-            selection = backup.CfnRestoreTestingSelection(
-                self,
-                f"Restore{target.name.title().replace('_', '')}",
-                restore_testing_plan_name=self.restore_testing_plan.restore_testing_plan_name,
-                # ACC-2 rule: the type is create-only, so the fixed name carries its digest and a change deploys.
-                restore_testing_selection_name=(
-                    f"{target.name}_{content_digest({'ProtectedResourceType': target.resource_type})}"
-                ),
-                protected_resource_type=target.resource_type,
-                protected_resource_arns=[target.resource_arn or "*"],
-                protected_resource_conditions=_tag_conditions(target.resource_tags),
-                iam_role_arn=restore_role.role_arn,
-                validation_window_hours=restore_validation_window_hours,
-                restore_metadata_overrides=dict(target.metadata_overrides) if target.metadata_overrides else None,
-            )
-            selection.add_resource_dependency(self.restore_testing_plan)
-            self.restore_testing_selections.append(selection)
+        self.restore_testing_plan = self.restore_tests.plan
+        self.restore_testing_selections = self.restore_tests.selections
 
-        scope_key, scope_value = compliance.scope_tag
-        control_scope = {"Tags": [{"Key": scope_key, "Value": scope_value}]}
         controls = [
             (
                 "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
@@ -167,7 +137,12 @@ class BackupAssurance(Construct):
                 "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK",
                 _parameters(requiredRetentionDays=compliance.recovery_point_min_retention_days),
             ),
-            ("BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED", []),
+            (
+                "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED",
+                _parameters(principalArnList=",".join(compliance.deletion_exempt_principal_arns))
+                if compliance.deletion_exempt_principal_arns
+                else [],
+            ),
             (
                 "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK",
                 _parameters(
@@ -194,7 +169,11 @@ class BackupAssurance(Construct):
                 backup.CfnFramework.FrameworkControlProperty(
                     control_name=name,
                     control_input_parameters=parameters or None,
-                    control_scope=control_scope,
+                    control_scope=_scope(
+                        compliance.protected_scope_tag
+                        if name in RESOURCE_CONTROLS
+                        else compliance.environment_scope_tag
+                    ),
                 )
                 for name, parameters in controls
             ],

@@ -2,9 +2,16 @@
 
 SSE-KMS with bucket keys; all public access blocked; object ownership enforced (no ACLs); a policy that denies
 plain-HTTP requests and TLS below 1.2; server access logs to a dedicated bucket; noncurrent versions expire;
-retained on delete; Object Lock with a default governance retention; object events to EventBridge. With
-`replica`, every object is replicated to a bucket in another region under that region's key, by a role whose
-only permissions are a customer-managed policy written here.
+retained on delete (except after a failed first create, so a fixed name never blocks the retry); Object Lock with a
+default governance retention; object events to EventBridge. With `replica`, every object is replicated to a bucket
+in another region under that region's key, by a role whose only permissions are a customer-managed policy written
+here (BAK-5):
+- Object Lock: S3 replicates a locked object only if the role may read its retention and legal hold
+  (`s3:GetObjectRetention`, `s3:GetObjectLegalHold`; S3 User Guide, "Using Object Lock with S3 Replication").
+- The replica bucket uses an S3 Bucket Key, so the role needs `kms:Decrypt` on the replica key as well as
+  Encrypt/GenerateDataKey (S3 User Guide, "Amazon S3 Bucket Keys and replication").
+- Replication metrics are on (without Replication Time Control, which S3 does not require for them and which
+  costs per GB), so S3 publishes `OperationsFailedReplication`; the backup stack alarms on it (`REPLICATION_RULE_ID`).
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from policies.acknowledgements import acknowledge, nag_resource_text
 # ENC-3 / BAK-5: a fresh object version cannot be deleted or overwritten for this long, even by an administrator
 # without the governance-bypass permission (ransomware and mistake protection).
 DEFAULT_LOCK_DAYS = 30
+# The replication rule's id: S3 publishes replication metrics per source bucket, destination bucket and rule id.
+REPLICATION_RULE_ID = "replicate-to-dr"
 
 
 def publish_events_to_eventbridge(bucket: s3.Bucket) -> None:
@@ -38,17 +47,14 @@ def publish_events_to_eventbridge(bucket: s3.Bucket) -> None:
 
 @dataclass(frozen=True)
 class ReplicaTarget:
-    """A bucket in another region, named and keyed deterministically (no cross-region reference needed)."""
+    """A bucket in another region, named deterministically, and its key by ARN (a cross-region reference)."""
 
     bucket_name: str
     region: str
-    key_alias: str  # e.g. alias/acme-prod/data-dr/data-replica
+    key_arn: str
 
     def bucket_arn(self) -> str:
         return f"arn:{cdk.Aws.PARTITION}:s3:::{self.bucket_name}"
-
-    def key_alias_arn(self, account: str) -> str:
-        return f"arn:{cdk.Aws.PARTITION}:kms:{self.region}:{account}:{self.key_alias}"
 
 
 class EncryptedBucket(Construct):
@@ -65,7 +71,7 @@ class EncryptedBucket(Construct):
         bucket_name: str | None = None,
         noncurrent_days: int = 90,
         object_lock_retention: s3.ObjectLockRetention | None = None,
-        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, construct_id)
         self.replication_role: iam.Role | None = None
@@ -80,8 +86,9 @@ class EncryptedBucket(Construct):
             replication_rules = [
                 s3.ReplicationRule(
                     destination=s3.Bucket.from_bucket_name(self, "ReplicaBucket", replica.bucket_name),
-                    kms_key=kms.Key.from_key_arn(self, "ReplicaKey", replica.key_alias_arn(cdk.Stack.of(self).account)),
+                    kms_key=kms.Key.from_key_arn(self, "ReplicaKey", replica.key_arn),
                     sse_kms_encrypted_objects=True,
+                    id=REPLICATION_RULE_ID,
                     delete_marker_replication=True,
                     priority=0,
                     storage_class=s3.StorageClass.INFREQUENT_ACCESS,
@@ -116,15 +123,21 @@ class EncryptedBucket(Construct):
             replication_rules=replication_rules,
         )
         publish_events_to_eventbridge(self.bucket)
+        if replica is not None:
+            self._enable_replication_metrics()
         if replica is not None and self.replication_role is not None:
             self.replication_policy = self._replication_policy(self.replication_role, key, replica)
+
+    def _enable_replication_metrics(self) -> None:
+        """Metrics without an event threshold: S3 allows `EventThreshold` only with Replication Time Control."""
+        cfn = self.bucket.node.default_child
+        assert isinstance(cfn, s3.CfnBucket)
+        cfn.add_property_override("ReplicationConfiguration.Rules.0.Destination.Metrics", {"Status": "Enabled"})
 
     def _replication_policy(self, role: iam.IRole, key: kms.IKey, replica: ReplicaTarget) -> iam.ManagedPolicy:
         """Attached from the policy's side (`Roles`): the bucket names the role and the policy names the bucket,
         so attaching it on the role would make a circular dependency CloudFormation refuses to deploy."""
-        account = cdk.Stack.of(self).account
         replica_objects = f"{replica.bucket_arn()}/*"
-        replica_keys = f"arn:{cdk.Aws.PARTITION}:kms:{replica.region}:{account}:key/*"
         policy = iam.ManagedPolicy(
             self,
             "ReplicationPolicy",
@@ -139,6 +152,9 @@ class EncryptedBucket(Construct):
                         "s3:GetObjectVersionForReplication",
                         "s3:GetObjectVersionAcl",
                         "s3:GetObjectVersionTagging",
+                        # Object Lock: without these, S3 does not replicate a locked object version.
+                        "s3:GetObjectRetention",
+                        "s3:GetObjectLegalHold",
                     ],
                     resources=[self.bucket.arn_for_objects("*")],
                 ),
@@ -147,11 +163,9 @@ class EncryptedBucket(Construct):
                     resources=[replica_objects],
                 ),
                 iam.PolicyStatement(actions=["kms:Decrypt"], resources=[key.key_arn]),
+                # Decrypt too: the replica uses an S3 Bucket Key.
                 iam.PolicyStatement(
-                    actions=["kms:Encrypt", "kms:GenerateDataKey"],
-                    # A key in another region can be named only by alias; the condition pins it to that alias.
-                    resources=[replica_keys],
-                    conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": [replica.key_alias]}},
+                    actions=["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"], resources=[replica.key_arn]
                 ),
             ],
         )
@@ -167,12 +181,4 @@ class EncryptedBucket(Construct):
                 basis="met another way",
                 how=objects_reason,
             )
-        acknowledge(
-            policy,
-            f"AwsSolutions-IAM5[Resource::{nag_resource_text(self, replica_keys)}]",
-            control="ENC-2",
-            basis="met another way",
-            how="a key in another region can be named only by alias; the statement's kms:ResourceAliases condition "
-            f"limits it to {replica.key_alias}, the replica bucket's key.",
-        )
         return policy

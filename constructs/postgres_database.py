@@ -31,7 +31,7 @@ LOG_EXPORTS = ("postgresql", "upgrade")
 
 
 class PostgresDatabase(Construct):
-    """Exposes `instance`, `parameter_group`, `log_groups` and `monitoring_role`."""
+    """Exposes `instance`, `subnet_group`, `parameter_group`, `log_groups` and `monitoring_role`."""
 
     def __init__(
         self,
@@ -78,6 +78,7 @@ class PostgresDatabase(Construct):
             },
         )
         # RDS writes exports to these names; creating them first lets us encrypt them and set their retention.
+        # Fixed names: retained except on a failed first create, so a retry does not find the names taken.
         self.log_groups = [
             logs.LogGroup(
                 self,
@@ -85,7 +86,7 @@ class PostgresDatabase(Construct):
                 log_group_name=f"/aws/rds/instance/{instance_identifier}/{name}",
                 encryption_key=logs_key,
                 retention=log_retention,
-                removal_policy=cdk.RemovalPolicy.RETAIN,
+                removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             )
             for name in LOG_EXPORTS
         ]
@@ -133,6 +134,9 @@ class PostgresDatabase(Construct):
         )
         for log_group in self.log_groups:
             self.instance.node.add_dependency(log_group)
+        subnet_group = self.instance.node.find_child("SubnetGroup")
+        assert isinstance(subnet_group, rds.SubnetGroup)
+        self.subnet_group: rds.ISubnetGroup = subnet_group  # where restore tests of this database land (BAK-6)
         cfn = self.instance.node.default_child
         assert isinstance(cfn, rds.CfnDBInstance)
         # The L2 construct has no prop for the managed secret's key; the L1 does (ENC-4, ENC-3).

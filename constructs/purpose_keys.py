@@ -118,7 +118,7 @@ class PurposeKeys(Construct):
         alias_prefix: str,
         purposes: Mapping[str, Sequence[str]],
         service_users: Mapping[str, Sequence[ServiceUse]] | None = None,
-        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         pending_window: cdk.Duration | None = None,
     ) -> None:
         super().__init__(scope, construct_id)

@@ -16,9 +16,14 @@ from constructs import Construct
 from policies.acknowledgements import acknowledge
 
 EPHEMERAL = ec2.AclTraffic.tcp_port_range(1024, 65535)
-# Replies from the internet arrive on NAT-gateway ports 1024-65535. RDP (3389) is cut out of the range open to
-# 0.0.0.0/0 so no rule admits RDP from the internet (Control Tower nacl_no_unrestricted_ssh_rdp_check).
-INTERNET_REPLIES = (ec2.AclTraffic.tcp_port_range(1024, 3388), ec2.AclTraffic.tcp_port_range(3390, 65535))
+# HA-1 / NET-3: replies from the internet arrive on the source ports NAT gateways use, 1024-65535, all of them: a
+# range with a hole (3389 was once cut out for Control Tower's CT.EC2.PR.5) drops the replies to connections NAT
+# happened to give that port. RDP stays closed where it is decided, in the security groups (none admits the internet
+# except an edge group on 443: the Project-NET3 gate), so CT.EC2.PR.5 is acknowledged on this one entry.
+# ICMP type 3 code 4 ("fragmentation needed") is path MTU discovery: without it a large reply can hang a connection.
+PATH_MTU_DISCOVERY = ec2.AclTraffic.icmp(type=3, code=4)
+INTERNET_REPLIES = (EPHEMERAL, PATH_MTU_DISCOVERY)
+CT_NACL_SSH_RDP_RULE = "cdk-validator-cfnguard::nacl_no_unrestricted_ssh_rdp_check"
 HTTPS = ec2.AclTraffic.tcp_port(443)
 SSH = ec2.AclTraffic.tcp_port(22)
 ANY_IPV4 = "0.0.0.0/0"
@@ -139,7 +144,7 @@ class TierFirewall(Construct):
         acl = ec2.NetworkAcl(self, f"{tier}Acl", vpc=vpc, subnet_selection=ec2.SubnetSelection(subnets=list(subnets)))
         for rule in rules:
             direction = "In" if rule.direction == INGRESS else "Out"
-            acl.add_entry(
+            entry = acl.add_entry(
                 f"{direction}{rule.number}",
                 cidr=ec2.AclCidr.ipv4(rule.cidr),
                 rule_number=rule.number,
@@ -147,4 +152,14 @@ class TierFirewall(Construct):
                 direction=rule.direction,
                 rule_action=ec2.Action.ALLOW,
             )
+            if rule.direction == INGRESS and rule.cidr == ANY_IPV4 and rule.traffic is EPHEMERAL:
+                acknowledge(
+                    entry,
+                    CT_NACL_SSH_RDP_RULE,
+                    control="NET-3",
+                    basis="met another way",
+                    how="this entry admits internet replies on 1024-65535, the source ports NAT gateways use (HA-1: "
+                    "a hole at 3389 dropped some replies); it includes no SSH port, and RDP from the internet is "
+                    "closed by the security groups: none admits the internet but an edge group on 443 (Project-NET3).",
+                )
         return acl

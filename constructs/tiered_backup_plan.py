@@ -4,8 +4,9 @@ continuous-backup plan for point-in-time restore (BAK-2, BAK-4).
 - BAK-3: one plan, one rule per tier (daily, weekly, bi-weekly, monthly by default). The construct refuses a tier
   set that misses a required tier, so a plan can never silently lose one. Retention grows with the tier (the config
   checks it); a tier with `cold_storage_after_days` moves its recovery points to cold storage, and with
-  `OptInToArchiveForSupportedResources` AWS Backup does so for every resource type that supports an archive tier
-  (RDS and S3 recovery points do not, and simply stay warm until they expire).
+  `OptInToArchiveForSupportedResources` AWS Backup does so for every resource type that supports a cold or archive
+  tier (EBS, EFS, DynamoDB advanced backups, ...). AWS Backup ignores it for RDS, S3 and EC2 recovery points, which
+  stay warm until they expire; since those are all the example plans protect, no tier sets it by default.
 - BAK-5: every tier copies each recovery point to the DR vault with the same lifecycle (retention and cold storage),
   so the second region keeps exactly what the first keeps. `tiers_without_copy` checks this on a template.
 - BAK-2 / BAK-4: `ContinuousBackupPlan` is a separate plan with one rule that has `EnableContinuousBackup`, so

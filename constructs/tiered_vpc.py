@@ -36,7 +36,7 @@ class TieredVpc(Construct):
         flow_log_key: kms.IKey,
         nat_gateways: int | None = None,
         flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
-        flow_log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        flow_log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, construct_id)
         self.vpc = ec2.Vpc(

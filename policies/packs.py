@@ -3,7 +3,8 @@
 aws-cdk-lib's own CloudFormation template validation (cached per template). Published packs: cdk-nag's AWS
 Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS Control Tower proactive controls
 (cfn-guard rules, run offline). Ours, over the templates: `ProjectChecks` (NET-1, NET-3, BAK-4),
-`SecretLiteralScan` (ENC-4) and `AccessRules` (ACC-2, ACC-3, ENC-3: what the running services accept). Any
+`SecretLiteralScan` (ENC-4), `AccessRules` (ACC-2, ACC-3, ENC-3) and `DeployReadiness` (BAK-5, BAK-6, NET-3):
+what the running services accept and require. Any
 unacknowledged finding fails the synth.
 """
 
@@ -15,6 +16,7 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, 
 from constructs import IConstruct
 from policies.access_rules import AccessRules
 from policies.control_tower import StrictCfnGuard
+from policies.deploy_readiness import DeployReadiness
 from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
 from policies.secret_scan import SecretLiteralScan
@@ -44,6 +46,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
         ProjectChecks(),
         SecretLiteralScan(),
         AccessRules(),
+        DeployReadiness(),
     ]
 
 

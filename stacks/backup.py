@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import aws_iam as iam
-
 from config import EnvironmentConfig
 from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE, ENVIRONMENT_TAG
 from config.model import BackupSettings
 from constructs import Construct
-from constructs.backup_assurance import BACKUP_SERVICE, BackupAssurance, ComplianceTargets, RestoreTestTarget
-from constructs.locked_backup_vault import VAULT_KEY_SERVICES, LockedBackupVault
+from constructs.alert_topic import TopicPublisher
+from constructs.backup_assurance import BackupAssurance, ComplianceTargets
+from constructs.backup_service_role import backup_service_role
+from constructs.encrypted_bucket import REPLICATION_RULE_ID
+from constructs.locked_backup_vault import VAULT_KEY_SERVICES, LockedBackupVault, deployment_role_arn
 from constructs.purpose_keys import PurposeKeys
+from constructs.replication_alarm import CLOUDWATCH_SERVICE, ReplicationFailureAlarm
+from constructs.restore_tests import RestorePlacement, RestoreTestTarget
 from constructs.tiered_backup_plan import (
     BackupTierSpec,
     ContinuousBackupPlan,
@@ -27,17 +30,10 @@ from constructs.tiered_backup_plan import (
     backup_selection,
     cron,
 )
-from policies.acknowledgements import acknowledge
 from stacks.backup_dr import dr_vault_arn
 from stacks.environment_stack import EnvironmentStack
 
 PURPOSE = "backup"
-SERVICE_ROLE_POLICIES = (
-    "service-role/AWSBackupServiceRolePolicyForBackup",
-    "service-role/AWSBackupServiceRolePolicyForRestores",
-    "AWSBackupServiceRolePolicyForS3Backup",
-    "AWSBackupServiceRolePolicyForS3Restore",
-)
 
 
 def tiers_from_settings(settings: BackupSettings) -> list[BackupTierSpec]:
@@ -49,8 +45,11 @@ def tiers_from_settings(settings: BackupSettings) -> list[BackupTierSpec]:
       `biweekly.days_of_month` of EVERY month. With the default [1, 15]: on the 1st and the 15th, i.e. 14 days from
       the 1st to the 15th, then 14 to 17 days from the 15th to the next 1st (28- to 31-day months). The longest gap
       is 17 days; the config (`BiweeklyTier`) refuses day sets whose longest gap in a 31-day month exceeds 17 days.
-    - monthly: on `monthly.day_of_month` (1-28, so it exists in every month); moves to cold storage after
-      `monthly.cold_storage_after_days` where the resource type supports it.
+    - monthly: on `monthly.day_of_month` (1-28, so it exists in every month).
+
+    A tier's `cold_storage_after_days` (none by default) moves recovery points to cold storage only for resource
+    types that have one (EBS with the archive opt-in, EFS, DynamoDB advanced backups); AWS Backup ignores it for
+    RDS, S3 and EC2 recovery points, which stay warm until they expire.
 
     Tiers that fall on the same day start in the same window.
     """
@@ -79,6 +78,11 @@ def tiers_from_settings(settings: BackupSettings) -> list[BackupTierSpec]:
     ]
 
 
+def shortest_plan_retention(settings: BackupSettings) -> int:
+    """The shortest retention any rule of the environment's plans keeps (the daily tier or continuous backup)."""
+    return min(settings.daily.retention_days, settings.continuous_retention_days)
+
+
 class BackupStack(EnvironmentStack):
     def __init__(
         self,
@@ -87,6 +91,9 @@ class BackupStack(EnvironmentStack):
         env_config: EnvironmentConfig,
         database_arn: str,
         bucket_arn: str,
+        bucket_name: str,
+        replica_bucket_name: str,
+        restore_placement: RestorePlacement,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -112,13 +119,18 @@ class BackupStack(EnvironmentStack):
             "Vault",
             vault_name=f"{name}-primary",
             key=self.keys["vault"],
+            policy_admin_arn=deployment_role_arn(self),
             mode=lock.mode or "compliance",
             min_retention_days=lock.min_retention_days,
             max_retention_days=lock.max_retention_days,
             changeable_for_days=lock.changeable_for_days,
         )
         self.dr_vault_arn = dr_vault_arn(self, env_config)
-        self.service_role = self._service_role()
+        self.service_role = backup_service_role(
+            self,
+            "ServiceRole",
+            description="AWS Backup jobs of this environment: backup, copy, restore, restore tests (BAK-1..6)",
+        )
         recovery_point_tags = {ENVIRONMENT_TAG: name}
         backed_up_here = {BACKUP_TAG_KEY: BACKUP_TAG_VALUE, ENVIRONMENT_TAG: name}
 
@@ -178,41 +190,49 @@ class BackupStack(EnvironmentStack):
             vault=self.vault,
             topic_key=self.keys["notifications"],
             alert_email=str(env_config.alert_email),
+            extra_publishers=[
+                TopicPublisher(
+                    "AllowCloudWatchAlarmsOfThisAccount",
+                    CLOUDWATCH_SERVICE,
+                    {
+                        "ArnLike": {
+                            "aws:SourceArn": f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"
+                        }
+                    },
+                )
+            ],
             restore_role=self.service_role,
+            # BAK-6 / NET-1: restores land where the originals live: the database in the data tier's subnet group
+            # behind the database security group, the bastion in its subnet behind its group.
             restore_targets=[
-                RestoreTestTarget("database", "RDS", database_arn),
-                RestoreTestTarget("bastion", "EC2", resource_tags=backed_up_here),
+                RestoreTestTarget(
+                    "database", "RDS", database_arn, metadata_overrides=restore_placement.for_type("RDS")
+                ),
+                RestoreTestTarget(
+                    "bastion",
+                    "EC2",
+                    resource_tags=backed_up_here,
+                    metadata_overrides=restore_placement.for_type("EC2"),
+                ),
             ],
             compliance=ComplianceTargets(
                 min_frequency_days=1,
-                plan_min_retention_days=settings.daily.retention_days,
-                recovery_point_min_retention_days=min(
-                    settings.daily.retention_days, settings.continuous_retention_days
-                ),
+                # Both plans are in scope: the threshold is the shorter of the daily tier and continuous backup.
+                plan_min_retention_days=shortest_plan_retention(settings),
+                recovery_point_min_retention_days=shortest_plan_retention(settings),
                 lock_min_retention_days=lock.min_retention_days,
                 lock_max_retention_days=lock.max_retention_days,
                 copy_regions=[env_config.dr_region],
-                scope_tag=(ENVIRONMENT_TAG, name),
+                protected_scope_tag=(BACKUP_TAG_KEY, BACKUP_TAG_VALUE),
+                environment_scope_tag=(ENVIRONMENT_TAG, name),
+                deletion_exempt_principal_arns=[self.vault.policy_admin_arn],
             ),
         )
-
-    def _service_role(self) -> iam.Role:
-        """The role AWS Backup assumes for backup, copy, restore and restore-test jobs: AWS's managed policies only."""
-        role = iam.Role(
+        self.replication_alarm = ReplicationFailureAlarm(
             self,
-            "ServiceRole",
-            assumed_by=iam.ServicePrincipal(BACKUP_SERVICE),
-            description="AWS Backup jobs of this environment: backup, copy, restore, restore tests (BAK-1..6)",
+            "ReplicationFailures",
+            source_bucket_name=bucket_name,
+            destination_bucket_name=replica_bucket_name,
+            rule_id=REPLICATION_RULE_ID,
+            topic=self.assurance.topic,
         )
-        for policy_name in SERVICE_ROLE_POLICIES:
-            role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(policy_name))
-            acknowledge(
-                role,
-                f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy_name}]",
-                control="BAK-6",
-                basis="met another way",
-                how=f"{policy_name.rsplit('/', 1)[-1]} is AWS's maintained policy for the AWS Backup service role; it "
-                "follows every resource type AWS Backup supports, the role is assumable only by backup.amazonaws.com, "
-                "and it carries no other permission.",
-            )
-        return role

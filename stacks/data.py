@@ -7,12 +7,13 @@ from typing import Any
 import aws_cdk as cdk
 
 from config import EnvironmentConfig
+from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
 from constructs import Construct
 from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket
 from constructs.postgres_database import PostgresDatabase
 from constructs.purpose_keys import PurposeKeys, logs_service_use
-from stacks.data_dr import DataDrStack, database_replica_key_arn, replica_target
+from stacks.data_dr import DataDrStack, acknowledge_cross_region_reference_handlers
 from stacks.environment_stack import EnvironmentStack, log_retention
 from stacks.network import NetworkStack
 
@@ -35,7 +36,15 @@ class DataStack(EnvironmentStack):
         data_dr: DataDrStack,
         **kwargs: Any,
     ) -> None:
-        super().__init__(scope, "data", env_config=env_config, description="PostgreSQL, data bucket, keys", **kwargs)
+        super().__init__(
+            scope,
+            "data",
+            env_config=env_config,
+            description="PostgreSQL, data bucket, keys",
+            cross_region_references=True,  # the DR keys' ARNs (stacks/data_dr.py says why)
+            **kwargs,
+        )
+        acknowledge_cross_region_reference_handlers(self)
         self.add_stack_dependency(data_dr, "the DR replica bucket and keys must exist before replication starts")
         settings = env_config.database
         self.keys = PurposeKeys(
@@ -51,7 +60,7 @@ class DataStack(EnvironmentStack):
             "DataBucket",
             key=self.keys["data"],
             access_logs=self.access_logs.bucket,
-            replica=replica_target(env_config, self.account),
+            replica=data_dr.replica_target(),
         )
         self.database = PostgresDatabase(
             self,
@@ -74,5 +83,9 @@ class DataStack(EnvironmentStack):
             log_retention=log_retention(settings.log_retention_days),
             monitoring_interval_seconds=settings.monitoring_interval_seconds,
             replica_region=env_config.dr_region,
-            replica_key_arn=database_replica_key_arn(env_config, self.account, cdk.Aws.PARTITION),
+            replica_key_arn=data_dr.database_replica_key_arn,  # a key ARN, as RDS documents (BAK-5)
         )
+        # BAK-6 / CMP-1: the tag that marks what the backup plans protect, so the audit framework's resource controls
+        # evaluate exactly these (and the bastion) and not, say, the access-log buckets no plan selects.
+        for protected in (self.database.instance, self.data_bucket.bucket):
+            cdk.Tags.of(protected.node.default_child).add(BACKUP_TAG_KEY, BACKUP_TAG_VALUE)  # type: ignore[arg-type]

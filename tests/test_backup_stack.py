@@ -33,7 +33,7 @@ TIERS = {
     "daily": ("cron(0 5 * * ? *)", 35, None),
     "weekly": ("cron(0 5 ? * SUN *)", 90, None),
     "biweekly": ("cron(0 5 1,15 * ? *)", 180, None),
-    "monthly": ("cron(0 5 1 * ? *)", 365, 90),
+    "monthly": ("cron(0 5 1 * ? *)", 365, None),
 }
 
 
@@ -160,15 +160,32 @@ def test_bak3_one_plan_holds_exactly_the_four_tiers_with_growing_retention(prod_
     assert retentions == sorted(set(retentions))
 
 
-def test_bak3_monthly_tier_moves_to_cold_storage_and_opts_in_to_archive(prod_backup: Json) -> None:
-    rules = plan_rules(prod_backup, "acme-prod-tiered")
-    assert rules["monthly"]["Lifecycle"] == {
-        "DeleteAfterDays": 365,
-        "MoveToColdStorageAfterDays": 90,
-        "OptInToArchiveForSupportedResources": True,
+def test_bak3_no_tier_claims_cold_storage_for_resources_that_have_none(prod_backup: Json, dev_backup: Json) -> None:
+    """AWS Backup ignores MoveToColdStorageAfterDays for RDS, S3 and EC2 recovery points, which are everything the
+    plans protect: no tier sets it, so no template promises a cold tier the data cannot have."""
+    for template in (prod_backup, dev_backup):
+        for body in resources(template, "AWS::Backup::BackupPlan").values():
+            for rule in body["Properties"]["BackupPlan"]["BackupPlanRule"]:
+                assert "MoveToColdStorageAfterDays" not in rule["Lifecycle"], rule["RuleName"]
+                for copy_action in rule.get("CopyActions", []):
+                    assert "MoveToColdStorageAfterDays" not in copy_action["Lifecycle"]
+
+
+def test_bak3_a_configured_cold_tier_still_reaches_the_plan_for_types_that_have_one() -> None:
+    """Config may still set cold storage (for tag-selected EBS or EFS); the construct passes it on with the opt-in."""
+    stack = tiny_stack()
+    vault = backup.BackupVault(stack, "Vault")
+    tiers = [
+        BackupTierSpec(name, f"cron(0 5 {i + 1} * ? *)", 200 + i, 90 if name == "monthly" else None)
+        for i, name in enumerate(("daily", "weekly", "biweekly", "monthly"))
+    ]
+    plan = TieredBackupPlan(stack, "Plan", plan_name="p", vault=vault, copy_vault_arn="arn:x", tiers=tiers)
+    lifecycle = stack.resolve(plan.rules[3].lifecycle)
+    assert lifecycle == {
+        "deleteAfterDays": 203,
+        "moveToColdStorageAfterDays": 90,
+        "optInToArchiveForSupportedResources": True,
     }
-    for tier in ("daily", "weekly", "biweekly"):
-        assert "MoveToColdStorageAfterDays" not in rules[tier]["Lifecycle"]
 
 
 def test_bak3_probe_construct_refuses_a_tier_set_missing_a_tier() -> None:
@@ -208,9 +225,9 @@ def test_bak5_every_tier_copies_to_the_dr_vault_with_the_same_lifecycle(prod_bac
         lambda rule: rule.pop("CopyActions"),
         lambda rule: rule.update(CopyActions=[]),
         lambda rule: rule["CopyActions"][0]["Lifecycle"].update(DeleteAfterDays=7),
-        lambda rule: rule["CopyActions"][0]["Lifecycle"].pop("MoveToColdStorageAfterDays"),
+        lambda rule: rule["CopyActions"][0]["Lifecycle"].update(MoveToColdStorageAfterDays=30),
     ],
-    ids=["no-copy-actions", "empty-copy-actions", "shorter-copy-retention", "copy-stays-warm"],
+    ids=["no-copy-actions", "empty-copy-actions", "shorter-copy-retention", "copy-lifecycle-differs"],
 )
 def test_bak5_probe_tier_without_a_matching_copy_is_caught(prod_backup: Json, breakage: Callable[[Json], Any]) -> None:
     broken = copy.deepcopy(prod_backup)
@@ -268,13 +285,40 @@ def test_enc3_bak5_vault_is_encrypted_by_its_stack_key_retained_and_denies_delet
     (_, vault), *others = resources(template, "AWS::Backup::BackupVault").items()
     assert others == []
     local_key_id(template, vault["Properties"]["EncryptionKeyArn"])
-    assert vault["DeletionPolicy"] == vault["UpdateReplacePolicy"] == "Retain"
+    # BAK-5: a fixed-name vault is retained except on a failed first create, so the retry can create it again.
+    assert vault["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert vault["UpdateReplacePolicy"] == "Retain"
     statements = vault["Properties"]["AccessPolicy"]["Statement"]
     deny = next(statement for statement in statements if statement["Effect"] == "Deny")
     assert deny["Principal"] == {"AWS": "*"}
+    assert deny["Resource"] == "*"  # what BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED requires
     assert {"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"} <= set(deny["Action"])
-    assert "Condition" not in deny
     assert not [statement for statement in statements if statement["Effect"] == "Allow"]
+
+
+@pytest.mark.parametrize(("stack", "region"), [("acme-prod-backup", "us-east-1"), ("acme-prod-backup-dr", "us-west-2")])
+def test_bak6_vault_policy_denies_changing_itself_and_the_lock_to_all_but_the_deploy_role(
+    synthesized: Synthesized, stack: str, region: str
+) -> None:
+    """Without PutBackupVaultAccessPolicy in the Deny, anyone allowed to change the policy could drop the Deny first.
+    Only the CDK bootstrap's CloudFormation execution role (assumable by CloudFormation alone) is exempt, so a
+    reviewed deploy can still update the vault."""
+    (vault,) = resources(synthesized.template_json(stack), "AWS::Backup::BackupVault").values()
+    deny = next(s for s in vault["Properties"]["AccessPolicy"]["Statement"] if s["Effect"] == "Deny")
+    assert {
+        "backup:PutBackupVaultAccessPolicy",
+        "backup:DeleteBackupVaultAccessPolicy",
+        "backup:PutBackupVaultLockConfiguration",
+        "backup:DeleteBackupVaultLockConfiguration",
+    } <= set(deny["Action"])
+    assert deny["Condition"] == {
+        "ArnNotEquals": {
+            "aws:PrincipalArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:iam::111122223333:role/"
+                f"cdk-hnb659fds-cfn-exec-role-111122223333-{region}"
+            }
+        }
+    }
 
 
 # ---------------------------------------------------------------------------------------------- BAK-1 selection
@@ -375,6 +419,7 @@ def test_bak6_restore_tests_run_weekly_on_the_database_and_the_bastion(prod_back
     for test in tests.values():
         assert test["RestoreTestingPlanName"] == properties["RestoreTestingPlanName"]
         assert len(test["ProtectedResourceArns"]) == 1
+        assert test["RestoreMetadataOverrides"], "BAK-6: every restore test names where it lands"
     assert tests["bastion"]["ProtectedResourceArns"] == ["*"]
     assert tests["bastion"]["ProtectedResourceConditions"] == {
         "StringEquals": [
@@ -382,6 +427,106 @@ def test_bak6_restore_tests_run_weekly_on_the_database_and_the_bastion(prod_back
             {"Key": "aws:ResourceTag/environment", "Value": PROD},
         ]
     }
+
+
+def exported(synthesized: Synthesized, value: Json) -> tuple[str, str]:
+    """(stack, logical id) of the resource an Fn::ImportValue refers to."""
+    name = value["Fn::ImportValue"]
+    for stack_name in synthesized.stack_names():
+        for output in synthesized.template_json(stack_name).get("Outputs", {}).values():
+            if output.get("Export", {}).get("Name") == name:
+                reference = output["Value"]
+                return stack_name, str(reference.get("Ref") or reference["Fn::GetAtt"][0])
+    raise AssertionError(f"no stack exports {name}")
+
+
+def json_list_of_one(synthesized: Synthesized, value: Json) -> tuple[str, str]:
+    """A `["sg-..."]` built with Fn::Join around one imported id: the imported resource."""
+    separator, parts = value["Fn::Join"]
+    assert separator == ""
+    assert parts[0] == '["'
+    assert parts[-1] == '"]'
+    (inner,) = parts[1:-1]
+    return exported(synthesized, inner)
+
+
+def test_bak6_restore_tests_land_in_the_data_tier_and_the_bastion_placement(
+    synthesized: Synthesized, prod_backup: Json
+) -> None:
+    """Not AWS Backup's inferred placement (the default VPC): the database in its own subnet group behind the
+    database group, the bastion in its own subnet behind its own group."""
+    tests = {
+        body["Properties"]["RestoreTestingSelectionName"]: body["Properties"]["RestoreMetadataOverrides"]
+        for body in resources(prod_backup, "AWS::Backup::RestoreTestingSelection").values()
+    }
+    assert set(tests["database"]) == {"dbSubnetGroupName", "vpcSecurityGroupIds"}
+    assert set(tests["bastion"]) == {"subnetId", "securityGroupIds"}
+
+    data = synthesized.template_json(f"{PROD}-data")
+    (instance,) = resources(data, "AWS::RDS::DBInstance").values()
+    stack, subnet_group = exported(synthesized, tests["database"]["dbSubnetGroupName"])
+    assert (stack, {"Ref": subnet_group}) == (f"{PROD}-data", instance["Properties"]["DBSubnetGroupName"])
+    stack, group = json_list_of_one(synthesized, tests["database"]["vpcSecurityGroupIds"])
+    network = synthesized.template_json(f"{PROD}-network")
+    assert stack == f"{PROD}-network"
+    assert tag_of(network, group, "sg-role") == "database"
+
+    bastion = synthesized.template_json(f"{PROD}-bastion")
+    (host,) = resources(bastion, "AWS::EC2::Instance").values()
+    (interface,) = host["Properties"]["NetworkInterfaces"]
+    assert interface["SubnetId"] == {"Fn::ImportValue": tests["bastion"]["subnetId"]["Fn::ImportValue"]}
+    stack, group = json_list_of_one(synthesized, tests["bastion"]["securityGroupIds"])
+    assert tag_of(network, group, "sg-role") == "bastion"
+
+
+def tag_of(template: Json, logical_id: str, key: str) -> str | None:
+    tags = template["Resources"][logical_id]["Properties"].get("Tags", [])
+    return next((tag["Value"] for tag in tags if tag["Key"] == key), None)
+
+
+def test_bak6_dr_region_restore_tests_restore_the_s3_copies_from_the_dr_vault(prod_dr: Json) -> None:
+    _, plan = one(prod_dr, "AWS::Backup::RestoreTestingPlan")
+    vault_id, _ = one(prod_dr, "AWS::Backup::BackupVault")
+    selection = plan["Properties"]["RecoveryPointSelection"]
+    assert selection["IncludeVaults"] == [{"Fn::GetAtt": [vault_id, "BackupVaultArn"]}]
+    assert selection["RecoveryPointTypes"] == ["SNAPSHOT"]
+    (test,) = resources(prod_dr, "AWS::Backup::RestoreTestingSelection").values()
+    assert test["Properties"]["ProtectedResourceType"] == "S3"
+    assert test["Properties"]["RestoreTestingPlanName"] == plan["Properties"]["RestoreTestingPlanName"]
+    role = prod_dr["Resources"][test["Properties"]["IamRoleArn"]["Fn::GetAtt"][0]]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "backup.amazonaws.com"
+    }
+
+
+def test_bak5_failed_replication_alarms_to_the_backup_alert_topic(synthesized: Synthesized, prod_backup: Json) -> None:
+    _, alarm = one(prod_backup, "AWS::CloudWatch::Alarm")
+    properties = alarm["Properties"]
+    assert properties["Namespace"] == "AWS/S3"
+    assert properties["MetricName"] == "OperationsFailedReplication"
+    assert properties["Statistic"] == "Sum"
+    assert properties["Threshold"] == 1
+    assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert properties["TreatMissingData"] == "notBreaching"
+    dimensions = {d["Name"]: d["Value"] for d in properties["Dimensions"]}
+    assert dimensions["DestinationBucket"] == "acme-prod-data-replica-111122223333-us-west-2"
+    assert dimensions["RuleId"] == "replicate-to-dr"
+    assert exported_resource_type(synthesized, dimensions["SourceBucket"]["Fn::ImportValue"]) == "AWS::S3::Bucket"
+    (topic_id,) = resources(prod_backup, "AWS::SNS::Topic")
+    assert properties["AlarmActions"] == [{"Ref": topic_id}]
+    (policy,) = resources(prod_backup, "AWS::SNS::TopicPolicy").values()
+    assert any(
+        s["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and s["Action"] == "sns:Publish"
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    )
+    key_id = local_key_id(prod_backup, prod_backup["Resources"][topic_id]["Properties"]["KmsMasterKeyId"])
+    (statement,) = [
+        s
+        for s in prod_backup["Resources"][key_id]["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert "aws:SourceAccount" not in json.dumps(statement["Condition"])
+    assert "kms:EncryptionContext:aws:sns:topicArn" in statement["Condition"]["ArnLike"]
 
 
 def test_bak6_failed_backup_copy_and_restore_jobs_alert_by_email(prod_backup: Json) -> None:
@@ -435,8 +580,57 @@ def test_cmp1_audit_framework_checks_frequency_retention_encryption_lock_and_cop
     assert controls["BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION"] == {"crossRegionList": "us-west-2"}
     assert controls["BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"] == {}
     assert controls["BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK"] == {"requiredRetentionDays": "35"}
+
+
+RESOURCE_CONTROLS = (
+    "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+    "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK",
+    "BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION",
+    "BACKUP_LAST_RECOVERY_POINT_CREATED",
+)
+
+
+def test_bak6_resource_controls_are_scoped_to_what_the_plans_protect(prod_backup: Json) -> None:
+    """Not the environment tag every resource carries (the access-log buckets would be red forever): the tag the
+    database, the data bucket and the bastion carry. Recovery-point, vault and plan controls keep the environment
+    tag, which this environment's recovery points, vaults and plans carry."""
+    _, framework = one(prod_backup, "AWS::Backup::Framework")
     for control in framework["Properties"]["FrameworkControls"]:
-        assert control["ControlScope"] == {"Tags": [{"Key": "environment", "Value": PROD}]}
+        expected = (
+            (BACKUP_TAG_KEY, BACKUP_TAG_VALUE)
+            if control["ControlName"] in RESOURCE_CONTROLS
+            else (
+                "environment",
+                PROD,
+            )
+        )
+        assert control["ControlScope"] == {"Tags": [{"Key": expected[0], "Value": expected[1]}]}
+
+
+def test_bak6_manual_deletion_control_knows_the_one_exempt_principal(prod_backup: Json) -> None:
+    _, framework = one(prod_backup, "AWS::Backup::Framework")
+    (control,) = [
+        c
+        for c in framework["Properties"]["FrameworkControls"]
+        if c["ControlName"] == "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED"
+    ]
+    _, vault = one(prod_backup, "AWS::Backup::BackupVault")
+    deny = next(s for s in vault["Properties"]["AccessPolicy"]["Statement"] if s["Effect"] == "Deny")
+    assert control["ControlInputParameters"] == [
+        {"ParameterName": "principalArnList", "ParameterValue": deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]}
+    ]
+
+
+def test_bak3_plan_retention_control_asks_for_what_the_shortest_plan_keeps(dev_backup: Json) -> None:
+    """globex-dev's continuous plan keeps 14 days: the control must not demand the daily tier's 35 of it."""
+    _, framework = one(dev_backup, "AWS::Backup::Framework")
+    controls = {
+        c["ControlName"]: {p["ParameterName"]: p["ParameterValue"] for p in c.get("ControlInputParameters", [])}
+        for c in framework["Properties"]["FrameworkControls"]
+    }
+    assert plan_rules(dev_backup, "globex-dev-continuous")["continuous"]["Lifecycle"]["DeleteAfterDays"] == 14
+    assert controls["BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK"]["requiredRetentionDays"] == "14"
+    assert controls["BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK"]["requiredRetentionDays"] == "14"
 
 
 # ---------------------------------------------------------------------------------------------- config probes

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 
 from config import DEFAULT_CONFIG_PATH, ConfigError, load_config, parse_config
 
@@ -193,7 +194,7 @@ def test_acc2_rsa_key_under_2048_bits_is_refused() -> None:
     weak = openssh(rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key())
     message = rejected(lambda d: prod(d)["operators"][0].update(ssh_public_key=weak))
     assert "operators[0].ssh_public_key = 'ssh-rsa AAAA" in message
-    assert "is an RSA key of 1024 bits, too weak; allowed: ssh-ed25519, or ssh-rsa of at least 2048 bits" in message
+    assert "is an RSA key of 1024 bits, too weak; allowed: ssh-ed25519, or ssh-rsa of 2048 or 4096 bits" in message
 
 
 def test_acc2_malformed_key_is_refused() -> None:
@@ -224,3 +225,96 @@ def test_missing_file_and_bad_toml_are_reported(tmp_path: Any) -> None:
     broken.write_text("[[environments]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"not valid TOML"):
         load_config(broken)
+
+
+# ------------------------------------------------------------------ refusals AWS would make at deploy time (issue 16)
+
+
+def database(data: dict[str, Any]) -> dict[str, Any]:
+    settings: dict[str, Any] = prod(data)["database"]
+    return settings
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        pytest.param(
+            lambda d: database(d).update(preferred_backup_window="03:00-03:20"),
+            r"database\.preferred_backup_window = '03:00-03:20': is 20 minutes long; RDS needs at least 30",
+            id="bak2-backup-window-under-30-minutes",
+        ),
+        pytest.param(
+            lambda d: database(d).update(preferred_maintenance_window="sun:08:00-sun:08:15"),
+            r"database\.preferred_maintenance_window = 'sun:08:00-sun:08:15': is 15 minutes long",
+            id="maintenance-window-under-30-minutes",
+        ),
+        pytest.param(
+            lambda d: database(d).update(
+                preferred_backup_window="23:50-00:30", preferred_maintenance_window="mon:00:10-mon:01:00"
+            ),
+            r"database\.preferred_backup_window = '23:50-00:30': overlaps preferred_maintenance_window "
+            r"\(mon:00:10-mon:01:00\); RDS refuses that",
+            id="bak2-backup-window-overlaps-maintenance-across-midnight",
+        ),
+        pytest.param(
+            lambda d: database(d).update(preferred_maintenance_window="sun:04:30-sun:05:30"),
+            r"backup\.start_time_utc = '05:00': the daily tier's start window \(60 min\) falls within an hour before "
+            r"or during database\.preferred_maintenance_window \(sun:04:30-sun:05:30\)",
+            id="bak3-tier-starts-inside-the-maintenance-window",
+        ),
+        pytest.param(
+            lambda d: database(d).update(preferred_maintenance_window="wed:06:30-wed:07:30"),
+            r"the daily tier's start window .* falls within an hour before or during",
+            id="bak3-tier-starts-in-the-hour-before-maintenance",
+        ),
+        pytest.param(
+            lambda d: d["environments"][0]["backup"].update(start_time_utc="07:30"),
+            r"backup\.start_time_utc = '07:30': the daily tier",
+            id="bak3-start-moved-into-maintenance",
+        ),
+        pytest.param(
+            lambda d: database(d).update(allocated_storage_gib=100, max_allocated_storage_gib=105),
+            r"database\.max_allocated_storage_gib = 105: must be greater than allocated_storage_gib \(100\) by at "
+            r"least 10% \(110\) for storage autoscaling; RDS refuses less",
+            id="rds-storage-threshold-under-110-percent",
+        ),
+        pytest.param(
+            lambda d: prod(d).update(admin_cidrs=[f"203.0.113.{i * 8}/29" for i in range(13)]),
+            r"environments\[0\]\.admin_cidrs = .*List should have at most 12 items",
+            id="net3-more-admin-networks-than-the-public-acl-holds",
+        ),
+    ],
+)
+def test_deploy_time_refusals_are_caught_in_config(mutate: Mutation, expected: str) -> None:
+    message = rejected(mutate)
+    assert message.startswith("config error: ")
+    assert len(message.splitlines()) == 1
+    assert re.search(expected, message), message
+
+
+def test_example_environments_start_backups_clear_of_the_maintenance_window() -> None:
+    for env in load_config().environments:
+        assert env.database.preferred_maintenance_window == "sun:08:00-sun:09:00"
+
+
+@pytest.mark.parametrize("bits", [3072, 2560])
+def test_acc2_rsa_key_of_a_length_ec2_does_not_document_is_refused(bits: int) -> None:
+    key = openssh(rsa.generate_private_key(public_exponent=65537, key_size=bits).public_key())
+    message = rejected(lambda d: prod(d)["operators"][1].update(ssh_public_key=key))
+    assert "operators[1].ssh_public_key = 'ssh-rsa AAAA" in message
+    assert f"is an RSA key of {bits} bits, a length EC2 does not document for key pairs" in message
+    assert "allowed: ssh-ed25519, or ssh-rsa of 2048 or 4096 bits" in message
+
+
+def test_acc2_example_operator_keys_have_lengths_ec2_documents() -> None:
+    for env in load_config().environments:
+        for operator in env.operators:
+            key = load_ssh_public_key(operator.ssh_public_key.encode())
+            assert not isinstance(key, rsa.RSAPublicKey) or key.key_size in (2048, 4096), operator.name
+            assert operator.ssh_public_key.endswith(f"{operator.name}@example.com")
+
+
+def test_net3_twelve_admin_networks_fit_the_public_acl() -> None:
+    data = example()
+    prod(data)["admin_cidrs"] = [f"203.0.113.{i * 8}/29" for i in range(12)]
+    assert len(parse_config(data).environments[0].admin_cidrs) == 12

@@ -9,7 +9,9 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
+from config.limits import MAX_ADMIN_CIDRS, NACL_RULES_PER_DIRECTION
 from constructs.role_security_groups import RoleSecurityGroups
+from constructs.tier_firewall import TierFirewall
 from constructs.tiered_vpc import TieredVpc
 from tests.probes import nag_findings, project_findings, tiny_stack
 
@@ -121,7 +123,8 @@ def test_net1_application_tier_accepts_new_connections_only_from_the_public_tier
         if entry.get("Egress"):
             continue
         replies_only = entry.get("PortRange", {}).get("From", 0) >= 1024
-        assert entry["CidrBlock"] in public | application or replies_only, entry
+        path_mtu = entry["Protocol"] == 1 and entry.get("Icmp") == {"Code": 4, "Type": 3}
+        assert entry["CidrBlock"] in public | application or replies_only or path_mtu, entry
 
 
 def test_net3_acl_rules_are_explicit_and_numbered(prod_network: Template) -> None:
@@ -131,14 +134,48 @@ def test_net3_acl_rules_are_explicit_and_numbered(prod_network: Template) -> Non
         assert all(100 <= number < 600 for _, number in numbers)
 
 
-def test_net3_no_acl_admits_ssh_or_rdp_from_the_internet(prod_network: Template) -> None:
+def internet_ingress(template: Template, acl_tag: str) -> list[dict[str, Any]]:
+    acl_ids = [k for k, v in resources(template, "AWS::EC2::NetworkAcl").items() if acl_tag in k]
+    return [
+        entry["Properties"]
+        for entry in resources(template, "AWS::EC2::NetworkAclEntry").values()
+        if not entry["Properties"].get("Egress")
+        and entry["Properties"].get("CidrBlock") == "0.0.0.0/0"
+        and entry["Properties"]["NetworkAclId"]["Ref"] in acl_ids
+    ]
+
+
+@pytest.mark.parametrize("acl", ["PublicAcl", "ApplicationAcl"])
+def test_ha1_acl_admits_every_nat_reply_port_and_path_mtu_discovery(prod_network: Template, acl: str) -> None:
+    """NAT gateways use source ports 1024-65535: a range with a hole drops some replies (HA-1); ICMP 3/4 is path MTU
+    discovery. These are the only entries open to the internet on that ACL."""
+    entries = internet_ingress(prod_network, acl)
+    tcp = [(e["Protocol"], e["PortRange"]["From"], e["PortRange"]["To"]) for e in entries if e["Protocol"] == 6]
+    icmp = [(e["Protocol"], e["Icmp"]) for e in entries if e["Protocol"] == 1]
+    assert tcp == [(6, 1024, 65535)]
+    assert icmp == [(1, {"Code": 4, "Type": 3})]
+    assert len(entries) == 2
+
+
+def test_net3_no_acl_admits_ssh_from_the_internet_and_rdp_only_as_nat_replies(prod_network: Template) -> None:
     for entry in resources(prod_network, "AWS::EC2::NetworkAclEntry").values():
         properties = entry["Properties"]
-        if properties.get("Egress") or properties.get("CidrBlock") != "0.0.0.0/0":
+        if properties.get("Egress") or properties.get("CidrBlock") != "0.0.0.0/0" or "PortRange" not in properties:
             continue
         low, high = properties["PortRange"]["From"], properties["PortRange"]["To"]
         assert not low <= 22 <= high, properties
-        assert not low <= 3389 <= high, properties
+        assert (low, high) == (1024, 65535), properties  # the reply range; security groups close 3389
+
+
+def test_net3_control_tower_ssh_rdp_finding_is_acknowledged_only_on_the_reply_entries(prod_network: Template) -> None:
+    acknowledged = {
+        logical_id
+        for logical_id, entry in resources(prod_network, "AWS::EC2::NetworkAclEntry").items()
+        for rule in entry.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+        if rule["id"] == "cdk-validator-cfnguard::nacl_no_unrestricted_ssh_rdp_check"
+    }
+    assert len(acknowledged) == 2
+    assert all("In200" in logical_id for logical_id in acknowledged)
 
 
 def security_groups(template: Template) -> dict[str, dict[str, Any]]:
@@ -215,14 +252,16 @@ def test_acc4_flow_log_group_is_encrypted_kept_a_year_and_retained(prod_network:
                 "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("KeysLogs"), "Arn"]},
                 "RetentionInDays": 365,
             },
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
         },
     )
 
 
 def test_enc3_network_key_rotates_and_is_retained(prod_network: Template) -> None:
-    prod_network.has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Retain"})
+    prod_network.has_resource(
+        "AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "RetainExceptOnCreate"}
+    )
 
 
 def test_net3_s3_gateway_endpoint_serves_public_and_application_tiers(prod_network: Template) -> None:
@@ -261,6 +300,73 @@ def test_net3_interface_endpoint_with_private_dns_in_application_tier(prod_netwo
     assert len(endpoints) == 1
     assert endpoints[0]["PrivateDnsEnabled"] is True
     assert {subnet["Ref"] for subnet in endpoints[0]["SubnetIds"]} == application
+
+
+def endpoint_policies(template: Template) -> dict[str, list[dict[str, Any]]]:
+    return {
+        service_name(e): e["Properties"]["PolicyDocument"]["Statement"]
+        for e in resources(template, "AWS::EC2::VPCEndpoint").values()
+    }
+
+
+@pytest.mark.parametrize(
+    ("service", "resources_too"),
+    [
+        ("s3", True),
+        ("kms", True),
+        ("secretsmanager", True),
+        ("logs", True),
+        ("ssm", False),  # serves AWS-owned documents (AWS-StartSSHSession)
+        ("ssmmessages", False),
+        ("ec2messages", False),
+        ("monitoring", False),  # PutMetricData names no resource
+    ],
+)
+def test_net3_every_endpoint_admits_only_this_accounts_principals(
+    prod_network: Template, service: str, resources_too: bool
+) -> None:
+    (statements,) = [v for k, v in endpoint_policies(prod_network).items() if k.endswith(f".{service}")]
+    account_only = next(s for s in statements if s.get("Sid") == "OnlyThisAccount")
+    expected = {"aws:PrincipalAccount": "111122223333"}
+    if resources_too:
+        expected["aws:ResourceAccount"] = "111122223333"
+    assert account_only["Condition"] == {"StringEquals": expected}
+    assert account_only["Effect"] == "Allow"
+    others = [s for s in statements if s.get("Sid") != "OnlyThisAccount"]
+    assert all(s.get("Sid") == "AmazonLinuxPackageRepository" for s in others)
+
+
+def test_net3_s3_endpoint_still_reaches_the_amazon_linux_package_repository(prod_network: Template) -> None:
+    """dnf on the bastion fetches al2023-repos-<region>-de612dc2 unsigned, through the S3 gateway endpoint."""
+    (statements,) = [v for k, v in endpoint_policies(prod_network).items() if k.endswith(".s3")]
+    (repository,) = [s for s in statements if s.get("Sid") == "AmazonLinuxPackageRepository"]
+    assert repository["Action"] == "s3:GetObject"
+    assert repository["Principal"] == {"AWS": "*"}
+    assert "Condition" not in repository
+    resource = repository["Resource"]
+    text = resource if isinstance(resource, str) else "".join(p for p in resource["Fn::Join"][1] if isinstance(p, str))
+    assert text.endswith(":s3:::al2023-repos-us-east-1-de612dc2/*")
+
+
+def test_net3_public_acl_for_the_most_admin_networks_config_allows_fits_the_acl_quota() -> None:
+    """config/limits.py computes how many admin networks fit; the construct's rule count must agree with it."""
+    stack, network, _ = probe_network()
+    admin = [f"203.0.113.{i * 8}/29" for i in range(MAX_ADMIN_CIDRS)]
+    firewall = TierFirewall(
+        stack,
+        "Firewall",
+        vpc=network.vpc,
+        public_subnets=network.public_subnets,
+        application_subnets=network.application_subnets,
+        data_subnets=network.data_subnets,
+        admin_cidrs=admin,
+        database_port=5433,
+    )
+    for direction in (ec2.TrafficDirection.INGRESS, ec2.TrafficDirection.EGRESS):
+        count = len([rule for rule in firewall.rules["public"] if rule.direction == direction])
+        assert count <= NACL_RULES_PER_DIRECTION
+    inbound = len([r for r in firewall.rules["public"] if r.direction == ec2.TrafficDirection.INGRESS])
+    assert inbound == NACL_RULES_PER_DIRECTION  # one more admin network would not fit
 
 
 def test_net3_endpoint_group_admits_https_only_from_inside_the_vpc(prod_network: Template) -> None:

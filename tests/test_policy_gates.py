@@ -34,6 +34,7 @@ GATES = (
     "cdk-validator-cfnguard",
     "ProjectSecretScan",
     "ProjectAccessRules",
+    "ProjectDeployReadiness",
 )
 REASON = re.compile(r"^(ACC|NET|ENC|BAK|LOC|HA|CMP)-\d \((met another way|not applicable)\): .{30,}$")
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -72,6 +73,7 @@ def test_cmp1_every_gate_is_attached_to_the_app(tmp_path: Path) -> None:
         type="AWS::EC2::KeyPair",
         properties={"KeyName": "probe", "PublicKeyMaterial": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOGX probe"},
     )
+    ec2.CfnVPCEndpoint(stack, "OpenEndpoint", service_name="com.amazonaws.us-east-1.s3", vpc_id="vpc-1234")
     attach_policy_gates(stack.node.root)  # type: ignore[arg-type]
     with contextlib.suppress(RuntimeError):
         stack.node.root.synth()  # type: ignore[attr-defined]
@@ -216,6 +218,7 @@ CDK_OWN_ACKNOWLEDGEMENTS = ("CloudFormation-Validate::F3002", "CloudFormation-Va
 NAMESPACES = {
     "cdk-validator-cfnguard": "cdk-validator-cfnguard::",
     "CloudFormation Validate": "CloudFormation-Validate::",
+    "ProjectDeployReadiness": "ProjectDeployReadiness::",
 }
 
 
