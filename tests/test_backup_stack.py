@@ -456,7 +456,9 @@ def test_bak6_restore_tests_land_in_the_data_tier_and_the_bastion_placement(
     """Not AWS Backup's inferred placement (the default VPC): the database in its own subnet group behind the
     database group, the bastion in its own subnet behind its own group."""
     tests = {
-        body["Properties"]["RestoreTestingSelectionName"]: body["Properties"]["RestoreMetadataOverrides"]
+        body["Properties"]["RestoreTestingSelectionName"].rsplit("_", 1)[0]: body["Properties"][
+            "RestoreMetadataOverrides"
+        ]
         for body in resources(prod_backup, "AWS::Backup::RestoreTestingSelection").values()
     }
     assert set(tests["database"]) == {"dbSubnetGroupName", "vpcSecurityGroupIds"}
@@ -526,7 +528,10 @@ def test_bak5_failed_replication_alarms_to_the_backup_alert_topic(synthesized: S
         if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
     ]
     assert "aws:SourceAccount" not in json.dumps(statement["Condition"])
-    assert "kms:EncryptionContext:aws:sns:topicArn" in statement["Condition"]["ArnLike"]
+    topic_name = prod_backup["Resources"][topic_id]["Properties"]["TopicName"]
+    assert statement["Condition"] == {
+        "StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": f"arn:aws:sns:us-east-1:111122223333:{topic_name}"}
+    }
 
 
 def test_bak6_failed_backup_copy_and_restore_jobs_alert_by_email(prod_backup: Json) -> None:
