@@ -29,7 +29,7 @@ class StackTemplate:
 class Assembly:
     path: Path
     stacks: dict[str, StackTemplate]
-    unacknowledged_findings: int  # violations in validation-report.json (0 when every gate passed)
+    unacknowledged_findings: int  # violations of failed plugins in validation-report.json (0: every gate passed)
 
 
 def read_assembly(path: Path) -> Assembly:
@@ -68,4 +68,8 @@ def _count_violations(directory: Path) -> int:
     if not report_file.is_file():
         return 0
     report = _load(report_file)
-    return sum(len(plugin.get("violations") or []) for plugin in report.get("pluginReports") or [])
+    return sum(
+        len(plugin.get("violations") or [])
+        for plugin in report.get("pluginReports") or []
+        if plugin.get("conclusion") != "success"  # a passing plugin's violations are warnings
+    )
