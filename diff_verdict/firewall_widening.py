@@ -186,7 +186,8 @@ def firewall_widenings(stack: str, base: Resources, head: Resources, renames: di
     found = []
     for rule in head_rules:
         if rule.action == "allow" and not any(b.covers(rule) for b in base_rules):
-            found.append(_finding(stack, rule, f"{rule.describe()} ({_was(rule, base_rules)})"))
+            replaced = [b for b in base_rules if not any(_same(b, h) for h in head_rules)]
+            found.append(_finding(stack, rule, f"{rule.describe()} ({_was(rule, replaced)})"))
     for rule in base_rules:
         if rule.action == "deny" and not any(h.covers(rule) for h in head_rules):
             found.append(_finding(stack, rule, f"{rule.describe()} removed or narrowed"))
@@ -200,7 +201,12 @@ def _renamed(rule: Rule, renames: dict[str, str]) -> Rule:
     return replace(rule, group=renames.get(rule.group, rule.group), peer=peer)
 
 
+def _same(one: Rule, other: Rule) -> bool:
+    return replace(one, where="", where_type="") == replace(other, where="", where_type="")
+
+
 def _was(rule: Rule, base_rules: list[Rule]) -> str:
+    """The base rule this one opens up (same group, gone from head), or "new rule"."""
     same_group = [
         b
         for b in base_rules
