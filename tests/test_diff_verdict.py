@@ -170,6 +170,7 @@ def test_stateless_replacement_is_reported_but_does_not_block(base: Path, tmp_pa
 def test_nested_create_only_path_replaces_and_a_sibling_does_not() -> None:
     """`/properties/DnsOptions/PrivateDnsPreference` of AWS::EC2::VPCEndpoint is create-only; its sibling
     DnsRecordIpType is not."""
+
     def endpoint(preference: str, record_type: str) -> dict[str, dict[str, Any]]:
         dns = {"PrivateDnsPreference": preference, "DnsRecordIpType": record_type}
         props = {"VpcId": "vpc-1", "ServiceName": "com.amazonaws.us-east-1.s3", "DnsOptions": dns}
