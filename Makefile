@@ -66,10 +66,15 @@ test: lint typecheck unit
 bench: $(VENV)/.dev-installed
 	$(BIN)/pytest tests/benchmarks -o addopts="" --benchmark-only --benchmark-columns=min,mean,max,rounds
 
-# Offline diff of the current tree against another revision (default HEAD~1; e.g. make diff BASE=origin/main).
+# Offline diff of the current tree against another revision (default HEAD~1), then a verdict in diff-report.md and
+# diff-report.json (scripts/offline-diff, diff_verdict/): exit 2 when a stateful resource would be replaced or
+# deleted unless ALLOW_REPLACE names it; security widening blocks only with STRICT=1 (exit 1).
+#   make diff BASE=origin/main ALLOW_REPLACE=acme-prod-data/DatabaseInstanceAA8A5FDE STRICT=1
 BASE ?= HEAD~1
+ALLOW_REPLACE ?=
+STRICT ?=
 diff: $(VENV)/.runtime-installed $(CDK)
-	scripts/offline-diff $(BASE)
+	ALLOW_REPLACE='$(ALLOW_REPLACE)' STRICT='$(STRICT)' scripts/offline-diff '$(BASE)'
 
 clean:
-	rm -rf $(OUT) $(OUT).staging base.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(OUT) $(OUT).staging base.out diff-report.md diff-report.json .pytest_cache .mypy_cache .ruff_cache
