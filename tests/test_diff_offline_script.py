@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML (a cfn-lint dependency) ships no stubs
 
 from tests.diff_probes import ProbeKnobs, synth_probe
 from tests.test_cli_and_checkers import ROOT, clean_env
@@ -181,6 +181,7 @@ def steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
 
 def test_ci_runs_on_pushes_and_pull_requests_without_aws_credentials(workflow: dict[Any, Any]) -> None:
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert isinstance(triggers, dict)
     assert set(triggers) == {"push", "pull_request"}
     text = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     assert "secrets." not in text
