@@ -178,11 +178,9 @@ def _acl_rule(logical_id: str, props: dict[str, Any]) -> Rule:
     )
 
 
-def firewall_widenings(stack: str, base: Resources, head: Resources, renames: dict[str, str]) -> list[Finding]:
-    """Rules in head that no base rule covers; ACL denies in base that no head deny covers. A renamed group's
-    base rules count under its new logical ID."""
-    base_rules = [_renamed(rule, renames) for rule in firewall_rules(base)]
-    head_rules = firewall_rules(head)
+def firewall_widenings(stack: str, base: Resources, head: Resources) -> list[Finding]:
+    """Rules in head that no base rule covers; ACL denies in base that no head deny covers."""
+    base_rules, head_rules = firewall_rules(base), firewall_rules(head)
     found = []
     for rule in head_rules:
         if rule.action == "allow" and not any(b.covers(rule) for b in base_rules):
@@ -192,13 +190,6 @@ def firewall_widenings(stack: str, base: Resources, head: Resources, renames: di
         if rule.action == "deny" and not any(h.covers(rule) for h in head_rules):
             found.append(_finding(stack, rule, f"{rule.describe()} removed or narrowed"))
     return found
-
-
-def _renamed(rule: Rule, renames: dict[str, str]) -> Rule:
-    peer = rule.peer
-    if peer.startswith("sg:") and peer[3:] in renames:
-        peer = "sg:" + renames[peer[3:]]
-    return replace(rule, group=renames.get(rule.group, rule.group), peer=peer)
 
 
 def _same(one: Rule, other: Rule) -> bool:

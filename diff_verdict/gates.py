@@ -29,13 +29,9 @@ def _controls(reason: str) -> tuple[str, ...]:
     return (control("acknowledgement"), *((named.group(1),) if named else ()))
 
 
-def gate_findings(
-    stack: str, base: Resources, head: Resources, renames: dict[str, str]
-) -> tuple[list[Finding], int, int]:
-    before = {
-        (renames.get(logical_id, logical_id), rule): value
-        for (logical_id, rule), value in acknowledgements(base).items()
-    }
+def gate_findings(stack: str, base: Resources, head: Resources) -> tuple[list[Finding], int, int]:
+    """Acknowledgement changes between base and head (base with renamed resources under their new logical IDs)."""
+    before = acknowledgements(base)
     after = acknowledgements(head)
     found = []
     for key in sorted(before.keys() | after.keys()):

@@ -41,3 +41,33 @@ def _walk_sub(argument: Any, found: set[str]) -> None:
     if isinstance(text, str):
         found.update(name for name in _SUB_VARIABLE.findall(text) if name not in (variables or {}))
     _walk(variables, found)
+
+
+def renamed_references(value: Any, renames: dict[str, str]) -> Any:
+    """`value` with every reference to a renamed logical ID pointing at its new ID, so a rename alone does not look
+    like a new grant or a new firewall peer."""
+    if not renames:
+        return value
+    if isinstance(value, list):
+        return [renamed_references(item, renames) for item in value]
+    if not isinstance(value, dict):
+        return value
+    result = {key: renamed_references(item, renames) for key, item in value.items()}
+    if isinstance(value.get("Ref"), str):
+        result["Ref"] = renames.get(value["Ref"], value["Ref"])
+    attribute = value.get("Fn::GetAtt")
+    if isinstance(attribute, list) and attribute and isinstance(attribute[0], str):
+        result["Fn::GetAtt"] = [renames.get(attribute[0], attribute[0]), *attribute[1:]]
+    elif isinstance(attribute, str):
+        target, _, rest = attribute.partition(".")
+        result["Fn::GetAtt"] = f"{renames.get(target, target)}.{rest}" if rest else renames.get(target, target)
+    sub = value.get("Fn::Sub")
+    if isinstance(sub, str):
+        result["Fn::Sub"] = _renamed_sub(sub, renames)
+    elif isinstance(sub, list) and sub and isinstance(sub[0], str):
+        result["Fn::Sub"] = [_renamed_sub(sub[0], renames), *result["Fn::Sub"][1:]]
+    return result
+
+
+def _renamed_sub(text: str, renames: dict[str, str]) -> str:
+    return _SUB_VARIABLE.sub(lambda m: m.group(0).replace(m.group(1), renames.get(m.group(1), m.group(1)), 1), text)

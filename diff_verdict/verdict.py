@@ -17,6 +17,7 @@ from diff_verdict.firewall_widening import firewall_widenings
 from diff_verdict.gates import gate_findings
 from diff_verdict.iam_widening import policy_widenings, removed_policy_widenings
 from diff_verdict.protection_widening import removed_logging, setting_widenings
+from diff_verdict.references import renamed_references
 from diff_verdict.replacement import IGNORED_TYPES, ResourceFate, compare_resources, removed_stack
 
 Resources = dict[str, dict[str, Any]]
@@ -126,19 +127,21 @@ def _fate_finding(stack: str, fate: ResourceFate, allowed: set[str]) -> Finding:
 def _changed_stack(name: str, base: Resources, head: Resources, region: str | None, allowed: set[str]) -> StackVerdict:
     comparison = compare_resources(base, head, region)
     findings = [_fate_finding(name, fate, allowed) for fate in comparison.fates]
-    counterpart = {new: old for old, new in comparison.renames.items()}
+    # Widening and gates compare the base as if renamed resources already had their new logical IDs.
+    renames = comparison.renames
+    renamed_base = {renames.get(k, k): renamed_references(v, renames) for k, v in base.items()}
     for logical_id, resource in head.items():
         if resource.get("Type") in IGNORED_TYPES:
             continue
-        before = base.get(counterpart.get(logical_id, logical_id))
+        before = renamed_base.get(logical_id)
         findings += policy_widenings(name, logical_id, before, resource)
         if before is not None:
             findings += setting_widenings(name, logical_id, before, resource)
-    for logical_id in base.keys() - head.keys() - comparison.renames.keys():
-        findings += removed_policy_widenings(name, logical_id, base[logical_id])
-        findings += removed_logging(name, logical_id, base[logical_id])
-    findings += firewall_widenings(name, base, head, comparison.renames)
-    gates, base_acks, head_acks = gate_findings(name, base, head, comparison.renames)
+    for logical_id in renamed_base.keys() - head.keys():
+        findings += removed_policy_widenings(name, logical_id, renamed_base[logical_id])
+        findings += removed_logging(name, logical_id, renamed_base[logical_id])
+    findings += firewall_widenings(name, renamed_base, head)
+    gates, base_acks, head_acks = gate_findings(name, renamed_base, head)
     findings += gates
     status = "changed" if findings or _template_changed(base, head) else "unchanged"
     return StackVerdict(name, status, findings, (base_acks, head_acks))
@@ -150,7 +153,7 @@ def _template_changed(base: Resources, head: Resources) -> bool:
 
 def _removed_stack(name: str, base: Resources, renamed_to: str | None, allowed: set[str]) -> StackVerdict:
     findings = [_fate_finding(name, fate, allowed) for fate in removed_stack(base, renamed_to)]
-    _, base_acks, _ = gate_findings(name, base, {}, {})
+    _, base_acks, _ = gate_findings(name, base, {})
     if base_acks:
         findings.append(
             Finding(
