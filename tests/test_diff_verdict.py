@@ -4,6 +4,7 @@ assembly of the probe app (tests/diff_probes.py), synthesized by the real CDK, o
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -93,7 +94,8 @@ def test_logical_id_rename_is_a_replacement(base: Path, tmp_path: Path) -> None:
     renamed = danger[f"{STACK}/Data666C94C7"]
     assert renamed.change == "renamed"
     assert "Data666C94C7 -> DataBucketMoved" in renamed.detail
-    assert f"{STACK}/DataBucketMoved" not in flagged(verdict, "widening"), "a rename is no new grant"
+    # The role's policy and the bucket policy now name DataBucketMoved: compared under the new ID, no new grant.
+    assert flagged(verdict, "widening") == {}
     assert verdict.exit_code == 2
 
 
@@ -311,3 +313,13 @@ def test_cdk_diff_agrees_a_bucket_rename_is_a_replacement(base: Path, tmp_path: 
     assert line.endswith(" replace")
     assert "BucketName (requires replacement)" in output
     assert flagged(verdict_of(base, head), "danger")[f"{STACK}/Data666C94C7"].change == "replaced"
+
+
+def test_verdict_reads_assemblies_only_and_never_imports_the_app() -> None:
+    """A tool package judges what would be deployed: no import of app, stacks, constructs, policies, config or CDK."""
+    forbidden = {"app", "stacks", "constructs", "policies", "config", "aws_cdk", "tests", "boto3"}
+    for module in sorted((ROOT / "diff_verdict").glob("*.py")):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not {name.split(".")[0] for name in imported} & forbidden, module.name
