@@ -40,6 +40,7 @@ class Finding:
     def as_json(self) -> dict[str, Any]:
         return {
             "severity": self.severity,
+            "address": self.address,
             "stack": self.stack,
             "logical_id": self.logical_id,
             "resource_type": self.resource_type,

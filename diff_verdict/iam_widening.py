@@ -12,6 +12,7 @@ from diff_verdict.findings import Finding, show
 from diff_verdict.policy_documents import Statement, documents_of, text
 
 LONG_LIVED_CREDENTIALS = frozenset({"AWS::IAM::User", "AWS::IAM::AccessKey"})
+ATTACHABLE_POLICIES = frozenset({"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"})
 
 
 def policy_widenings(stack: str, logical_id: str, base: dict[str, Any] | None, head: dict[str, Any]) -> list[Finding]:
@@ -30,6 +31,12 @@ def policy_widenings(stack: str, logical_id: str, base: dict[str, Any] | None, h
             flag(rule, f"{prop}: {detail}")
         for detail, statement in _lost_denies(head_statements, base_statements):
             flag("tls_only" if statement.touches_tls() else rule, f"{prop}: {detail}")
+    if resource_type in ATTACHABLE_POLICIES:
+        for key in ("Roles", "Users", "Groups"):
+            before_attached = {text(v) for v in ((base or {}).get("Properties") or {}).get(key) or []}
+            for target in (head.get("Properties") or {}).get(key) or []:
+                if base is not None and text(target) not in before_attached:
+                    flag("iam_identity", f"{key}: now also attached to {show(target)}")
     base_arns = {text(arn) for arn in ((base or {}).get("Properties") or {}).get("ManagedPolicyArns") or []}
     for arn in (head.get("Properties") or {}).get("ManagedPolicyArns") or []:
         if text(arn) not in base_arns:

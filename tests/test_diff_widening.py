@@ -122,6 +122,14 @@ def test_acc3_statements_split_differently_are_not_widening() -> None:
     assert policy_widenings("S", "P", split, merged) == []
 
 
+def test_acc3_policy_attached_to_another_role_is_widening() -> None:
+    document = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}
+    before = {"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": document, "Roles": [{"Ref": "Ops"}]}}
+    after = {"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": document, "Roles": [{"Ref": "Ops"}, "Dev"]}}
+    assert [f.detail for f in policy_widenings("S", "P", before, after)] == ["Roles: now also attached to Dev"]
+    assert policy_widenings("S", "P", after, before) == []
+
+
 def test_acc8_trust_policy_losing_its_mfa_condition_is_widening(base: Path, tmp_path: Path) -> None:
     found = widened_by(base, tmp_path, trust_requires_mfa=False)
     assert details(found) == [
