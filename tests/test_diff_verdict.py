@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 
 from diff_verdict.assembly import read_assembly
+from diff_verdict.controls import CONTROLS
 from diff_verdict.findings import Finding
 from diff_verdict.replacement import compare_resources
 from diff_verdict.schemas import values_at
 from diff_verdict.verdict import Verdict, judge
+from policies.controls import CONTROL_IDS
 from tests.diff_probes import SECOND_STACK, STACK, ProbeKnobs, edit_template, resource_of_type, synth_probe
 from tests.test_cli_and_checkers import ROOT
 
@@ -234,3 +236,8 @@ def test_verdict_reads_assemblies_only_and_never_imports_the_app() -> None:
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not {name.split(".")[0] for name in imported} & forbidden, module.name
+
+
+def test_every_control_the_verdict_names_is_in_the_catalog() -> None:
+    """The verdict's one table of control IDs (diff_verdict/controls.py) names only catalog controls."""
+    assert set(CONTROLS.values()) <= CONTROL_IDS
