@@ -1,7 +1,8 @@
 """EdgeStack: the environment's public edge, built only when its config has an `edge` section.
 
 Certificate (ENC-1), load balancer (NET-3, ENC-1), web application firewall (NET-3, NET-4), user pool and sign-in
-(ACC-5, ACC-6, ACC-7), and an alert topic for the firewall's alarm.
+(ACC-5, ACC-6, ACC-7), an alert topic for the firewall's alarm, and, when `edge.app_image` is set, the application
+behind the load balancer (one Fargate service in the application tier).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from constructs import Construct
 from constructs.alert_topic import AlertTopic, TopicPublisher
 from constructs.edge_certificate import EdgeCertificate
 from constructs.edge_load_balancer import EdgeLoadBalancer
+from constructs.edge_service import EdgeService
 from constructs.purpose_keys import PurposeKeys, ServiceUse, logs_service_use
 from constructs.sign_in import SignIn
 from constructs.web_firewall import WebFirewall
@@ -103,4 +105,20 @@ class EdgeStack(EnvironmentStack):
             log_retention=log_retention(settings.log_retention_days),
             alert_topic=self.alerts.topic,
             blocked_requests_threshold=settings.blocked_requests_alarm_threshold,
+        )
+        self.service = (
+            EdgeService(
+                self,
+                "Application",
+                environment_name=env_config.name,
+                image=settings.app_image,
+                vpc=network.vpc,
+                subnets=network.network.application_subnets,
+                security_group=network.security_groups.application,
+                target_group=self.load_balancer.target_group,
+                log_key=self.keys["logs"],
+                log_retention=log_retention(settings.log_retention_days),
+            )
+            if settings.app_image
+            else None
         )
