@@ -83,6 +83,20 @@ class EdgeLoadBalancer(Construct):
             desync_mitigation_mode=elbv2.DesyncMitigationMode.STRICTEST,
             deletion_protection=deletion_protection,
         )
+        if not deletion_protection:
+            for rule in (
+                "NIST.800.53.R5-ELBDeletionProtectionEnabled",
+                "HIPAA.Security-ELBDeletionProtectionEnabled",
+                "cdk-validator-cfnguard::elbv2_deletion_protection_enabled_check",
+            ):
+                acknowledge(
+                    self.load_balancer,
+                    rule,
+                    control="HA-1",
+                    basis="not applicable",
+                    how="below production an environment is disposable and rebuilt from code, and deletion "
+                    "protection would block tearing its edge down; production load balancers have it on.",
+                )
         self.log_bucket = self._log_bucket(log_retention_days)
         self.load_balancer.log_access_logs(self.log_bucket, "alb")
 
