@@ -524,6 +524,7 @@ def test_net3_below_prod_the_edge_has_no_deletion_protection_and_that_alone_is_a
     env_config = parse_config(data).environments[1]
     stack = tiny_stack()
     app = stack.node.root
+    assert isinstance(app, cdk.App)
     network = NetworkStack(app, env_config=env_config)
     edge = EdgeStack(app, env_config=env_config, settings=env_config.edge, network=network)  # type: ignore[arg-type]
     load_balancer = edge.load_balancer.load_balancer.node.default_child
