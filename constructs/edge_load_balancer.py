@@ -23,9 +23,11 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_elasticloadbalancingv2_actions as elbv2_actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
+from aws_cdk import region_info
 
 from constructs import Construct
 from constructs.access_log_bucket import AccessLogBucket
@@ -98,7 +100,7 @@ class EdgeLoadBalancer(Construct):
                     "protection would block tearing its edge down; production load balancers have it on.",
                 )
         self.log_bucket = self._log_bucket(log_retention_days)
-        self.load_balancer.log_access_logs(self.log_bucket, "alb")
+        self._deliver_access_logs(self.log_bucket, "alb")
 
         self.target_group = elbv2.ApplicationTargetGroup(
             self,
@@ -132,6 +134,34 @@ class EdgeLoadBalancer(Construct):
             record_name=domain,
             target=route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(self.load_balancer)),
         )
+
+    def _deliver_access_logs(self, bucket: s3.Bucket, prefix: str) -> None:
+        """Turn on access logs with only the grant ALB log delivery needs (ELB user guide, "Enable access logs"):
+        the region's Elastic Load Balancing account (regions opened from August 2022 use the
+        logdelivery.elasticloadbalancing.amazonaws.com principal instead) may put objects under this account's
+        prefix. CDK's `log_access_logs` also admits `delivery.logs.amazonaws.com` (NLB log delivery) without a
+        source-account condition, which an ALB does not need."""
+        stack = cdk.Stack.of(self)
+        elb_account = region_info.RegionInfo.get(stack.region).elbv2_account
+        principal: iam.IPrincipal = (
+            iam.AccountPrincipal(elb_account)
+            if elb_account
+            else iam.ServicePrincipal("logdelivery.elasticloadbalancing.amazonaws.com")
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="LoadBalancerDeliversAccessLogs",
+                principals=[principal],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"{prefix}/AWSLogs/{stack.account}/*")],
+            )
+        )
+        attributes = {"access_logs.s3.enabled": "true", "access_logs.s3.bucket": bucket.bucket_name}
+        for key, value in {**attributes, "access_logs.s3.prefix": prefix}.items():
+            self.load_balancer.set_attribute(key, value)
+        assert bucket.policy is not None
+        # ELB checks its write permission when the attribute is set, so the policy must exist first.
+        self.load_balancer.node.add_dependency(bucket.policy)
 
     def _log_bucket(self, retention_days: int) -> s3.Bucket:
         server_logs = AccessLogBucket(self, "LogBucketAccessLogs", retention_days=retention_days)

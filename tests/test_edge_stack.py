@@ -192,13 +192,12 @@ def test_net3_access_logs_go_to_a_private_sse_s3_bucket_that_only_elb_may_write(
         for r in of_type(template, "AWS::S3::BucketPolicy").values()
         if r["Properties"]["Bucket"] == {"Ref": bucket_id}
     )
-    writers = [s["Principal"] for s in policy["Statement"] if s["Effect"] == "Allow" and s["Action"] == "s3:PutObject"]
-    # The us-east-1 Elastic Load Balancing account (ELB user guide), and the log delivery service.
-    assert {"AWS": "arn:aws:iam::127311923021:root"} in writers
-    assert all(
-        principal in ({"AWS": "arn:aws:iam::127311923021:root"}, {"Service": "delivery.logs.amazonaws.com"})
-        for principal in writers
-    )
+    allowed = [statement for statement in policy["Statement"] if statement["Effect"] == "Allow"]
+    # Only the us-east-1 Elastic Load Balancing account (ELB user guide), only under this account's prefix.
+    assert [(s["Principal"], s["Action"]) for s in allowed] == [
+        ({"AWS": "arn:aws:iam::127311923021:root"}, "s3:PutObject")
+    ]
+    assert allowed[0]["Resource"]["Fn::Join"][1][-1] == "/alb/AWSLogs/111122223333/*"
 
 
 def test_net3_edge_group_admits_only_https_from_the_internet(network: dict[str, Any]) -> None:
@@ -535,3 +534,19 @@ def test_net3_below_prod_the_edge_has_no_deletion_protection_and_that_alone_is_a
     for pack in ("NIST.800.53.R5", "HIPAA.Security"):
         findings = {rule: paths for rule, paths in nag_findings(stack, pack).items() if "-edge/" in str(paths)}
         assert findings == {}, pack
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("hosted_zone_id", "example.com", "should match pattern"),
+        ("domain", "App.Acme.Example.Com", "should match pattern"),
+        ("blocked_requests_alarm_threshold", 0, "greater than or equal to 1"),
+        ("app_image", "acme-portal", "should match pattern"),  # neither a tag nor a digest: not reproducible
+        ("sign_in_domain_prefix", "-acme", "should match pattern"),
+    ],
+)
+def test_acc6_probe_malformed_edge_values_are_refused(field: str, value: Any, message: str) -> None:
+    problem = refused(**{field: value})
+    assert problem.startswith(f"config error: environments[0].edge.{field} = ")
+    assert message in problem
