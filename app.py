@@ -23,6 +23,7 @@ from stacks.backup_dr import BackupDrStack
 from stacks.bastion import BastionStack
 from stacks.data import DataStack
 from stacks.data_dr import DataDrStack
+from stacks.edge import EdgeStack
 from stacks.network import NetworkStack
 
 # CDK feature flags live here, not in cdk.json, so `cdk synth` and the tests' in-process synth build the same
@@ -68,6 +69,7 @@ class EnvironmentStacks:
     data: DataStack
     backup_dr: BackupDrStack
     backup: BackupStack
+    edge: EdgeStack | None = None
 
 
 def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentStacks:
@@ -94,8 +96,9 @@ def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentS
     )
     backup.add_stack_dependency(bastion, "the bastion is selected by tag: it must exist for its first backup")
     backup.add_stack_dependency(backup_dr, "the DR vault must exist before the first copy job (BAK-5)")
+    edge = EdgeStack(app, env_config=env_config, settings=env_config.edge, network=network) if env_config.edge else None
     return EnvironmentStacks(
-        network=network, bastion=bastion, data_dr=data_dr, data=data, backup_dr=backup_dr, backup=backup
+        network=network, bastion=bastion, data_dr=data_dr, data=data, backup_dr=backup_dr, backup=backup, edge=edge
     )
 
 

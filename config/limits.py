@@ -143,3 +143,33 @@ BACKUP_RESOURCE_CONTROLS: Final = frozenset(
         "BACKUP_LAST_RECOVERY_POINT_CREATED",
     }
 )
+
+# ENC-1: ACM issues public certificates with RSA_2048, EC_prime256v1 or EC_secp384r1 keys only (ACM API reference,
+# RequestCertificate KeyAlgorithm: other values are for imported certificates); the catalog wants RSA of 2048+ bits,
+# so RSA_2048 is the only key algorithm an ACM-issued, ACM-renewed certificate can have here.
+ACM_PUBLIC_RSA_KEY_ALGORITHMS: Final = ("RSA_2048",)
+ACM_KEY_ALGORITHMS: Final = (
+    "RSA_1024",
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "EC_prime256v1",
+    "EC_secp384r1",
+    "EC_secp521r1",
+)
+
+# NET-4: a WAF rate-based rule's limit is 10 to 2,000,000,000 requests per evaluation window (AWS WAF developer guide,
+# "Rate-based rule high-level settings"; RateBasedStatement.Limit); the window here is the default 300 seconds.
+WAF_RATE_LIMIT_MIN: Final = 10
+WAF_RATE_LIMIT_MAX: Final = 2_000_000_000
+WAF_RATE_WINDOW_SECONDS: Final = 300
+
+# ACC-5: Cognito app-client token lifetimes (UserPoolClient API): access and ID tokens 5 minutes to 1 day,
+# refresh tokens 60 minutes to 10 years (here whole days, 1 to 3650).
+COGNITO_TOKEN_MIN_MINUTES: Final = 5
+COGNITO_TOKEN_MAX_MINUTES: Final = 1440
+COGNITO_REFRESH_MAX_DAYS: Final = 3650
+# ACC-5: an ALB authenticate action's session cookie lives 1 second to 7 days (SessionTimeout, in seconds).
+ALB_SESSION_MAX_MINUTES: Final = 7 * 24 * 60
+# ACC-5: Cognito password length is 6-99; the catalog's policy asks for at least 14.
+COGNITO_PASSWORD_MIN_LENGTH: Final = 14

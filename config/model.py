@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import urllib.parse
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -353,6 +354,122 @@ def _admin_cidr(
 AdminCidr = Annotated[IPvAnyNetwork, AfterValidator(_admin_cidr)]
 
 
+OAuthScope = Literal["openid", "email", "profile", "phone", "aws.cognito.signin.user.admin"]
+DnsName = Annotated[
+    str,
+    Field(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253),
+]
+# The path an ALB authenticate action receives the authorization code on (ALB user guide, "Authenticate users").
+ALB_IDP_RESPONSE_PATH = "/oauth2/idpresponse"
+COGNITO_DOMAIN_RESERVED_WORDS = ("aws", "amazon", "cognito")
+
+
+class EdgeSettings(StrictModel):
+    """The optional public edge (ENC-1, NET-3, NET-4, ACC-5, ACC-6, ACC-7): certificate, load balancer, firewall,
+    user pool. The domain must lie in the hosted zone, given by ID and name (no lookup at synth)."""
+
+    domain: DnsName
+    hosted_zone_id: str = Field(pattern=r"^Z[A-Z0-9]{1,31}$")
+    hosted_zone_name: DnsName
+    # ENC-1: refused unless RSA of 2048+ bits that ACM can issue and renew (config/limits.py).
+    certificate_key_algorithm: str = "RSA_2048"
+    # NET-4: requests per client IP per 5 minutes before the web ACL blocks that IP.
+    rate_limit_per_5_min: int = Field(2000, ge=limits.WAF_RATE_LIMIT_MIN, le=limits.WAF_RATE_LIMIT_MAX)
+    blocked_requests_alarm_threshold: int = Field(100, ge=1)
+    log_retention_days: LogRetentionDays = 365
+    # ACC-6 / ACC-7: the user pool's sign-in domain prefix (<prefix>.auth.<region>.amazoncognito.com).
+    sign_in_domain_prefix: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+    self_sign_up: bool = False
+    oauth_scopes: list[OAuthScope] = ["openid", "email", "profile"]
+    # ACC-7: extra exact https URLs; https://<domain>/oauth2/idpresponse (the load balancer's) is always allowed.
+    callback_urls: list[str] = []
+    logout_urls: list[str] = []
+    trusted_hosts: list[DnsName] = []
+    # ACC-5: session timeouts.
+    access_token_minutes: int = Field(60, ge=limits.COGNITO_TOKEN_MIN_MINUTES, le=limits.COGNITO_TOKEN_MAX_MINUTES)
+    id_token_minutes: int = Field(60, ge=limits.COGNITO_TOKEN_MIN_MINUTES, le=limits.COGNITO_TOKEN_MAX_MINUTES)
+    refresh_token_days: int = Field(1, ge=1, le=limits.COGNITO_REFRESH_MAX_DAYS)
+    session_timeout_minutes: int = Field(480, ge=1, le=limits.ALB_SESSION_MAX_MINUTES)
+    # ACC-6: an optional container behind the authenticating listener; it must serve HTTPS on 443 (ENC-1).
+    app_image: str | None = Field(None, pattern=r"^[a-z0-9][\w.\-/:]*(:[\w.\-]+|@sha256:[0-9a-f]{64})$")
+
+    @property
+    def load_balancer_callback_url(self) -> str:
+        return f"https://{self.domain}{ALB_IDP_RESPONSE_PATH}"
+
+    @property
+    def allowed_callback_urls(self) -> list[str]:
+        return list(dict.fromkeys([self.load_balancer_callback_url, *self.callback_urls]))
+
+    @property
+    def allowed_logout_urls(self) -> list[str]:
+        return list(dict.fromkeys([f"https://{self.domain}/", *self.logout_urls]))
+
+    @field_validator("certificate_key_algorithm")
+    @classmethod
+    def _rsa_2048_or_stronger(cls, algorithm: str) -> str:
+        allowed = ", ".join(limits.ACM_PUBLIC_RSA_KEY_ALGORITHMS)
+        if algorithm in limits.ACM_PUBLIC_RSA_KEY_ALGORITHMS:
+            return algorithm
+        if algorithm.startswith("EC_"):
+            raise ValueError(f"is an ECDSA key; ENC-1 requires RSA of at least 2048 bits (allowed: {allowed})")
+        if algorithm == "RSA_1024":
+            raise ValueError(f"is RSA of 1024 bits, too weak; ENC-1 requires at least 2048 (allowed: {allowed})")
+        if algorithm in limits.ACM_KEY_ALGORITHMS:
+            raise ValueError(
+                f"is for imported certificates only; ACM issues and renews public RSA certificates as {allowed}"
+            )
+        raise ValueError(f"is not an ACM key algorithm (allowed: {allowed})")
+
+    @field_validator("sign_in_domain_prefix")
+    @classmethod
+    def _no_reserved_words(cls, prefix: str) -> str:
+        for word in COGNITO_DOMAIN_RESERVED_WORDS:
+            if word in prefix:
+                raise ValueError(
+                    f"must not contain {word!r}: Cognito refuses {', '.join(COGNITO_DOMAIN_RESERVED_WORDS)}"
+                )
+        return prefix
+
+    @field_validator("oauth_scopes")
+    @classmethod
+    def _openid_requested(cls, scopes: list[str]) -> list[str]:
+        if "openid" not in scopes:
+            raise ValueError("must include 'openid': the load balancer signs users in with OpenID Connect (ACC-6)")
+        return list(dict.fromkeys(scopes))
+
+    @model_validator(mode="after")
+    def _domain_in_zone_and_urls_in_the_circle_of_trust(self) -> EdgeSettings:
+        zone = self.hosted_zone_name
+        if self.domain != zone and not self.domain.endswith(f".{zone}"):
+            raise FieldValueError(
+                "domain",
+                self.domain,
+                f"must be {zone} or a name under it: DNS validation writes into that zone (ENC-1)",
+            )
+        trusted = {self.domain, *self.trusted_hosts}
+        for field in ("callback_urls", "logout_urls"):
+            for index, url in enumerate(getattr(self, field)):
+                if problem := _url_problem(url, trusted):
+                    raise FieldValueError(f"{field}[{index}]", url, problem)
+        return self
+
+
+def _url_problem(url: str, trusted: set[str]) -> str | None:
+    """ACC-7: a sign-in redirect may go only to an exact https URL on the edge domain or a trusted host."""
+    parts = urllib.parse.urlsplit(url)
+    if "*" in url:
+        return "must be an exact URL; wildcards are refused (ACC-7)"
+    if parts.scheme != "https":
+        return "must use https (ENC-1, ACC-7)"
+    if parts.fragment or parts.username or parts.password or not parts.hostname:
+        return "must be https://host/path with no user info or fragment (ACC-7)"
+    if parts.hostname not in trusted:
+        hosts = ", ".join(sorted(trusted))
+        return f"host {parts.hostname!r} is neither the edge domain nor in trusted_hosts ({hosts}) (ACC-7)"
+    return None
+
+
 class EnvironmentConfig(StrictModel):
     """One isolated environment: a tenant's stage with its own VPC, keys, database and backups (ACC-1)."""
 
@@ -375,6 +492,7 @@ class EnvironmentConfig(StrictModel):
     database: DatabaseSettings = DatabaseSettings()
     backup: BackupSettings = BackupSettings()
     bastion: BastionSettings = BastionSettings()
+    edge: EdgeSettings | None = None
 
     @property
     def name(self) -> str:

@@ -17,7 +17,8 @@ TAG_KEYS = {"tenant", "stage", "environment", "owner", "data-classification", "m
 
 
 def test_acc1_each_environment_has_its_own_named_stacks(synthesized: Synthesized) -> None:
-    assert synthesized.stack_names() == sorted(f"{env}-{purpose}" for env in (PROD, DEV) for purpose in PURPOSES)
+    expected = [f"{env}-{purpose}" for env in (PROD, DEV) for purpose in PURPOSES]
+    assert synthesized.stack_names() == sorted([*expected, f"{PROD}-edge"])  # only prod's config has an edge
 
 
 def test_acc1_every_taggable_resource_carries_the_environment_tags(synthesized: Synthesized) -> None:

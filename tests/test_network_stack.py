@@ -220,9 +220,20 @@ def test_acc3_bastion_group_admits_ssh_only_from_admin_cidrs(prod_network: Templ
     }
 
 
-def test_net3_no_security_group_admits_the_internet(prod_network: Template) -> None:
+def test_net3_only_the_edge_group_admits_the_internet_and_only_on_443(prod_network: Template) -> None:
+    """acme-prod has an edge (issue 14): its load balancer's group admits HTTPS from anywhere, nothing else does."""
     for role in security_groups(prod_network):
         for rule in ingress_rules(prod_network, role):
+            if role == "edge":
+                assert (rule.get("FromPort"), rule.get("ToPort")) == (443, 443), (role, rule)
+                continue
+            assert rule.get("CidrIp") != "0.0.0.0/0", (role, rule)
+            assert rule.get("CidrIpv6") != "::/0", (role, rule)
+
+
+def test_net3_without_an_edge_no_security_group_admits_the_internet(dev_network: Template) -> None:
+    for role in security_groups(dev_network):
+        for rule in ingress_rules(dev_network, role):
             assert rule.get("CidrIp") != "0.0.0.0/0", (role, rule)
             assert rule.get("CidrIpv6") != "::/0", (role, rule)
 
