@@ -15,7 +15,7 @@ import aws_cdk as cdk
 
 from config import DEFAULT_CONFIG_PATH, AppConfig, ConfigError, EnvironmentConfig, load_config
 from constructs.restore_tests import RestorePlacement
-from policies.gate_report import crashed_gates
+from policies.gate_report import crashed_gates, failed_gates
 from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
 from stacks.backup import BackupStack
@@ -134,10 +134,13 @@ def main() -> int:
     progress.say(f"config validated: {len(config.environments)} environment(s) from {config_path}")
     build(app, config, on_gate_done=progress.gate_done)
     progress.say(f"stacks built: {sum(isinstance(c, cdk.Stack) for c in app.node.children)} stacks; running the gates")
-    app.synth()
+    app.synth()  # under the CLI, unacknowledged findings are printed and set the exit status; they do not raise
     if crashed := crashed_gates(app.outdir):
         for line in crashed:
             print(f"synth error: gate did not run: {line}", file=sys.stderr)
+        return 1
+    if failed := failed_gates(app.outdir):
+        progress.say(f"gates failed ({'; '.join(failed)}): see the findings above")
         return 1
     progress.say(f"every gate passed; templates written to {app.outdir}")
     return 0

@@ -63,7 +63,8 @@ class EdgeService(Construct):
             log_group_name=f"/{environment_name}/edge/application",
             encryption_key=log_key,
             retention=log_retention,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            # BAK-5 guard: a fixed name, so a failed first create must not leave the group behind to block the retry.
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
         self.task_role = iam.Role(
             self,

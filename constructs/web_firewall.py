@@ -100,7 +100,8 @@ class WebFirewall(Construct):
             log_group_name=f"{WAF_LOG_GROUP_PREFIX}{name}",
             encryption_key=log_key,
             retention=log_retention,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            # BAK-5 guard: a fixed name, so a failed first create must not leave the group behind to block the retry.
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
         self.logging = wafv2.CfnLoggingConfiguration(
             self,

@@ -3,6 +3,7 @@
 aws-cdk-lib 2.275 turns an exception inside a policy-validation plugin into a report entry
 (`conclusion: failure`, `metadata.error`) with no violations, and the synth still succeeds: a gate that crashes
 passes silently. `crashed_gates` finds those entries; `app.py` and the test harness fail the synth on any.
+`failed_gates` names the gates with unacknowledged findings, for the synth's last progress line.
 """
 
 from __future__ import annotations
@@ -11,6 +12,16 @@ import json
 from pathlib import Path
 
 REPORT_FILE = "validation-report.json"
+
+
+def failed_gates(outdir: str | Path) -> list[str]:
+    """One line per gate whose conclusion is failure: unacknowledged findings, or a crash."""
+    report = json.loads((Path(outdir) / REPORT_FILE).read_text(encoding="utf-8"))
+    return [
+        f"{plugin.get('pluginName', '(unnamed plugin)')}: {len(plugin.get('violations') or [])} unacknowledged rule(s)"
+        for plugin in report.get("pluginReports", [])
+        if plugin.get("conclusion") == "failure" and not (plugin.get("metadata") or {}).get("error")
+    ]
 
 
 def crashed_gates(outdir: str | Path) -> list[str]:

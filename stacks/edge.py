@@ -18,7 +18,7 @@ from constructs.alert_topic import AlertTopic, TopicPublisher
 from constructs.edge_certificate import EdgeCertificate
 from constructs.edge_load_balancer import EdgeLoadBalancer
 from constructs.edge_service import EdgeService
-from constructs.purpose_keys import PurposeKeys, ServiceUse, logs_service_use
+from constructs.purpose_keys import PurposeKeys, logs_service_use
 from constructs.sign_in import SignIn
 from constructs.web_firewall import WebFirewall
 from stacks.environment_stack import EnvironmentStack, log_retention
@@ -43,7 +43,8 @@ class EdgeStack(EnvironmentStack):
             "Keys",
             alias_prefix=f"{env_config.name}/edge",
             purposes={"logs": [], "alerts": ["sns"]},
-            service_users={"logs": [logs_service_use(self)], "alerts": [ServiceUse("cloudwatch.amazonaws.com")]},
+            # CloudWatch is admitted to the alerts key by the topic itself, bound to it by encryption context (ENC-3).
+            service_users={"logs": [logs_service_use(self)]},
         ).keys
         alarms = f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"
         self.alerts = AlertTopic(
