@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML (a cfn-lint dependency) ships no stubs
 
+from tests.cli_synth import ROOT, clean_env
 from tests.diff_probes import ProbeKnobs, synth_probe
-from tests.test_cli_and_checkers import ROOT, clean_env
 
 GOOD_MAKEFILE = 'OUT ?= cdk.out\nsynth:\n\trm -rf $(OUT) && cp -r "$$(cat assembly.txt)" $(OUT)\n'
 BROKEN_MAKEFILE = (

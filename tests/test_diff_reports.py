@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from diff_verdict.__main__ import main
+from tests.cli_synth import clean_env
 from tests.diff_probes import STACK, ProbeKnobs, synth_probe
-from tests.test_cli_and_checkers import CDK, ROOT, clean_env
+from tests.test_cli_and_checkers import CDK, ROOT
 from tests.test_diff_verdict import flagged, verdict_of
 
 

@@ -233,7 +233,7 @@ def test_net3_probe_an_edge_group_open_to_the_internet_on_port_80_fails_the_proj
     cdk.Tags.of(group).add(SG_ROLE_TAG, "edge")
     group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "https")
     group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "http redirect")
-    assert project_findings(stack)["Project-NET3-IngressByReference"] == ["Probe/Edge/Resource"]
+    assert project_findings(stack)["Project-NET3-IngressByReference"] == ["Edge7038544F"]
 
 
 def test_net3_web_acl_is_regional_with_the_four_managed_rule_groups_and_guards_the_load_balancer(
