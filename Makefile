@@ -21,7 +21,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint typecheck unit bench diff clean setup
+.PHONY: synth test lint typecheck unit bench diff evidence clean setup
 
 setup: $(VENV)/.dev-installed $(CDK)
 
@@ -70,6 +70,14 @@ bench: $(VENV)/.dev-installed
 BASE ?= HEAD~1
 diff: $(VENV)/.runtime-installed $(CDK)
 	scripts/offline-diff $(BASE)
+
+# Evidence report for auditors from an existing cloud assembly (no synth, no AWS call): $(EVIDENCE)/index.html,
+# evidence.json and oscal/. STRICT=1 exits 1 if an in-scope control is not met; JUNIT=file shows test outcomes;
+# DATE=YYYY-MM-DD sets the report date (default SOURCE_DATE_EPOCH, else the assembly's manifest.json mtime).
+EVIDENCE ?= evidence
+evidence: $(VENV)/.dev-installed
+	$(BIN)/python -m evidence_report --out $(OUT) --evidence $(EVIDENCE) \
+	  $(if $(JUNIT),--junit $(JUNIT)) $(if $(DATE),--date $(DATE)) $(if $(filter 1,$(STRICT)),--strict)
 
 clean:
 	rm -rf $(OUT) $(OUT).staging base.out .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,7 @@ from evidence_report.rules.reading import (
     enabled_guardduty_features,
     is_open,
     pattern_text,
+    text_of,
 )
 
 SUBNET = "AWS::EC2::Subnet"
@@ -177,7 +178,7 @@ def net5_inspector_guardduty_and_security_hub_are_on(env: EnvironmentView, out: 
     """Inspector scans, GuardDuty detects intrusions, Security Hub runs standards, in the environment's account."""
     detectors = [d for d in env.resources(DETECTOR) if d.get("Enable") is True]
     hubs = list(env.resources("AWS::SecurityHub::Hub"))
-    standards = list(env.resources("AWS::SecurityHub::Standard"))
+    standards = [s for s in env.resources("AWS::SecurityHub::Standard") if s.get("StandardsArn")]
     inspector = env.matching(lambda r: custom_resource_mentions(r, "inspector2") or r.type.startswith("AWS::InspectorV2::"))
     for found, what in ((detectors, "GuardDuty detector"), (hubs, "Security Hub"), (standards, "Security Hub standard"), (inspector, "Inspector")):
         if not found:
@@ -194,14 +195,18 @@ def net5_inspector_guardduty_and_security_hub_are_on(env: EnvironmentView, out: 
 
 @evidence_rule("NET-6", looks_for=lambda r: r.type in (DETECTOR, "AWS::GuardDuty::MalwareProtectionPlan"))
 def net6_guardduty_scans_volumes_and_buckets_for_malware(env: EnvironmentView, out: Evidence) -> None:
-    """GuardDuty scans EC2 volumes for malware, and a malware protection plan covers each data bucket."""
+    """GuardDuty scans EC2 volumes for malware, and a malware protection plan covers each data bucket where objects
+    are written (replicas are copies of scanned objects)."""
     for detector in env.resources(DETECTOR):
         if "EBS_MALWARE_PROTECTION" in enabled_guardduty_features(detector):
             out.row(detector, "Features", "EBS_MALWARE_PROTECTION", "EC2 volumes are scanned for malware")
     if not any(row.resource_type == DETECTOR for row in out.rows):
         out.problem("no GuardDuty detector with EBS malware protection enabled")
     plans: list[Resource] = list(env.resources("AWS::GuardDuty::MalwareProtectionPlan"))
+    replicas = {text_of(r.get("Destination", {}).get("Bucket")).removeprefix("arn:aws:s3:::") for b in env.resources("AWS::S3::Bucket") for r in b.get("ReplicationConfiguration.Rules", [])}
     for bucket in data_buckets(env):
+        if text_of(bucket.get("BucketName")) in replicas:
+            continue
         covering = [p for p in plans if env.refers_to(p, p.get("ProtectedResource.S3Bucket.BucketName"), bucket)]
         if covering:
             out.row(covering[0], "ProtectedResource.S3Bucket.BucketName", bucket.logical_id, "new objects are scanned")
