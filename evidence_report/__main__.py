@@ -35,7 +35,9 @@ def report_date(flag: str | None, manifest: Path) -> tuple[str, str]:
         try:
             moment = datetime.fromisoformat(flag)
         except ValueError:
-            raise UsageError(f"--date {flag!r}: not an ISO date; use e.g. 2026-12-01 or 2026-12-01T10:00:00+00:00") from None
+            raise UsageError(
+                f"--date {flag!r}: not an ISO date; use e.g. 2026-12-01 or 2026-12-01T10:00:00+00:00"
+            ) from None
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(), "--date"
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:

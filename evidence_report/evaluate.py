@@ -18,7 +18,12 @@ from evidence_report.proving_tests import ProvingTest
 from evidence_report.registry import EvidenceRule, rules_for
 
 MET, NOT_MET, NOT_BUILT, PARTLY_BUILT, NOT_APPLICABLE, OUT_OF_SCOPE = (
-    "met", "not met", "not built", "partly built", "not applicable", "out of scope",
+    "met",
+    "not met",
+    "not built",
+    "partly built",
+    "not applicable",
+    "out of scope",
 )
 
 
@@ -75,9 +80,7 @@ class Evaluation:
         return counts
 
     def not_met(self) -> list[tuple[str, str]]:
-        return [
-            (c.control.id, e.environment) for c in self.controls for e in c.environments if e.status == NOT_MET
-        ]
+        return [(c.control.id, e.environment) for c in self.controls for e in c.environments if e.status == NOT_MET]
 
 
 def views(assembly: Assembly) -> list[EnvironmentView]:

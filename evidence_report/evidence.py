@@ -54,9 +54,7 @@ class Evidence:
 
     def stack_row(self, stack: Stack, path: str, value: Any, why: str) -> None:
         """Evidence about a stack as a whole (its region, its tags), not one resource."""
-        self.rows.append(
-            Row(self.environment, stack.name, "-", "AWS::CloudFormation::Stack", path, render(value), why)
-        )
+        self.rows.append(Row(self.environment, stack.name, "-", "AWS::CloudFormation::Stack", path, render(value), why))
 
     def problem(self, text: str) -> None:
         self.problems.append(text)

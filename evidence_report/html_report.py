@@ -30,15 +30,18 @@ CSS = """
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
   max-width: 1180px; margin: 0 auto; padding: 24px 28px 60px; }
-h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 0 0 6px; } h3 { font-size: 15px; margin: 14px 0 6px; }
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 0 0 6px; }
+h3 { font-size: 15px; margin: 14px 0 6px; }
 h4 { font-size: 13.5px; margin: 10px 0 4px; }
-p { margin: 4px 0 8px; } .muted { color: var(--muted); } code, .mono { font: 12px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
+p { margin: 4px 0 8px; } .muted { color: var(--muted); }
+code, .mono { font: 12px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
 th, td { border: 1px solid var(--line); padding: 4px 7px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; font-size: 12.5px; }
 td { font-size: 12.5px; overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; white-space: nowrap; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600;
+  white-space: nowrap; }
 .s-met { color: var(--met); background: var(--metbg); }
 .s-not-met { color: var(--bad); background: var(--badbg); }
 .s-partly-built, .s-not-built { color: var(--warn); background: var(--warnbg); }
@@ -142,7 +145,7 @@ def _control(c: dict[str, Any], envs: list[str]) -> str:
     out = [
         f'<section class="control" id="{_e(c["id"])}"><h2>{_e(c["id"])} · {_e(c["title"])}</h2>',
         f'<dl class="meta"><dt>Family</dt><dd>{_e(c["family"])}</dd><dt>Promise</dt><dd>{_e(c["promise"])}</dd>'
-        f'<dt>Maps to</dt><dd>{_e(c["maps_to"])}</dd><dt>Status</dt><dd>'
+        f"<dt>Maps to</dt><dd>{_e(c['maps_to'])}</dd><dt>Status</dt><dd>"
         + " ".join(f"{_e(env)} {_badge(c['status'][env])}" for env in envs)
         + "</dd>",
     ]
@@ -157,7 +160,9 @@ def _control(c: dict[str, Any], envs: list[str]) -> str:
             continue
         out.append(f"<h3>{_e(env['environment'])} {_badge(env['status'])}</h3>")
         for rule in env["rules"]:
-            out.append(f"<h4>{_badge(rule['status'])} {_e(rule['summary'])} <code class='muted'>{_e(rule['rule'])}</code></h4>")
+            out.append(
+                f"<h4>{_badge(rule['status'])} {_e(rule['summary'])} <code class='muted'>{_e(rule['rule'])}</code></h4>"
+            )
             if rule["problems"] and rule["status"] != "not built":
                 out.append("<ul class='problems'>" + "".join(f"<li>{_e(p)}</li>" for p in rule["problems"]) + "</ul>")
             if rule["status"] == "not built":
@@ -179,7 +184,8 @@ def _evidence_table(rows: list[dict[str, Any]]) -> str:
     )
     return (
         "<table class='evidence'><colgroup><col style='width:11%'><col style='width:17%'><col style='width:13%'>"
-        "<col style='width:14%'><col style='width:23%'><col style='width:22%'></colgroup><thead><tr><th>Stack</th><th>Logical ID</th><th>Type</th><th>Property</th>"
+        "<col style='width:14%'><col style='width:23%'><col style='width:22%'></colgroup>"
+        "<thead><tr><th>Stack</th><th>Logical ID</th><th>Type</th><th>Property</th>"
         f"<th>Value</th><th>Why it keeps the promise</th></tr></thead><tbody>{body}</tbody></table>"
     )
 
@@ -240,8 +246,10 @@ def _gates(document: dict[str, Any]) -> str:
         "report; cdk-nag packs record their acknowledgements in template Metadata instead.</p>"
         "<table><thead><tr><th>Plugin</th><th>Version</th><th>Conclusion</th><th>Open violations</th>"
         f"<th class='num'>Acknowledged</th></tr></thead><tbody>{rows}</tbody></table>"
-        f"<h3>Acknowledgements whose reason names no catalog control ({len(gates['unattributed_acknowledgements'])})</h3>"
-        "<p class='muted'>The project's <code>acknowledge()</code> refuses such a reason, so these were written outside it (for example by aws-cdk-lib itself).</p>"
+        f"<h3>Acknowledgements whose reason names no catalog control ({len(gates['unattributed_acknowledgements'])})"
+        "</h3>"
+        "<p class='muted'>The project's <code>acknowledge()</code> refuses such a reason, so these were written "
+        "outside it (for example by aws-cdk-lib itself).</p>"
         f"<table><thead><tr><th>Rule</th><th>Resource</th><th>Reason</th></tr></thead><tbody>{unattributed}</tbody>"
         "</table></section>"
     )

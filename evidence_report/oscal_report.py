@@ -14,10 +14,9 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from trestle.oscal import OSCAL_VERSION
+from trestle.oscal import OSCAL_VERSION, common
 from trestle.oscal import assessment_results as ar
 from trestle.oscal import catalog as cat
-from trestle.oscal import common
 from trestle.oscal import component as cd
 
 from evidence_report.evaluate import MET, NOT_APPLICABLE, NOT_BUILT, OUT_OF_SCOPE, PARTLY_BUILT
@@ -173,7 +172,7 @@ def build_assessment_results(document: dict[str, Any]) -> ar.AssessmentResults:
             ar.Result(
                 uuid=_uuid("result", name),
                 title=f"Template evidence for {name}",
-                description=f"Evidence rules run over the synthesized templates of {name} ({', '.join(env['stacks'])}).",
+                description=f"Evidence rules run over the templates of {name} ({', '.join(env['stacks'])}).",
                 start=collected,
                 reviewed_controls=common.ReviewedControls(
                     control_selections=[common.ControlSelections(include_controls=reviewed)]

@@ -54,7 +54,7 @@ def with_outcomes(tests: list[ProvingTest], junit: Path | None) -> list[ProvingT
     if junit is None:
         return tests
     try:
-        root = ET.parse(junit).getroot()  # noqa: S314 - a local file our own test run wrote
+        root = ET.parse(junit).getroot()
     except (OSError, ET.ParseError) as error:
         raise TestResultsError(f"{junit}: not a readable JUnit XML ({error.__class__.__name__})") from None
     outcomes: dict[tuple[str, str], str] = {}
@@ -66,7 +66,7 @@ def with_outcomes(tests: list[ProvingTest], junit: Path | None) -> list[ProvingT
         outcome = "failed" if outcome == "failure" else outcome
         key = (module, name)
         previous = outcomes.get(key)
-        if previous is None or OUTCOMES.index(outcome) in (1, 2) and OUTCOMES.index(previous) not in (1, 2):
+        if previous is None or (OUTCOMES.index(outcome) in (1, 2) and OUTCOMES.index(previous) not in (1, 2)):
             outcomes[key] = outcome
     return [
         ProvingTest(t.file, t.name, t.line, t.controls, outcomes.get((Path(t.file).stem, t.name), "not run"))

@@ -3,6 +3,8 @@ evidence removed or broken makes the control "not met" (each rule can fail)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from evidence_report.assembly import Assembly
@@ -198,7 +200,9 @@ def test_bak3_evidence_not_met_when_monthly_keeps_less_than_biweekly(assembly: A
 def test_bak3_evidence_not_met_when_the_biweekly_days_leave_a_gap_over_17_days(assembly: Assembly) -> None:
     def sparse(t: Template) -> None:
         plan = one(t, "AWS::Backup::BackupPlan", "Tiered")["Properties"]["BackupPlan"]
-        next(r for r in plan["BackupPlanRule"] if r["RuleName"] == "biweekly")["ScheduleExpression"] = "cron(0 5 1,5 * ? *)"
+        next(r for r in plan["BackupPlanRule"] if r["RuleName"] == "biweekly")["ScheduleExpression"] = (
+            "cron(0 5 1,5 * ? *)"
+        )
 
     assert status(changed(assembly, BACKUP, sparse), "BAK-3") == "not met"
 
@@ -242,7 +246,9 @@ def test_loc1_evidence_not_met_when_a_primary_stack_leaves_us_east_1(assembly: A
 
 def test_ha1_evidence_not_met_with_one_nat_gateway_in_prod(assembly: Assembly) -> None:
     def one_nat(t: Template) -> None:
-        assert delete(t, "AWS::EC2::NatGateway", "PublicSubnet2") + delete(t, "AWS::EC2::NatGateway", "PublicSubnet3") == 2
+        assert (
+            delete(t, "AWS::EC2::NatGateway", "PublicSubnet2") + delete(t, "AWS::EC2::NatGateway", "PublicSubnet3") == 2
+        )
 
     assert status(assembly, "HA-1") == "met"
     assert status(changed(assembly, NETWORK, one_nat), "HA-1") == "not met"
@@ -253,9 +259,9 @@ def test_ha1_binds_production_only(assembly: Assembly) -> None:
 
 
 def test_cmp1_evidence_not_met_when_a_plugin_failed_or_no_report_exists(assembly: Assembly) -> None:
-    import dataclasses
-
-    failed = {"pluginReports": [{"pluginName": "AwsSolutions", "conclusion": "failure", "violations": [{"ruleName": "X"}]}]}
+    failed = {
+        "pluginReports": [{"pluginName": "AwsSolutions", "conclusion": "failure", "violations": [{"ruleName": "X"}]}]
+    }
     assert status(dataclasses.replace(assembly, validation_report=failed), "CMP-1") == "not met"
     assert status(dataclasses.replace(assembly, validation_report=None), "CMP-1") == "not met"
 

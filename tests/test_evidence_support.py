@@ -32,8 +32,9 @@ def changed(assembly: Assembly, stack_name: str, mutate: Callable[[Template], No
         if stack.name == stack_name:
             template = copy.deepcopy(stack.template)
             mutate(template)
-            stack = dataclasses.replace(stack, template=template)
-        stacks.append(stack)
+            stacks.append(dataclasses.replace(stack, template=template))
+        else:
+            stacks.append(stack)
     assert any(s.name == stack_name for s in stacks), f"no stack {stack_name}"
     return dataclasses.replace(assembly, stacks=tuple(stacks))
 
@@ -45,7 +46,9 @@ def moved(assembly: Assembly, stack_name: str, **fields: Any) -> Assembly:
     )
 
 
-def added(assembly: Assembly, name: str, resources: dict[str, Any], *, account: str, environment: str | None) -> Assembly:
+def added(
+    assembly: Assembly, name: str, resources: dict[str, Any], *, account: str, environment: str | None
+) -> Assembly:
     """A copy with one more stack: an environment's (tagged) or an account-level one (no environment tag)."""
     tags = {"environment": environment, "stage": environment.split("-")[-1]} if environment else {}
     stack = Stack(name=name, account=account, region="us-east-1", tags=tags, template={"Resources": resources})

@@ -29,15 +29,22 @@ KEY_PAIR_EVENTS = ("CreateKeyPair", "ImportKeyPair", "DeleteKeyPair")
 @evidence_rule("ACC-1", looks_for=(VPC,))
 def acc1_environment_has_its_own_network_and_keys(env: EnvironmentView, out: Evidence) -> None:
     """The environment has its own VPC, whose range overlaps no other environment's, and its own keys."""
-    own = [v for v in env.resources(VPC)]
+    own = list(env.resources(VPC))
     others = [
-        v for name in env.assembly.environments if name != env.name for s in env.assembly.stacks_of(name) if s.environment == name for v in s.resources(VPC)
+        v
+        for name in env.assembly.environments
+        if name != env.name
+        for s in env.assembly.stacks_of(name)
+        if s.environment == name
+        for v in s.resources(VPC)
     ]
     for vpc in own:
         network = ipaddress.ip_network(str(vpc.get("CidrBlock")), strict=False)
         clash = [o for o in others if network.overlaps(ipaddress.ip_network(str(o.get("CidrBlock")), strict=False))]
         if clash:
-            out.problem(f"VPC {vpc.logical_id} {network} overlaps {clash[0].stack.environment}'s {clash[0].get('CidrBlock')}")
+            out.problem(
+                f"VPC {vpc.logical_id} {network} overlaps {clash[0].stack.environment}'s {clash[0].get('CidrBlock')}"
+            )
         else:
             out.row(vpc, "CidrBlock", str(network), "the environment's own network, overlapping no other environment")
     if not own:
@@ -57,9 +64,16 @@ def acc2_operators_use_key_pairs_watched_by_alerts(env: EnvironmentView, out: Ev
         material = str(pair.get("PublicKeyMaterial", ""))
         algorithm = material.split(" ", 1)[0]
         if algorithm not in ("ssh-ed25519", "ssh-rsa"):
-            out.problem(f"key pair {pair.logical_id}: {algorithm or 'no public key'} is not an imported ed25519/RSA key")
+            out.problem(
+                f"key pair {pair.logical_id}: {algorithm or 'no public key'} is not an imported ed25519/RSA key"
+            )
             continue
-        out.row(pair, "KeyName", pair.get("KeyName"), f"{algorithm} key of one named operator (RSA only >= {SSH_RSA_MIN_BITS} bits)")
+        out.row(
+            pair,
+            "KeyName",
+            pair.get("KeyName"),
+            f"{algorithm} key of one named operator (RSA only >= {SSH_RSA_MIN_BITS} bits)",
+        )
     if not pairs:
         out.problem("no operator key pair")
     for group in env.resources("AWS::EC2::SecurityGroup"):
@@ -74,7 +88,9 @@ def acc2_operators_use_key_pairs_watched_by_alerts(env: EnvironmentView, out: Ev
     watched = {name for rule in events for name in KEY_PAIR_EVENTS if name in pattern_text(rule)}
     for rule in events:
         if any(name in pattern_text(rule) for name in (*KEY_PAIR_EVENTS, "SendSSHPublicKey", "SSHBruteForce")):
-            out.row(rule, "EventPattern", rule.get("Description") or rule.get("EventPattern"), "alerts the security topic")
+            out.row(
+                rule, "EventPattern", rule.get("Description") or rule.get("EventPattern"), "alerts the security topic"
+            )
     if watched != set(KEY_PAIR_EVENTS):
         out.problem(f"no enabled alert on key-pair calls {sorted(set(KEY_PAIR_EVENTS) - watched)}")
 
@@ -118,7 +134,11 @@ def acc4_network_host_and_database_access_is_logged(env: EnvironmentView, out: E
         out.row(flow_log, "TrafficType", "ALL", "every accepted and rejected connection of the VPC is logged")
     if not flow_logs:
         out.problem("no VPC flow log of ALL traffic")
-    host_logs = [g for g in env.resources("AWS::Logs::LogGroup") if re.search(r"/(secure|audit)$", str(g.get("LogGroupName", "")))]
+    host_logs = [
+        g
+        for g in env.resources("AWS::Logs::LogGroup")
+        if re.search(r"/(secure|audit)$", str(g.get("LogGroupName", "")))
+    ]
     for group in host_logs:
         out.row(group, "LogGroupName", group.get("LogGroupName"), f"kept {group.get('RetentionInDays')} days")
     if env.matching(lambda r: r.type == INSTANCE) and not host_logs:
@@ -136,7 +156,9 @@ def acc4_cloudtrail_records_every_region_with_validation(env: EnvironmentView, o
     for trail in env.resources(TRAIL):
         wanted = {"IsLogging": True, "IsMultiRegionTrail": True, "EnableLogFileValidation": True}
         if all(trail.get(key) is True for key in wanted) and trail.get("KMSKeyId"):
-            out.row(trail, "IsMultiRegionTrail / EnableLogFileValidation / KMSKeyId", True, "every API call, tamper-evident")
+            out.row(
+                trail, "IsMultiRegionTrail / EnableLogFileValidation / KMSKeyId", True, "every API call, tamper-evident"
+            )
     if not out.rows:
         out.problem("no multi-region, validated, encrypted CloudTrail trail in the environment's account")
 
@@ -152,7 +174,12 @@ def acc5_ssh_sessions_time_out(env: EnvironmentView, out: Evidence) -> None:
             out.problem(f"instance {instance.logical_id}: sshd has no ClientAliveInterval/ClientAliveCountMax")
             continue
         seconds = int(interval[1]) * int(count[1])
-        out.row(instance, "UserData (sshd_config)", f"ClientAliveInterval {interval[1]}, ClientAliveCountMax {count[1]}", f"unresponsive sessions end after {seconds} s")
+        out.row(
+            instance,
+            "UserData (sshd_config)",
+            f"ClientAliveInterval {interval[1]}, ClientAliveCountMax {count[1]}",
+            f"unresponsive sessions end after {seconds} s",
+        )
 
 
 @evidence_rule("ACC-5", looks_for=lambda r: custom_resource_mentions(r, "MinimumPasswordLength"))
@@ -193,10 +220,20 @@ def acc6_app_clients_use_oauth_code_flow_with_scopes(env: EnvironmentView, out: 
     for client in env.resources(POOL_CLIENT):
         flows = client.get("AllowedOAuthFlows", [])
         scopes = client.get("AllowedOAuthScopes", [])
-        if client.get("AllowedOAuthFlowsUserPoolClient") is not True or "code" not in flows or "implicit" in flows or not scopes:
+        if (
+            client.get("AllowedOAuthFlowsUserPoolClient") is not True
+            or "code" not in flows
+            or "implicit" in flows
+            or not scopes
+        ):
             out.problem(f"app client {client.logical_id}: flows {flows}, scopes {scopes}")
             continue
-        out.row(client, "AllowedOAuthFlows / AllowedOAuthScopes", {"flows": flows, "scopes": scopes}, "access needs a scoped token")
+        out.row(
+            client,
+            "AllowedOAuthFlows / AllowedOAuthScopes",
+            {"flows": flows, "scopes": scopes},
+            "access needs a scoped token",
+        )
     if not out.rows and not out.problems:
         out.problem("no OAuth 2.0 app client in this environment")
 
@@ -224,6 +261,11 @@ def acc8_access_is_through_roles_never_users(env: EnvironmentView, out: Evidence
     for role in env.resources(ROLE):
         principals = [s.get("Principal", {}) for s in role.get("AssumeRolePolicyDocument.Statement", [])]
         if any(isinstance(p, dict) and "AWS" in p for p in principals):
-            out.row(role, "AssumeRolePolicyDocument", [p["AWS"] for p in principals if "AWS" in p], "people assume this role")
+            out.row(
+                role,
+                "AssumeRolePolicyDocument",
+                [p["AWS"] for p in principals if "AWS" in p],
+                "people assume this role",
+            )
     if not out.rows and not out.problems:
         out.problem("no role for people to assume")

@@ -24,11 +24,21 @@ def cmp1_rule_packs_passed_at_synth(env: EnvironmentView, out: Evidence) -> None
     for plugin in plugins:
         out.rows.append(
             Row(
-                env.name, "(assembly)", "-", "validation-report.json", f"pluginReports[{plugin.name} {plugin.version}]",
-                f"{plugin.conclusion}, 0 open violations", f"{plugin.acknowledged} finding(s) acknowledged with a reason",
+                env.name,
+                "(assembly)",
+                "-",
+                "validation-report.json",
+                f"pluginReports[{plugin.name} {plugin.version}]",
+                f"{plugin.conclusion}, 0 open violations",
+                f"{plugin.acknowledged} finding(s) acknowledged with a reason",
             )
         )
     for stack in env.stacks:
         packs = packs_seen(acknowledgements([stack]))
         if packs:
-            out.stack_row(stack, "Metadata.cdk_nag.rules_to_suppress", ", ".join(packs), "packs that ran here and whose findings were decided")
+            out.stack_row(
+                stack,
+                "Metadata.cdk_nag.rules_to_suppress",
+                ", ".join(packs),
+                "packs that ran here and whose findings were decided",
+            )

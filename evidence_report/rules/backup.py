@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -46,7 +47,7 @@ def tier_of(schedule: str) -> str | None:
         days = sorted({int(day) for day in dom.split(",")})
         if len(days) == 1:
             return "monthly"
-        gaps = [b - a for a, b in zip(days, days[1:], strict=False)] + [LONGEST_MONTH_DAYS - days[-1] + days[0]]
+        gaps = [b - a for a, b in itertools.pairwise(days)] + [LONGEST_MONTH_DAYS - days[-1] + days[0]]
         if len(days) >= BIWEEKLY_MIN_RUNS_PER_MONTH and max(gaps) <= BIWEEKLY_MAX_GAP_DAYS:
             return "bi-weekly"
     return None
@@ -81,7 +82,8 @@ def bak3_four_tiers_with_growing_retention(env: EnvironmentView, out: Evidence) 
             out.row(
                 plan,
                 f"{path}.ScheduleExpression / Lifecycle.DeleteAfterDays",
-                f"{rule.get('RuleName')}: {rule.get('ScheduleExpression')}, kept {rule['Lifecycle']['DeleteAfterDays']} days",
+                f"{rule.get('RuleName')}: {rule.get('ScheduleExpression')}, "
+                f"kept {rule['Lifecycle']['DeleteAfterDays']} days",
                 f"the {tier} tier; retention grows with the tier",
             )
         return
@@ -90,7 +92,7 @@ def bak3_four_tiers_with_growing_retention(env: EnvironmentView, out: Evidence) 
 
 
 def _selected_arns(env: EnvironmentView, plan: Resource) -> list[tuple[Resource, Any]]:
-    out = []
+    out: list[tuple[Resource, Any]] = []
     for selection in env.resources(SELECTION):
         if env.refers_to(selection, selection.get("BackupPlanId"), plan):
             out.extend((selection, arn) for arn in selection.get("BackupSelection.Resources", []))
@@ -238,13 +240,17 @@ def bak6_restore_styles_are_tested(env: EnvironmentView, out: Evidence) -> None:
     for plan in env.resources(RESTORE_PLAN):
         types = plan.get("RecoveryPointSelection.RecoveryPointTypes", [])
         selections = [
-            s for s in env.resources(RESTORE_SELECTION) if s.get("RestoreTestingPlanName") == plan.get("RestoreTestingPlanName")
+            s
+            for s in env.resources(RESTORE_SELECTION)
+            if s.get("RestoreTestingPlanName") == plan.get("RestoreTestingPlanName")
         ]
         if not selections or "SNAPSHOT" not in types:
             continue
         out.row(plan, "RecoveryPointSelection.RecoveryPointTypes", types, "full (snapshot) and incremental restores")
         out.row(plan, "ScheduleExpression", plan.get("ScheduleExpression"), "restores run on this schedule")
         for selection in selections:
-            out.row(selection, "ProtectedResourceType", selection.get("ProtectedResourceType"), "restored and validated")
+            out.row(
+                selection, "ProtectedResourceType", selection.get("ProtectedResourceType"), "restored and validated"
+            )
         return
     out.problem("no restore-testing plan with a selection restores snapshot recovery points")

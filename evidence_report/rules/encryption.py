@@ -38,14 +38,24 @@ def enc1_buckets_and_database_refuse_plain_connections(env: EnvironmentView, out
         if policy is None or not _denies_plain_http(policy):
             out.problem(f"bucket {bucket.logical_id} ({bucket.stack.name}) does not deny requests without TLS")
             continue
-        out.row(policy, "PolicyDocument.Statement[Deny].Condition", {"aws:SecureTransport": "false"}, f"{bucket.logical_id}: TLS only")
+        out.row(
+            policy,
+            "PolicyDocument.Statement[Deny].Condition",
+            {"aws:SecureTransport": "false"},
+            f"{bucket.logical_id}: TLS only",
+        )
     for group in env.resources("AWS::RDS::DBParameterGroup"):
         parameters = group.get("Parameters") or {}
         force, minimum = parameters.get("rds.force_ssl"), parameters.get("ssl_min_protocol_version")
         if str(force) != "1":
             out.problem(f"parameter group {group.logical_id}: rds.force_ssl is {force!r}, not 1")
             continue
-        out.row(group, "Parameters.rds.force_ssl / ssl_min_protocol_version", f"1 / {minimum}", "the database refuses plain connections")
+        out.row(
+            group,
+            "Parameters.rds.force_ssl / ssl_min_protocol_version",
+            f"1 / {minimum}",
+            "the database refuses plain connections",
+        )
 
 
 @evidence_rule("ENC-1", looks_for=(CERTIFICATE, LISTENER))
@@ -55,9 +65,16 @@ def enc1_edge_serves_managed_rsa_certificates_over_modern_tls(env: EnvironmentVi
     for certificate in env.resources(CERTIFICATE):
         algorithm = certificate.get("KeyAlgorithm", "RSA_2048")  # ACM's default is RSA_2048
         if algorithm not in STRONG_RSA or certificate.get("ValidationMethod") != "DNS":
-            out.problem(f"certificate {certificate.logical_id}: {algorithm}, validation {certificate.get('ValidationMethod')}")
+            out.problem(
+                f"certificate {certificate.logical_id}: {algorithm}, validation {certificate.get('ValidationMethod')}"
+            )
             continue
-        out.row(certificate, "KeyAlgorithm / ValidationMethod", f"{algorithm} / DNS", "ACM renews DNS-validated certificates")
+        out.row(
+            certificate,
+            "KeyAlgorithm / ValidationMethod",
+            f"{algorithm} / DNS",
+            "ACM renews DNS-validated certificates",
+        )
     listeners = list(env.resources(LISTENER))
     for listener in listeners:
         protocol = listener.get("Protocol")
@@ -89,7 +106,12 @@ def enc2_data_buckets_use_rotating_customer_keys(env: EnvironmentView, out: Evid
         if default.get("SSEAlgorithm") != "aws:kms" or key is None or key.get("EnableKeyRotation") is not True:
             out.problem(f"bucket {bucket.logical_id} ({bucket.stack.name}): {default or 'no default encryption'}")
             continue
-        out.row(bucket, "BucketEncryption...SSEAlgorithm / KMSMasterKeyID", f"aws:kms / {key.logical_id}", "SSE-KMS, rotating CMK")
+        out.row(
+            bucket,
+            "BucketEncryption...SSEAlgorithm / KMSMasterKeyID",
+            f"aws:kms / {key.logical_id}",
+            "SSE-KMS, rotating CMK",
+        )
     if not out.rows and not out.problems:
         out.problem("no data bucket")
 
@@ -106,7 +128,11 @@ def _encryption_of(resource: Resource) -> Iterator[tuple[str, Any]]:
         "AWS::CloudTrail::Trail": ("KMSKeyId",),
     }
     for path in paths.get(resource.type, ()):
-        if resource.type == "AWS::RDS::DBInstance" and path == "PerformanceInsightsKMSKeyId" and not resource.get("EnablePerformanceInsights"):
+        if (
+            resource.type == "AWS::RDS::DBInstance"
+            and path == "PerformanceInsightsKMSKeyId"
+            and not resource.get("EnablePerformanceInsights")
+        ):
             continue
         yield path, resource.get(path)
     if resource.type == "AWS::EC2::Instance":
@@ -116,8 +142,16 @@ def _encryption_of(resource: Resource) -> Iterator[tuple[str, Any]]:
 
 
 ENCRYPTED_TYPES = (
-    "AWS::RDS::DBInstance", "AWS::Logs::LogGroup", "AWS::SNS::Topic", "AWS::Backup::BackupVault",
-    "AWS::SecretsManager::Secret", "AWS::SQS::Queue", "AWS::CloudTrail::Trail", "AWS::EC2::Instance", BUCKET, KEY,
+    "AWS::RDS::DBInstance",
+    "AWS::Logs::LogGroup",
+    "AWS::SNS::Topic",
+    "AWS::Backup::BackupVault",
+    "AWS::SecretsManager::Secret",
+    "AWS::SQS::Queue",
+    "AWS::CloudTrail::Trail",
+    "AWS::EC2::Instance",
+    BUCKET,
+    KEY,
 )
 
 
@@ -131,10 +165,17 @@ def enc3_everything_stored_is_under_a_customer_key(env: EnvironmentView, out: Ev
                 out.problem(f"key {resource.logical_id} ({resource.stack.name}) does not rotate")
             continue
         if resource.type == BUCKET:
-            algorithm = resource.get("BucketEncryption.ServerSideEncryptionConfiguration.0.ServerSideEncryptionByDefault.SSEAlgorithm")
+            algorithm = resource.get(
+                "BucketEncryption.ServerSideEncryptionConfiguration.0.ServerSideEncryptionByDefault.SSEAlgorithm"
+            )
             log_target = (resource.stack.name, resource.logical_id) in access_log_targets(env)
             if algorithm == "aws:kms" or (algorithm == "AES256" and log_target):
-                out.row(resource, "BucketEncryption...SSEAlgorithm", algorithm, "access-log target: SSE-S3" if log_target else "SSE-KMS")
+                out.row(
+                    resource,
+                    "BucketEncryption...SSEAlgorithm",
+                    algorithm,
+                    "access-log target: SSE-S3" if log_target else "SSE-KMS",
+                )
             else:
                 out.problem(f"bucket {resource.logical_id} ({resource.stack.name}): default encryption {algorithm!r}")
             continue
@@ -142,9 +183,16 @@ def enc3_everything_stored_is_under_a_customer_key(env: EnvironmentView, out: Ev
             key = _cmk(env, resource, reference)
             customer_arn = ":kms:" in str(reference) and "alias/aws/" not in str(reference)
             if key is None and not customer_arn:
-                out.problem(f"{resource.type} {resource.logical_id} ({resource.stack.name}): {path} is not a customer key")
+                out.problem(
+                    f"{resource.type} {resource.logical_id} ({resource.stack.name}): {path} is not a customer key"
+                )
             else:
-                out.row(resource, path, key.logical_id if key else reference, "encrypted at rest under a customer-managed key")
+                out.row(
+                    resource,
+                    path,
+                    key.logical_id if key else reference,
+                    "encrypted at rest under a customer-managed key",
+                )
 
 
 def _literal_secrets(value: Any, path: str = "") -> Iterator[str]:
@@ -168,7 +216,9 @@ def enc4_no_secret_is_written_into_a_template(env: EnvironmentView, out: Evidenc
         for leak in leaks:
             out.problem(f"{stack.name}: secret literal at {leak}")
         if not leaks:
-            out.stack_row(stack, "Resources[*].Properties", f"{len(resources)} resources", "no password, secret or token literal")
+            out.stack_row(
+                stack, "Resources[*].Properties", f"{len(resources)} resources", "no password, secret or token literal"
+            )
     for db in env.resources("AWS::RDS::DBInstance"):
         if db.get("ManageMasterUserPassword") is True and "MasterUserPassword" not in db.properties:
             out.row(db, "ManageMasterUserPassword", True, "RDS generates the password into Secrets Manager")

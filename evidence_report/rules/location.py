@@ -25,7 +25,12 @@ def loc1_runs_in_us_east_1_over_three_zones(env: EnvironmentView, out: Evidence)
         if stack.region not in allowed:
             out.problem(f"stack {stack.name} is in {stack.region}; allowed: {', '.join(allowed)}")
         else:
-            out.stack_row(stack, "environment (region)", stack.region, "disaster-recovery copies" if is_dr else "production region")
+            out.stack_row(
+                stack,
+                "environment (region)",
+                stack.region,
+                "disaster-recovery copies" if is_dr else "production region",
+            )
     zones = _zones(env)
     if len(zones) < AZ_COUNT or any(not z.startswith(ALLOWED_REGIONS) for z in zones):
         out.problem(f"subnets span {sorted(zones)}; {AZ_COUNT} zones of {', '.join(ALLOWED_REGIONS)} needed")

@@ -38,23 +38,30 @@ def net1_each_tier_has_its_own_acl_and_the_data_tier_no_route_out(env: Environme
         if not tier_subnets:
             out.problem(f"no subnet tagged {TIER_TAG}={tier}")
         for subnet in tier_subnets:
-            acls = [
-                a for a in env.resources(NACL_ASSOCIATION) if env.refers_to(a, a.get("SubnetId"), subnet)
-            ]
+            acls = [a for a in env.resources(NACL_ASSOCIATION) if env.refers_to(a, a.get("SubnetId"), subnet)]
             if not acls:
                 out.problem(f"{tier} subnet {subnet.logical_id} has no network ACL of its tier")
                 continue
             acl = env.target(acls[0], acls[0].get("NetworkAclId"))
             acl_id = acl.logical_id if acl else str(acls[0].get("NetworkAclId"))
             acl_tiers[acl_id].add(tier)
-            out.row(acls[0], "NetworkAclId", acl_id, f"{tier} subnet {subnet.get('CidrBlock')} ({subnet.get('AvailabilityZone')})")
+            out.row(
+                acls[0],
+                "NetworkAclId",
+                acl_id,
+                f"{tier} subnet {subnet.get('CidrBlock')} ({subnet.get('AvailabilityZone')})",
+            )
             tables = [r for r in env.resources(ROUTE_ASSOCIATION) if env.refers_to(r, r.get("SubnetId"), subnet)]
             if tier == "data":
                 for association in tables:
                     table = env.target(association, association.get("RouteTableId"))
-                    routes = [r for r in env.resources(ROUTE) if table and env.refers_to(r, r.get("RouteTableId"), table)]
+                    routes = [
+                        r for r in env.resources(ROUTE) if table and env.refers_to(r, r.get("RouteTableId"), table)
+                    ]
                     for route in routes:
-                        out.problem(f"data-tier route table has route {route.logical_id} to {route.get('DestinationCidrBlock')}")
+                        out.problem(
+                            f"data-tier route table has route {route.logical_id} to {route.get('DestinationCidrBlock')}"
+                        )
                     if table and not routes:
                         out.row(table, "Routes", [], "data-tier route table: no route, so no way to the internet")
     for acl_id, tiers in sorted(acl_tiers.items()):
@@ -72,19 +79,24 @@ def net3_inbound_rules_admit_only_references_and_listed_networks(env: Environmen
             if is_open(source):
                 out.problem(f"security group {group.logical_id} ({role}) admits {source} on {rule.get('FromPort')}")
             else:
-                out.row(group, f"SecurityGroupIngress[{index}]", f"{source} port {rule.get('FromPort')}", f"{role}: listed network only")
+                out.row(
+                    group,
+                    f"SecurityGroupIngress[{index}]",
+                    f"{source} port {rule.get('FromPort')}",
+                    f"{role}: listed network only",
+                )
     for ingress in env.resources(SG_INGRESS):
         source = ingress.get("CidrIp") or ingress.get("CidrIpv6")
         if is_open(source):
             out.problem(f"ingress {ingress.logical_id} admits {source}")
         elif "SourceSecurityGroupId" in ingress.properties:
             source_group = env.target(ingress, ingress.get("SourceSecurityGroupId"))
-            group = env.target(ingress, ingress.get("GroupId"))
+            target_group = env.target(ingress, ingress.get("GroupId"))
             out.row(
                 ingress,
                 "SourceSecurityGroupId",
                 source_group.logical_id if source_group else ingress.get("SourceSecurityGroupId"),
-                f"into {group.tags.get(SG_ROLE_TAG) if group else '?'} only from "
+                f"into {target_group.tags.get(SG_ROLE_TAG) if target_group else '?'} only from "
                 f"{source_group.tags.get(SG_ROLE_TAG) if source_group else '?'} on port {ingress.get('FromPort')}",
             )
 
@@ -93,7 +105,9 @@ def net3_inbound_rules_admit_only_references_and_listed_networks(env: Environmen
 def net3_public_edge_sits_behind_a_web_acl(env: EnvironmentView, out: Evidence) -> None:
     """Every internet-facing load balancer is associated with a WAFv2 web ACL."""
     balancers = [
-        lb for lb in env.resources("AWS::ElasticLoadBalancingV2::LoadBalancer") if lb.get("Scheme", "internet-facing") == "internet-facing"
+        lb
+        for lb in env.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+        if lb.get("Scheme", "internet-facing") == "internet-facing"
     ]
     associations = list(env.resources("AWS::WAFv2::WebACLAssociation"))
     if not balancers:
@@ -104,7 +118,9 @@ def net3_public_edge_sits_behind_a_web_acl(env: EnvironmentView, out: Evidence) 
             out.problem(f"load balancer {lb.logical_id} has no web ACL association")
             continue
         acl = env.target(matched[0], matched[0].get("WebACLArn"))
-        out.row(matched[0], "WebACLArn", acl.logical_id if acl else matched[0].get("WebACLArn"), f"filters {lb.logical_id}")
+        out.row(
+            matched[0], "WebACLArn", acl.logical_id if acl else matched[0].get("WebACLArn"), f"filters {lb.logical_id}"
+        )
 
 
 @evidence_rule("NET-2", looks_for=(DB,))
@@ -143,7 +159,9 @@ def net4_failed_logins_and_brute_force_raise_alarms(env: EnvironmentView, out: E
     if not found_alarm:
         out.problem("no alarm with an action on a failed-login metric")
     brute = [
-        r for r in env.resources("AWS::Events::Rule") if "BruteForce" in pattern_text(r) and r.get("State") == "ENABLED" and r.get("Targets")
+        r
+        for r in env.resources("AWS::Events::Rule")
+        if "BruteForce" in pattern_text(r) and r.get("State") == "ENABLED" and r.get("Targets")
     ]
     if not brute:
         out.problem("no enabled event rule forwards GuardDuty brute-force findings")
@@ -158,7 +176,12 @@ def net4_web_acl_limits_request_rates(env: EnvironmentView, out: Evidence) -> No
         for index, rule in enumerate(acl.get("Rules", [])):
             rate = (rule.get("Statement") or {}).get("RateBasedStatement")
             if rate and "Block" in (rule.get("Action") or {}):
-                out.row(acl, f"Rules[{index}].Statement.RateBasedStatement.Limit", rate.get("Limit"), "blocks above this rate")
+                out.row(
+                    acl,
+                    f"Rules[{index}].Statement.RateBasedStatement.Limit",
+                    rate.get("Limit"),
+                    "blocks above this rate",
+                )
     if not out.rows:
         out.problem("no web ACL with a blocking rate-based rule")
 
@@ -173,14 +196,24 @@ def net4_threat_detection_is_on(env: EnvironmentView, out: Evidence) -> None:
         out.problem("no enabled GuardDuty detector in the environment's account")
 
 
-@evidence_rule("NET-5", looks_for=lambda r: r.type in (DETECTOR, "AWS::SecurityHub::Hub") or custom_resource_mentions(r, "inspector2"))
+@evidence_rule(
+    "NET-5",
+    looks_for=lambda r: r.type in (DETECTOR, "AWS::SecurityHub::Hub") or custom_resource_mentions(r, "inspector2"),
+)
 def net5_inspector_guardduty_and_security_hub_are_on(env: EnvironmentView, out: Evidence) -> None:
     """Inspector scans, GuardDuty detects intrusions, Security Hub runs standards, in the environment's account."""
     detectors = [d for d in env.resources(DETECTOR) if d.get("Enable") is True]
     hubs = list(env.resources("AWS::SecurityHub::Hub"))
     standards = [s for s in env.resources("AWS::SecurityHub::Standard") if s.get("StandardsArn")]
-    inspector = env.matching(lambda r: custom_resource_mentions(r, "inspector2") or r.type.startswith("AWS::InspectorV2::"))
-    for found, what in ((detectors, "GuardDuty detector"), (hubs, "Security Hub"), (standards, "Security Hub standard"), (inspector, "Inspector")):
+    inspector = env.matching(
+        lambda r: custom_resource_mentions(r, "inspector2") or r.type.startswith("AWS::InspectorV2::")
+    )
+    for found, what in (
+        (detectors, "GuardDuty detector"),
+        (hubs, "Security Hub"),
+        (standards, "Security Hub standard"),
+        (inspector, "Inspector"),
+    ):
         if not found:
             out.problem(f"no {what} in the environment's account")
     for detector in detectors:
@@ -203,7 +236,11 @@ def net6_guardduty_scans_volumes_and_buckets_for_malware(env: EnvironmentView, o
     if not any(row.resource_type == DETECTOR for row in out.rows):
         out.problem("no GuardDuty detector with EBS malware protection enabled")
     plans: list[Resource] = list(env.resources("AWS::GuardDuty::MalwareProtectionPlan"))
-    replicas = {text_of(r.get("Destination", {}).get("Bucket")).removeprefix("arn:aws:s3:::") for b in env.resources("AWS::S3::Bucket") for r in b.get("ReplicationConfiguration.Rules", [])}
+    replicas = {
+        text_of(r.get("Destination", {}).get("Bucket")).removeprefix("arn:aws:s3:::")
+        for b in env.resources("AWS::S3::Bucket")
+        for r in b.get("ReplicationConfiguration.Rules", [])
+    }
     for bucket in data_buckets(env):
         if text_of(bucket.get("BucketName")) in replicas:
             continue
