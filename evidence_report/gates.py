@@ -69,9 +69,10 @@ def acknowledgements(stacks: Iterable[Stack]) -> list[Acknowledgement]:
 
 def pack_of(rule_id: str) -> str:
     """The pack a rule ID belongs to: `AwsSolutions-IAM5` -> AwsSolutions, `cdk-validator-cfnguard::x` -> its plugin."""
-    if "::" in rule_id:
-        return rule_id.split("::", 1)[0]
-    return rule_id.split("-", 1)[0]
+    rule = rule_id.split("[", 1)[0]  # a finding's suffix, e.g. [Resource::*], is not part of the pack name
+    if "::" in rule:
+        return rule.split("::", 1)[0]
+    return rule.split("-", 1)[0]
 
 
 def packs_seen(acknowledged: Iterable[Acknowledgement]) -> list[str]:

@@ -19,6 +19,7 @@ from trestle.oscal.component import ComponentDefinition
 import evidence_report.output
 from config.catalog import load_catalog
 from evidence_report.__main__ import run
+from evidence_report.gates import pack_of
 from evidence_report.proving_tests import collect, control_ids_in, with_outcomes
 from tests.conftest import Synthesized
 
@@ -319,3 +320,16 @@ def test_cmp1_module_entry_point_prints_one_line(assembly_copy: Path, tmp_path: 
     )
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "pack"),
+    [
+        ("AwsSolutions-IAM5[Resource::<DataBucketBD860FE1.Arn>/*]", "AwsSolutions"),
+        ("NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW", "NIST.800.53.R5"),
+        ("cdk-validator-cfnguard::s3_bucket_logging_enabled_check", "cdk-validator-cfnguard"),
+        ("CloudFormation-Validate::W3010", "CloudFormation-Validate"),
+    ],
+)
+def test_cmp1_acknowledged_rules_name_their_pack(rule_id: str, pack: str) -> None:
+    assert pack_of(rule_id) == pack
