@@ -78,19 +78,21 @@ class EnvironmentView:
 
     def target(self, origin: Resource, value: Any) -> Resource | None:
         """The resource a Ref / Fn::GetAtt / Fn::ImportValue in `origin`'s template points at, if any."""
-        if isinstance(value, dict) and "Ref" in value:
-            return origin.stack.resource(str(value["Ref"]))
-        if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return self._resolve(origin.stack, value)
+
+    def _resolve(self, stack: Stack, value: Any) -> Resource | None:
+        if not isinstance(value, dict):
+            return None
+        if "Ref" in value:
+            return stack.resource(str(value["Ref"]))
+        if "Fn::GetAtt" in value:
             attribute = value["Fn::GetAtt"]
-            name = attribute[0] if isinstance(attribute, list) else str(attribute).split(".")[0]
-            return origin.stack.resource(str(name))
-        if isinstance(value, dict) and "Fn::ImportValue" in value:
-            export = value["Fn::ImportValue"]
-            for stack in self.stacks:
-                exported = stack.exports().get(str(export))
+            return stack.resource(str(attribute[0] if isinstance(attribute, list) else str(attribute).split(".")[0]))
+        if "Fn::ImportValue" in value:
+            for producer in self.stacks:
+                exported = producer.exports().get(str(value["Fn::ImportValue"]))
                 if exported is not None:
-                    producer = next(stack.resources(), None)
-                    return self.target(producer, exported) if producer else None
+                    return self._resolve(producer, exported)
         return None
 
     def refers_to(self, origin: Resource, value: Any, resource: Resource) -> bool:
