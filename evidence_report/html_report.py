@@ -62,6 +62,8 @@ a { color: #0550ae; text-decoration: none; }
   th, td { font-size: 9.5px; padding: 2px 4px; }
   .evidence td:nth-child(5), code, .mono, td.mono { font-size: 8.5px; }
   thead { display: table-header-group; }
+  table { table-layout: fixed; }
+  td, code { word-break: break-word; }
   tr, .badge { break-inside: avoid; }
   section.control { break-before: page; border-top: none; margin-top: 0; }
   h2, h3, h4 { break-after: avoid; }
@@ -199,7 +201,7 @@ def _acknowledgements(acks: list[dict[str, Any]]) -> str:
         grouped.setdefault((a["rule_id"], a["basis"], a["how"]), []).append(f"{a['stack']}/{a['logical_id']}")
     body = "".join(
         f"<tr><td class='mono'>{_e(rule)}</td><td>{_e(basis)}</td><td>{_e(how)}</td>"
-        f"<td class='num'>{len(resources)}</td><td class='mono'>{_e(', '.join(resources))}</td></tr>"
+        f"<td class='num'>{len(resources)}</td><td class='mono'>{_e(_first(resources))}</td></tr>"
         for (rule, basis, how), resources in sorted(grouped.items())
     )
     return (
@@ -209,6 +211,12 @@ def _acknowledgements(acks: list[dict[str, Any]]) -> str:
         "<th>Rule</th><th>Basis</th><th>How the control is met instead, or why the rule does not apply</th>"
         f"<th class='num'>Resources</th><th>Stack/logical ID</th></tr></thead><tbody>{body}</tbody></table>"
     )
+
+
+def _first(resources: list[str], shown: int = 6) -> str:
+    """The first few resources of an acknowledgement; evidence.json lists them all."""
+    rest = len(resources) - shown
+    return ", ".join(resources[:shown]) + (f" and {rest} more (all in evidence.json)" if rest > 0 else "")
 
 
 def _tests(tests: list[dict[str, Any]]) -> str:
