@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from evidence_report.assembly import Assembly
 from tests.conftest import Synthesized
@@ -41,6 +43,16 @@ def test_acc1_evidence_not_met_when_two_environments_share_an_address_range(asse
 
 def test_acc2_evidence_not_met_without_the_key_pair_alert(assembly: Assembly) -> None:
     assert delete_in(assembly, BASTION, "AWS::Events::Rule", "KeyPairApi", "ACC-2") == "not met"
+
+
+def test_acc2_evidence_not_met_with_a_weak_operator_key(assembly: Assembly) -> None:
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key()
+    material = weak.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
+
+    def weak_key(t: Template) -> None:
+        one(t, "AWS::EC2::KeyPair", "bob")["Properties"]["PublicKeyMaterial"] = material
+
+    assert status(changed(assembly, BASTION, weak_key), "ACC-2") == "not met"
 
 
 def test_acc2_evidence_not_met_when_ssh_is_open_to_the_internet(assembly: Assembly) -> None:

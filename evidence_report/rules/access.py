@@ -5,7 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from config.limits import SG_ROLE_TAG, SSH_RSA_MIN_BITS
+from config.limits import SG_ROLE_TAG
+from config.ssh_key import ALLOWED, check_ssh_public_key
 from evidence_report.evidence import EnvironmentView, Evidence
 from evidence_report.registry import evidence_rule
 from evidence_report.rules.reading import custom_resource_mentions, deep_find, is_open, pattern_text
@@ -62,18 +63,13 @@ def acc2_operators_use_key_pairs_watched_by_alerts(env: EnvironmentView, out: Ev
     pairs = list(env.resources(KEY_PAIR))
     for pair in pairs:
         material = str(pair.get("PublicKeyMaterial", ""))
-        algorithm = material.split(" ", 1)[0]
-        if algorithm not in ("ssh-ed25519", "ssh-rsa"):
-            out.problem(
-                f"key pair {pair.logical_id}: {algorithm or 'no public key'} is not an imported ed25519/RSA key"
-            )
+        try:
+            check_ssh_public_key(material)
+        except ValueError as error:
+            out.problem(f"key pair {pair.logical_id}: the public key {error}")
             continue
-        out.row(
-            pair,
-            "KeyName",
-            pair.get("KeyName"),
-            f"{algorithm} key of one named operator (RSA only >= {SSH_RSA_MIN_BITS} bits)",
-        )
+        algorithm = material.split(" ", 1)[0]
+        out.row(pair, "KeyName", pair.get("KeyName"), f"{algorithm} key of one named operator ({ALLOWED})")
     if not pairs:
         out.problem("no operator key pair")
     for group in env.resources("AWS::EC2::SecurityGroup"):
