@@ -3,6 +3,7 @@ OSCAL validity, a self-contained printable page, proving tests and their outcome
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -333,3 +334,15 @@ def test_cmp1_module_entry_point_prints_one_line(assembly_copy: Path, tmp_path: 
 )
 def test_cmp1_acknowledged_rules_name_their_pack(rule_id: str, pack: str) -> None:
     assert pack_of(rule_id) == pack
+
+
+def test_cmp1_evidence_report_reads_only_the_assembly_never_the_app_or_aws() -> None:
+    """The tool never imports the app (stacks, constructs, app.py, aws_cdk) or an AWS client: no re-synthesis."""
+    forbidden = ("stacks", "constructs", "app", "aws_cdk", "boto3", "botocore", "tests")
+    for path in sorted((ROOT / "evidence_report").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
