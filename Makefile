@@ -76,7 +76,7 @@ diff: $(VENV)/.runtime-installed $(CDK)
 # DATE=YYYY-MM-DD sets the report date (default SOURCE_DATE_EPOCH, else the assembly's manifest.json mtime).
 EVIDENCE ?= evidence
 evidence: $(VENV)/.dev-installed
-	$(BIN)/python -m evidence_report --out $(OUT) --evidence $(EVIDENCE) \
+	@$(BIN)/python -m evidence_report --out $(OUT) --evidence $(EVIDENCE) \
 	  $(if $(JUNIT),--junit $(JUNIT)) $(if $(DATE),--date $(DATE)) $(if $(filter 1,$(STRICT)),--strict)
 
 clean:
