@@ -21,7 +21,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint typecheck unit bench diff clean clean-cache setup
+.PHONY: synth test lint typecheck unit bench diff evidence clean clean-cache setup
 
 setup: $(VENV)/.dev-installed $(CDK)
 
@@ -84,9 +84,17 @@ STRICT ?=
 diff: $(VENV)/.runtime-installed $(CDK)
 	ALLOW_REPLACE='$(ALLOW_REPLACE)' STRICT='$(STRICT)' scripts/offline-diff '$(BASE)'
 
+# Evidence report for auditors from an existing cloud assembly (no synth, no AWS call): $(EVIDENCE)/index.html,
+# evidence.json and oscal/. STRICT=1 exits 1 if an in-scope control is not met; JUNIT=file shows test outcomes;
+# DATE=YYYY-MM-DD sets the report date (default SOURCE_DATE_EPOCH, else the assembly's manifest.json mtime).
+EVIDENCE ?= evidence
+evidence: $(VENV)/.dev-installed
+	@$(BIN)/python -m evidence_report --out $(OUT) --evidence $(EVIDENCE) \
+	  $(if $(JUNIT),--junit $(JUNIT)) $(if $(DATE),--date $(DATE)) $(if $(filter 1,$(STRICT)),--strict)
+
 # Gate results are cached by content in .gate-cache/ (GATE_CACHE_DIR overrides, GATE_CACHE=off disables).
 clean-cache:
 	rm -rf .gate-cache
 
 clean: clean-cache
-	rm -rf $(OUT) $(OUT).staging base.out diff-report.md diff-report.json .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(OUT) $(OUT).staging base.out $(EVIDENCE) diff-report.md diff-report.json .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,251 @@
+"""Evidence rules for network defence in depth (NET-1..6): tiers, firewalls, authentication, detection."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from config.limits import SG_ROLE_TAG, TIER_TAG, TIERS
+from evidence_report.assembly import Resource
+from evidence_report.evidence import EnvironmentView, Evidence
+from evidence_report.registry import evidence_rule
+from evidence_report.rules.reading import (
+    custom_resource_mentions,
+    data_buckets,
+    enabled_guardduty_features,
+    is_open,
+    pattern_text,
+    text_of,
+)
+
+SUBNET = "AWS::EC2::Subnet"
+NACL_ASSOCIATION = "AWS::EC2::SubnetNetworkAclAssociation"
+ROUTE_ASSOCIATION = "AWS::EC2::SubnetRouteTableAssociation"
+ROUTE = "AWS::EC2::Route"
+SG = "AWS::EC2::SecurityGroup"
+SG_INGRESS = "AWS::EC2::SecurityGroupIngress"
+DB = "AWS::RDS::DBInstance"
+DETECTOR = "AWS::GuardDuty::Detector"
+WEB_ACL = "AWS::WAFv2::WebACL"
+
+
+@evidence_rule("NET-1", looks_for=(SUBNET, "AWS::EC2::NetworkAcl"))
+def net1_each_tier_has_its_own_acl_and_the_data_tier_no_route_out(env: EnvironmentView, out: Evidence) -> None:
+    """Each tier's subnets share one network ACL of their own; the data tier's route tables have no route."""
+    subnets = [s for s in env.resources(SUBNET) if s.tags.get(TIER_TAG) in TIERS]
+    acl_tiers: dict[str, set[str]] = defaultdict(set)
+    for tier in TIERS:
+        tier_subnets = [s for s in subnets if s.tags[TIER_TAG] == tier]
+        if not tier_subnets:
+            out.problem(f"no subnet tagged {TIER_TAG}={tier}")
+        for subnet in tier_subnets:
+            acls = [a for a in env.resources(NACL_ASSOCIATION) if env.refers_to(a, a.get("SubnetId"), subnet)]
+            if not acls:
+                out.problem(f"{tier} subnet {subnet.logical_id} has no network ACL of its tier")
+                continue
+            acl = env.target(acls[0], acls[0].get("NetworkAclId"))
+            acl_id = acl.logical_id if acl else str(acls[0].get("NetworkAclId"))
+            acl_tiers[acl_id].add(tier)
+            out.row(
+                acls[0],
+                "NetworkAclId",
+                acl_id,
+                f"{tier} subnet {subnet.get('CidrBlock')} ({subnet.get('AvailabilityZone')})",
+            )
+            tables = [r for r in env.resources(ROUTE_ASSOCIATION) if env.refers_to(r, r.get("SubnetId"), subnet)]
+            if tier == "data":
+                for association in tables:
+                    table = env.target(association, association.get("RouteTableId"))
+                    routes = [
+                        r for r in env.resources(ROUTE) if table and env.refers_to(r, r.get("RouteTableId"), table)
+                    ]
+                    for route in routes:
+                        out.problem(
+                            f"data-tier route table has route {route.logical_id} to {route.get('DestinationCidrBlock')}"
+                        )
+                    if table and not routes:
+                        out.row(table, "Routes", [], "data-tier route table: no route, so no way to the internet")
+    for acl_id, tiers in sorted(acl_tiers.items()):
+        if len(tiers) > 1:
+            out.problem(f"network ACL {acl_id} is shared by tiers {sorted(tiers)}")
+
+
+@evidence_rule("NET-3", looks_for=(SG,))
+def net3_inbound_rules_admit_only_references_and_listed_networks(env: EnvironmentView, out: Evidence) -> None:
+    """No security group admits the whole internet; tier-to-tier ingress is by security-group reference."""
+    for group in env.resources(SG):
+        role = group.tags.get(SG_ROLE_TAG, "?")
+        for index, rule in enumerate(group.get("SecurityGroupIngress", [])):
+            source = rule.get("CidrIp") or rule.get("CidrIpv6")
+            if is_open(source):
+                out.problem(f"security group {group.logical_id} ({role}) admits {source} on {rule.get('FromPort')}")
+            else:
+                out.row(
+                    group,
+                    f"SecurityGroupIngress[{index}]",
+                    f"{source} port {rule.get('FromPort')}",
+                    f"{role}: listed network only",
+                )
+    for ingress in env.resources(SG_INGRESS):
+        source = ingress.get("CidrIp") or ingress.get("CidrIpv6")
+        if is_open(source):
+            out.problem(f"ingress {ingress.logical_id} admits {source}")
+        elif "SourceSecurityGroupId" in ingress.properties:
+            source_group = env.target(ingress, ingress.get("SourceSecurityGroupId"))
+            target_group = env.target(ingress, ingress.get("GroupId"))
+            out.row(
+                ingress,
+                "SourceSecurityGroupId",
+                source_group.logical_id if source_group else ingress.get("SourceSecurityGroupId"),
+                f"into {target_group.tags.get(SG_ROLE_TAG) if target_group else '?'} only from "
+                f"{source_group.tags.get(SG_ROLE_TAG) if source_group else '?'} on port {ingress.get('FromPort')}",
+            )
+
+
+@evidence_rule("NET-3", looks_for=(WEB_ACL,))
+def net3_public_edge_sits_behind_a_web_acl(env: EnvironmentView, out: Evidence) -> None:
+    """Every internet-facing load balancer is associated with a WAFv2 web ACL."""
+    balancers = [
+        lb
+        for lb in env.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+        if lb.get("Scheme", "internet-facing") == "internet-facing"
+    ]
+    associations = list(env.resources("AWS::WAFv2::WebACLAssociation"))
+    if not balancers:
+        out.problem("no internet-facing load balancer with a web ACL in this environment")
+    for lb in balancers:
+        matched = [a for a in associations if env.refers_to(a, a.get("ResourceArn"), lb)]
+        if not matched:
+            out.problem(f"load balancer {lb.logical_id} has no web ACL association")
+            continue
+        acl = env.target(matched[0], matched[0].get("WebACLArn"))
+        out.row(
+            matched[0], "WebACLArn", acl.logical_id if acl else matched[0].get("WebACLArn"), f"filters {lb.logical_id}"
+        )
+
+
+@evidence_rule("NET-2", looks_for=(DB,))
+def net2_database_authenticates_with_iam_a_managed_secret_and_tls(env: EnvironmentView, out: Evidence) -> None:
+    """The database requires IAM authentication or its RDS-managed secret, over TLS only."""
+    for db in env.resources(DB):
+        checks = {
+            "EnableIAMDatabaseAuthentication": "IAM database authentication",
+            "ManageMasterUserPassword": "the master password is generated and rotated by RDS in Secrets Manager",
+        }
+        for key, why in checks.items():
+            if db.get(key) is True:
+                out.row(db, key, True, why)
+            else:
+                out.problem(f"{db.logical_id}: {key} is not true")
+        group = env.target(db, db.get("DBParameterGroupName"))
+        if group is None or str((group.get("Parameters") or {}).get("rds.force_ssl")) != "1":
+            out.problem(f"{db.logical_id}: parameter group does not set rds.force_ssl=1")
+        else:
+            out.row(group, "Parameters.rds.force_ssl", "1", "connections without TLS are refused")
+
+
+@evidence_rule("NET-4", looks_for=("AWS::CloudWatch::Alarm", "AWS::Events::Rule"))
+def net4_failed_logins_and_brute_force_raise_alarms(env: EnvironmentView, out: Evidence) -> None:
+    """Failed SSH logins raise an alarm, and GuardDuty's brute-force findings reach the alert topic."""
+    filters = [f for f in env.resources("AWS::Logs::MetricFilter") if "Failed" in str(f.get("FilterPattern", ""))]
+    alarms = list(env.resources("AWS::CloudWatch::Alarm"))
+    found_alarm = False
+    for metric_filter in filters:
+        for transformation in metric_filter.get("MetricTransformations", []):
+            for alarm in alarms:
+                if alarm.get("MetricName") == transformation.get("MetricName") and alarm.get("AlarmActions"):
+                    found_alarm = True
+                    out.row(metric_filter, "FilterPattern", metric_filter.get("FilterPattern"), "counts failed logins")
+                    out.row(alarm, "Threshold", alarm.get("Threshold"), f"alarms within {alarm.get('Period')} s")
+    if not found_alarm:
+        out.problem("no alarm with an action on a failed-login metric")
+    brute = [
+        r
+        for r in env.resources("AWS::Events::Rule")
+        if "BruteForce" in pattern_text(r) and r.get("State") == "ENABLED" and r.get("Targets")
+    ]
+    if not brute:
+        out.problem("no enabled event rule forwards GuardDuty brute-force findings")
+    for rule in brute:
+        out.row(rule, "EventPattern.detail.type", rule.get("EventPattern.detail.type"), "brute-force findings alert")
+
+
+@evidence_rule("NET-4", looks_for=(WEB_ACL,))
+def net4_web_acl_limits_request_rates(env: EnvironmentView, out: Evidence) -> None:
+    """A WAFv2 web ACL has a rate-based rule that blocks floods (denial of service, credential stuffing)."""
+    for acl in env.resources(WEB_ACL):
+        for index, rule in enumerate(acl.get("Rules", [])):
+            rate = (rule.get("Statement") or {}).get("RateBasedStatement")
+            if rate and "Block" in (rule.get("Action") or {}):
+                out.row(
+                    acl,
+                    f"Rules[{index}].Statement.RateBasedStatement.Limit",
+                    rate.get("Limit"),
+                    "blocks above this rate",
+                )
+    if not out.rows:
+        out.problem("no web ACL with a blocking rate-based rule")
+
+
+@evidence_rule("NET-4", looks_for=(DETECTOR,))
+def net4_threat_detection_is_on(env: EnvironmentView, out: Evidence) -> None:
+    """GuardDuty is enabled in the account (brute-force and denial-of-service findings)."""
+    for detector in env.resources(DETECTOR):
+        if detector.get("Enable") is True:
+            out.row(detector, "Enable", True, "GuardDuty threat detection for the account")
+    if not out.rows:
+        out.problem("no enabled GuardDuty detector in the environment's account")
+
+
+@evidence_rule(
+    "NET-5",
+    looks_for=lambda r: r.type in (DETECTOR, "AWS::SecurityHub::Hub") or custom_resource_mentions(r, "inspector2"),
+)
+def net5_inspector_guardduty_and_security_hub_are_on(env: EnvironmentView, out: Evidence) -> None:
+    """Inspector scans, GuardDuty detects intrusions, Security Hub runs standards, in the environment's account."""
+    detectors = [d for d in env.resources(DETECTOR) if d.get("Enable") is True]
+    hubs = list(env.resources("AWS::SecurityHub::Hub"))
+    standards = [s for s in env.resources("AWS::SecurityHub::Standard") if s.get("StandardsArn")]
+    inspector = env.matching(
+        lambda r: custom_resource_mentions(r, "inspector2") or r.type.startswith("AWS::InspectorV2::")
+    )
+    for found, what in (
+        (detectors, "GuardDuty detector"),
+        (hubs, "Security Hub"),
+        (standards, "Security Hub standard"),
+        (inspector, "Inspector"),
+    ):
+        if not found:
+            out.problem(f"no {what} in the environment's account")
+    for detector in detectors:
+        out.row(detector, "Enable", True, "intrusion detection (GuardDuty)")
+    for hub in hubs:
+        out.row(hub, "Type", hub.type, "Security Hub collects findings")
+    for standard in standards:
+        out.row(standard, "StandardsArn", standard.get("StandardsArn"), "a Security Hub standard is checked")
+    for resource in inspector:
+        out.row(resource, "Properties", "inspector2", "Amazon Inspector vulnerability scanning is enabled")
+
+
+@evidence_rule("NET-6", looks_for=lambda r: r.type in (DETECTOR, "AWS::GuardDuty::MalwareProtectionPlan"))
+def net6_guardduty_scans_volumes_and_buckets_for_malware(env: EnvironmentView, out: Evidence) -> None:
+    """GuardDuty scans EC2 volumes for malware, and a malware protection plan covers each data bucket where objects
+    are written (replicas are copies of scanned objects)."""
+    for detector in env.resources(DETECTOR):
+        if "EBS_MALWARE_PROTECTION" in enabled_guardduty_features(detector):
+            out.row(detector, "Features", "EBS_MALWARE_PROTECTION", "EC2 volumes are scanned for malware")
+    if not any(row.resource_type == DETECTOR for row in out.rows):
+        out.problem("no GuardDuty detector with EBS malware protection enabled")
+    plans: list[Resource] = list(env.resources("AWS::GuardDuty::MalwareProtectionPlan"))
+    replicas = {
+        text_of(r.get("Destination", {}).get("Bucket")).removeprefix("arn:aws:s3:::")
+        for b in env.resources("AWS::S3::Bucket")
+        for r in b.get("ReplicationConfiguration.Rules", [])
+    }
+    for bucket in data_buckets(env):
+        if text_of(bucket.get("BucketName")) in replicas:
+            continue
+        covering = [p for p in plans if env.refers_to(p, p.get("ProtectedResource.S3Bucket.BucketName"), bucket)]
+        if covering:
+            out.row(covering[0], "ProtectedResource.S3Bucket.BucketName", bucket.logical_id, "new objects are scanned")
+        else:
+            out.problem(f"data bucket {bucket.logical_id} has no GuardDuty malware protection plan")

@@ -1,0 +1,89 @@
+"""Small readers of template values that several evidence rules share (open CIDRs, custom resources, buckets)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from evidence_report.assembly import Resource
+from evidence_report.evidence import EnvironmentView
+
+OPEN_NETWORKS = ("0.0.0.0/0", "::/0")
+CUSTOM_RESOURCE_TYPES = ("AWS::CloudFormation::CustomResource",)
+
+
+def is_open(cidr: Any) -> bool:
+    return isinstance(cidr, str) and cidr in OPEN_NETWORKS
+
+
+def pattern_text(rule: Resource) -> str:
+    return json.dumps(rule.get("EventPattern", {}), sort_keys=True)
+
+
+def is_custom_resource(resource: Resource) -> bool:
+    return resource.type.startswith("Custom::") or resource.type in CUSTOM_RESOURCE_TYPES
+
+
+def custom_resource_mentions(resource: Resource, word: str) -> bool:
+    """Whether a custom resource's properties (including JSON-encoded SDK calls) mention `word`."""
+    return is_custom_resource(resource) and word.lower() in json.dumps(resource.properties).lower()
+
+
+def deep_find(value: Any, key: str) -> Any:
+    """The first value under `key` anywhere in `value`, looking inside JSON-encoded strings too."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return deep_find(json.loads(value), key)
+        except json.JSONDecodeError:
+            return None
+    if isinstance(value, dict):
+        if key in value:
+            return value[key]
+        for item in value.values():
+            found = deep_find(item, key)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            found = deep_find(item, key)
+            if found is not None:
+                return found
+    return None
+
+
+def enabled_guardduty_features(detector: Resource) -> set[str]:
+    """GuardDuty detector features with Status ENABLED (the Features list; EBS scanning also via DataSources)."""
+    features = {
+        str(f.get("Name")) for f in detector.get("Features", []) if isinstance(f, dict) and f.get("Status") == "ENABLED"
+    }
+    if detector.get("DataSources.MalwareProtection.ScanEc2InstanceWithFindings.EbsVolumes") is True:
+        features.add("EBS_MALWARE_PROTECTION")
+    return features
+
+
+def access_log_targets(env: EnvironmentView) -> set[tuple[str, str]]:
+    """(stack, logical ID) of the buckets that receive other buckets' server access logs."""
+    targets = set()
+    for bucket in env.resources("AWS::S3::Bucket"):
+        target = env.target(bucket, bucket.get("LoggingConfiguration.DestinationBucketName"))
+        if target is not None:
+            targets.add((target.stack.name, target.logical_id))
+    return targets
+
+
+def data_buckets(env: EnvironmentView) -> list[Resource]:
+    """Buckets that hold data: every bucket that is not an access-log target."""
+    targets = access_log_targets(env)
+    return [b for b in env.resources("AWS::S3::Bucket") if (b.stack.name, b.logical_id) not in targets]
+
+
+def text_of(value: Any) -> str:
+    """A possibly joined template string as text, references as `${Name}`: comparable across stacks."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(text_of(part) for part in parts)
+    if isinstance(value, dict) and "Ref" in value:
+        return f"${{{value['Ref']}}}"
+    return json.dumps(value, sort_keys=True)
