@@ -64,8 +64,9 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
+# Two workers on the two cores, one test file per worker (the CLI tests' synth and the session synth then overlap).
 unit: $(VENV)/.dev-installed $(CDK)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 test: lint typecheck unit
 

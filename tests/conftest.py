@@ -62,8 +62,12 @@ def synthesize(config: AppConfig, outdir: Path) -> Synthesized:
 def background_cli_synth(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> BackgroundSynth | None:
-    """Start the CLI synth first, when a collected test needs it, so it runs beside the in-process synth."""
-    if not any("cli_synth" in getattr(item, "fixturenames", ()) for item in request.session.items):
+    """Start the CLI synth first, when a collected test needs it, so it runs beside the in-process synth.
+
+    Not under pytest-xdist, where every worker collects every test: there the CLI tests start it when they need it,
+    and the other worker is the parallelism."""
+    wanted = any("cli_synth" in getattr(item, "fixturenames", ()) for item in request.session.items)
+    if not wanted or os.environ.get("PYTEST_XDIST_WORKER"):
         return None
     return BackgroundSynth(tmp_path_factory.mktemp("make-synth") / "out")
 
