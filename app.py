@@ -12,10 +12,12 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from config import DEFAULT_CONFIG_PATH, AppConfig, ConfigError, EnvironmentConfig, load_config
+from config import DEFAULT_CONFIG_PATH, AccountSettings, AppConfig, ConfigError, EnvironmentConfig, load_config
 from policies.packs import attach_policy_gates
 from stacks.backup import BackupStack
 from stacks.backup_dr import BackupDrStack
+from stacks.baseline import BaselineStack
+from stacks.baseline_dr import BaselineDrStack
 from stacks.bastion import BastionStack
 from stacks.data import DataStack
 from stacks.data_dr import DataDrStack
@@ -63,6 +65,30 @@ class EnvironmentStacks:
     backup_dr: BackupDrStack
     backup: BackupStack
 
+    def all(self) -> list[cdk.Stack]:
+        return [self.network, self.bastion, self.data_dr, self.data, self.backup_dr, self.backup]
+
+
+@dataclass(frozen=True)
+class AccountBaseline:
+    """An account's security baseline: the home-region and the DR-region stack."""
+
+    home: BaselineStack
+    dr: BaselineDrStack
+
+    def depended_on_by(self, stacks: EnvironmentStacks) -> None:
+        """Every tenant stack deploys after its region's baseline (the DR baseline after the home one): the
+        bastion's CloudTrail and GuardDuty rules need the trail and the detector (ACC-2, ACC-4, NET-5)."""
+        for stack in stacks.all():
+            baseline = self.dr if stack.region == self.dr.region else self.home
+            stack.add_stack_dependency(baseline, "the account baseline (trail, detector, RDSOSMetrics) comes first")
+
+
+def add_baseline(app: cdk.App, settings: AccountSettings, environment_names: list[str]) -> AccountBaseline:
+    """The security baseline of one account (ACC-4, ACC-5, NET-4..6, CMP-1), shared by its environments."""
+    home = BaselineStack(app, settings=settings, environment_names=environment_names)
+    return AccountBaseline(home=home, dr=BaselineDrStack(app, settings=settings, home=home))
+
 
 def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentStacks:
     """The stacks of one isolated environment (ACC-1), wired by typed references, never by lookups."""
@@ -85,8 +111,17 @@ def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentS
 
 
 def build(app: cdk.App, config: AppConfig) -> dict[str, EnvironmentStacks]:
-    """Add every environment's stacks and attach the policy gates to the whole app."""
-    environments = {env_config.name: add_environment(app, env_config) for env_config in config.environments}
+    """Add every account's baseline and every environment's stacks, and attach the policy gates to the whole app."""
+    baselines = {
+        settings.account: add_baseline(
+            app, settings, [env.name for env in config.environments if env.account == settings.account]
+        )
+        for settings in config.baselines()
+    }
+    environments: dict[str, EnvironmentStacks] = {}
+    for env_config in config.environments:
+        environments[env_config.name] = add_environment(app, env_config)
+        baselines[env_config.account].depended_on_by(environments[env_config.name])
     attach_policy_gates(app)
     return environments
 

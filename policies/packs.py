@@ -11,6 +11,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
 
 from constructs import IConstruct
+from policies.baseline_rules import BaselineRules
 from policies.control_tower import StrictCfnGuard
 from policies.project_checks import ProjectChecks
 from policies.secret_scan import SecretLiteralScan
@@ -32,4 +33,6 @@ def nag_packs(
 
 def attach_policy_gates(app: cdk.App) -> None:
     """Register every gate once, at the top of the app."""
-    cdk.Validations.of(app).add_plugins(*nag_packs(app).values(), StrictCfnGuard(), SecretLiteralScan())
+    cdk.Validations.of(app).add_plugins(
+        *nag_packs(app).values(), StrictCfnGuard(), SecretLiteralScan(), BaselineRules()
+    )
