@@ -2,12 +2,13 @@
 show the promised state (ACC-4, ACC-5, NET-5, NET-6, ENC-3, CMP-1).
 
 moto's CloudFormation builds the keys, buckets (of their settings only encryption), log groups (without their
-key), roles, policies, topic and rules of the template, but has no CloudFormation model for CloudTrail trails, GuardDuty detectors, Security Hub, Config recorders, service-
-linked roles or Access Analyzer (it skips them with a warning), and runs CDK's custom-resource Lambda only under
-Docker. So, narrowly and for moto only: after the stack is created, each of those resources is created from ITS OWN
-template properties through the service API (Refs resolved to what moto built), and each `Custom::AWS` call is
-made as written in the template; then every promise is read back through the service API. moto 5.2.5 has no
-Security Hub standards API and no Access Analyzer: those two stay covered by tests/test_baseline_stack.py.
+key), roles, policies, topic and rules of the template. It has no CloudFormation model for CloudTrail trails,
+GuardDuty detectors, Security Hub, Config recorders, service-linked roles or Access Analyzer (it skips them with a
+warning), and runs CDK's custom-resource Lambda only under Docker. So, narrowly and for moto only: after the stack
+is created, each of those resources is created from ITS OWN template properties through the service API (Refs
+resolved to what moto built), and each `Custom::AWS` call is made as the template writes it; then every promise
+is read back through the service API. moto 5.2.5 has no Security Hub standards API and no Access Analyzer: those
+two stay covered by tests/test_baseline_stack.py.
 """
 
 from __future__ import annotations

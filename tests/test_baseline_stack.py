@@ -333,7 +333,7 @@ def test_acc5_custom_resource_role_holds_exactly_the_account_setting_actions(syn
             if {"Ref": role_id} in p["Properties"]["Roles"]
         ]
         (policy,) = policies
-        granted = set()
+        granted: set[str] = set()
         for statement in policy["PolicyDocument"]["Statement"]:
             granted.update([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
         assert granted == actions, stack
