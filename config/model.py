@@ -397,10 +397,14 @@ class AppConfig(StrictModel):
         return AccountSettings(home_region=first.region, dr_region=first.dr_region, alert_email=first.alert_email)
 
     def baselines(self) -> list[AccountSettings]:
-        """One settings object per account the environments use, in the order environments name them."""
+        """One settings object per account: those the environments use, in their order, then any other listed
+        account (a baseline-only account). An entry without `account` counts only if an environment names none."""
         unique: dict[str | None, AccountSettings] = {}
         for env in self.environments:
             unique.setdefault(env.account, self.baseline_for(env))
+        for settings in self.accounts:
+            if settings.account is not None:
+                unique.setdefault(settings.account, settings)
         return list(unique.values())
 
     @model_validator(mode="after")

@@ -132,3 +132,9 @@ def test_net5_an_entry_without_account_sets_the_deploying_accounts_baseline() ->
         "ops@example.com",
         731,
     )
+
+
+def test_net5_a_listed_account_without_environments_still_gets_its_baseline() -> None:
+    data = example()
+    add_account(data, account="777788889999", alert_email="audit@example.com")
+    assert [b.account for b in parse_config(data).baselines()] == ["111122223333", None, "777788889999"]
