@@ -69,7 +69,7 @@ def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_make_synth_writes_every_stack_of_every_environment(cli_synth: Path, synthesized: Synthesized) -> None:
     written = sorted(p.name.removesuffix(".template.json") for p in cli_synth.glob("*.template.json"))
     assert written == synthesized.stack_names()
-    assert len(written) == 12
+    assert len(written) == 16  # 6 per environment, 2 per account baseline
 
 
 def test_two_synths_give_byte_identical_templates(cli_synth: Path, synthesized: Synthesized) -> None:
