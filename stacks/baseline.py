@@ -46,16 +46,16 @@ class BaselineStack(AccountBaselineStack):
         retention = log_retention(settings.log_retention_days)
         owned = not settings.organization_managed
         this_trail = trail_arn(self, self.region, TRAIL_NAME)
+        # The audit key (trail and Config delivery) exists only where this stack creates the trail.
+        audit: dict[str, list[str]] = {"audit": ["s3"]} if owned else {}
         self.keys = PurposeKeys(
             self,
             "Keys",
             alias_prefix="baseline",
-            purposes={"audit": ["s3"], "logs": [], "alerts": ["sns"]},
+            purposes={**audit, "logs": [], "alerts": ["sns"]},
             service_users={
                 # CloudTrail encrypts log files and digests for this trail only.
-                "audit": [ServiceUse("cloudtrail.amazonaws.com", {"StringEquals": {"aws:SourceArn": this_trail}})]
-                if owned
-                else [],
+                "audit": [ServiceUse("cloudtrail.amazonaws.com", {"StringEquals": {"aws:SourceArn": this_trail}})],
                 "logs": [logs_service_use(self)],
                 "alerts": alert_key_users(),
             },

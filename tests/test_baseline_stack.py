@@ -414,6 +414,7 @@ def test_cmp1_probe_organization_managed_baseline_creates_none_of_the_org_servic
         ):
             template.resource_count_is(resource_type, 0)
         template.resource_count_is("AWS::AccessAnalyzer::Analyzer", 1)
+        template.resource_count_is("AWS::S3::Bucket", 0)  # no audit bucket, nor its access-log bucket
         template.has_output("SecurityServicesProvider", {"Value": "organization"})
         assert "the organization provides CloudTrail, GuardDuty, Security Hub and AWS Config" in (
             stack.template_options.description or ""
@@ -424,3 +425,17 @@ def test_cmp1_probe_organization_managed_baseline_creates_none_of_the_org_servic
             "SecurityHub",
             "Config",
         ]
+
+
+def test_acc1_every_taggable_baseline_resource_names_its_baseline(synthesized: Synthesized) -> None:
+    checked = 0
+    for name in ALL_BASELINES:
+        for logical_id, resource in synthesized.template_json(name)["Resources"].items():
+            tags = resource.get("Properties", {}).get("Tags")
+            if not isinstance(tags, list) or not tags or "Key" not in tags[0]:
+                continue  # not taggable, or a map-style tag property
+            values = {tag["Key"]: tag["Value"] for tag in tags}
+            assert values.get("account-baseline") == name, f"{name}/{logical_id}"
+            assert values.get("managed-by") == "cdk", f"{name}/{logical_id}"
+            checked += 1
+    assert checked > 40
