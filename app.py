@@ -13,13 +13,15 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from config import DEFAULT_CONFIG_PATH, AppConfig, ConfigError, EnvironmentConfig, load_config
+from config import DEFAULT_CONFIG_PATH, AccountSettings, AppConfig, ConfigError, EnvironmentConfig, load_config
 from constructs.restore_tests import RestorePlacement
 from policies.gate_report import crashed_gates, failed_gates
 from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
 from stacks.backup import BackupStack
 from stacks.backup_dr import BackupDrStack
+from stacks.baseline import BaselineStack
+from stacks.baseline_dr import BaselineDrStack
 from stacks.bastion import BastionStack
 from stacks.data import DataStack
 from stacks.data_dr import DataDrStack
@@ -71,6 +73,31 @@ class EnvironmentStacks:
     backup: BackupStack
     edge: EdgeStack | None = None
 
+    def all(self) -> list[cdk.Stack]:
+        stacks: list[cdk.Stack] = [self.network, self.bastion, self.data_dr, self.data, self.backup_dr, self.backup]
+        return [*stacks, self.edge] if self.edge is not None else stacks
+
+
+@dataclass(frozen=True)
+class AccountBaseline:
+    """An account's security baseline: the home-region and the DR-region stack."""
+
+    home: BaselineStack
+    dr: BaselineDrStack
+
+    def depended_on_by(self, stacks: EnvironmentStacks) -> None:
+        """Every tenant stack deploys after its region's baseline (the DR baseline after the home one): the
+        bastion's CloudTrail and GuardDuty rules need the trail and the detector (ACC-2, ACC-4, NET-5)."""
+        for stack in stacks.all():
+            baseline = self.dr if stack.region == self.dr.region else self.home
+            stack.add_stack_dependency(baseline, "the account baseline (trail, detector, RDSOSMetrics) comes first")
+
+
+def add_baseline(app: cdk.App, settings: AccountSettings, environment_names: list[str]) -> AccountBaseline:
+    """The security baseline of one account (ACC-4, ACC-5, NET-4..6, CMP-1), shared by its environments."""
+    home = BaselineStack(app, settings=settings, environment_names=environment_names)
+    return AccountBaseline(home=home, dr=BaselineDrStack(app, settings=settings, home=home))
+
 
 def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentStacks:
     """The stacks of one isolated environment (ACC-1), wired by typed references, never by lookups."""
@@ -103,8 +130,17 @@ def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentS
 
 
 def build(app: cdk.App, config: AppConfig, *, on_gate_done: GateCallback | None = None) -> dict[str, EnvironmentStacks]:
-    """Add every environment's stacks and attach the policy gates to the whole app."""
-    environments = {env_config.name: add_environment(app, env_config) for env_config in config.environments}
+    """Add every account's baseline and every environment's stacks, and attach the policy gates to the whole app."""
+    baselines = {
+        settings.account: add_baseline(
+            app, settings, [env.name for env in config.environments if env.account == settings.account]
+        )
+        for settings in config.baselines()
+    }
+    environments: dict[str, EnvironmentStacks] = {}
+    for env_config in config.environments:
+        environments[env_config.name] = add_environment(app, env_config)
+        baselines[env_config.account].depended_on_by(environments[env_config.name])
     attach_policy_gates(app, on_gate_done=on_gate_done)
     return environments
 
@@ -140,7 +176,9 @@ def main() -> int:
             print(f"synth error: gate did not run: {line}", file=sys.stderr)
         return 1
     if failed := failed_gates(app.outdir):
-        progress.say(f"gates failed ({'; '.join(failed)}): see the findings above")
+        for line in failed:
+            print(f"synth error: {line}", file=sys.stderr)
+        progress.say(f"{len(failed)} unacknowledged finding(s): fix the resource, or acknowledge it with a reason")
         return 1
     progress.say(f"every gate passed; templates written to {app.outdir}")
     return 0

@@ -594,10 +594,53 @@ class EnvironmentConfig(StrictModel):
         return self
 
 
+class AccountSettings(StrictModel):
+    """The security baseline of one AWS account (ACC-4, ACC-5, NET-4..6, CMP-1): where it runs and who is alerted.
+
+    `account` absent means the deploying account of the environments that name none (environment-agnostic stacks).
+    `organization_managed` = the organization already provides CloudTrail, GuardDuty, Security Hub and AWS Config
+    (Control Tower, delegated administrators): the baseline then creates none of them and says so.
+    """
+
+    account: str | None = Field(None, pattern=r"^\d{12}$")
+    home_region: Literal[limits.ALLOWED_REGIONS] = "us-east-1"  # type: ignore[valid-type]
+    dr_region: Literal[limits.ALLOWED_DR_REGIONS] = "us-west-2"  # type: ignore[valid-type]
+    alert_email: EmailStr
+    organization_managed: bool = False
+    log_retention_days: LogRetentionDays = 365
+
+    @model_validator(mode="after")
+    def _dr_region_differs(self) -> AccountSettings:
+        if self.dr_region == self.home_region:
+            raise FieldValueError("dr_region", self.dr_region, "must differ from home_region (BAK-5)")
+        return self
+
+
 class AppConfig(StrictModel):
     """Every environment the app deploys; tenants must not collide (ACC-1)."""
 
     environments: list[EnvironmentConfig] = Field(min_length=1)
+    # ACC-4, NET-5: one baseline per account; environments without `account` share one for the deploying account.
+    accounts: list[AccountSettings] = []
+
+    def baseline_for(self, env: EnvironmentConfig) -> AccountSettings:
+        """The baseline settings of the account an environment deploys to (validated to exist)."""
+        for settings in self.accounts:
+            if settings.account == env.account:
+                return settings
+        first = next(e for e in self.environments if e.account == env.account)
+        return AccountSettings(home_region=first.region, dr_region=first.dr_region, alert_email=first.alert_email)
+
+    def baselines(self) -> list[AccountSettings]:
+        """One settings object per account: those the environments use, in their order, then any other listed
+        account (a baseline-only account). An entry without `account` counts only if an environment names none."""
+        unique: dict[str | None, AccountSettings] = {}
+        for env in self.environments:
+            unique.setdefault(env.account, self.baseline_for(env))
+        for settings in self.accounts:
+            if settings.account is not None:
+                unique.setdefault(settings.account, settings)
+        return list(unique.values())
 
     @model_validator(mode="after")
     def _environments_are_isolated(self) -> AppConfig:
@@ -615,5 +658,39 @@ class AppConfig(StrictModel):
                         str(env.vpc_cidr),
                         f"overlaps environments[{earlier_index}] ({earlier.name}, {earlier.vpc_cidr}); "
                         "each environment needs its own range",
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _one_baseline_per_account(self) -> AppConfig:
+        """Account singletons (one detector, hub, recorder per region) allow one baseline per account (NET-5)."""
+        seen: dict[str | None, int] = {}
+        for index, settings in enumerate(self.accounts):
+            if settings.account in seen:
+                raise FieldValueError(
+                    f"accounts[{index}].account",
+                    settings.account or "(deploying account)",
+                    f"repeats accounts[{seen[settings.account]}]; an account has one baseline (one GuardDuty "
+                    "detector, Security Hub and Config recorder per region)",
+                )
+            seen[settings.account] = index
+        for index, env in enumerate(self.environments):
+            if env.account is not None and env.account not in seen:
+                raise FieldValueError(
+                    f"environments[{index}].account",
+                    env.account,
+                    "has no baseline settings; add an [[accounts]] entry with this account (ACC-4, NET-5)",
+                )
+            settings = self.baseline_for(env)
+            for field, value, expected in (
+                ("region", env.region, settings.home_region),
+                ("dr_region", env.dr_region, settings.dr_region),
+            ):
+                if value != expected:
+                    raise FieldValueError(
+                        f"environments[{index}].{field}",
+                        value,
+                        f"differs from its account's baseline ({expected}); an account's environments share the "
+                        "baseline's home and DR regions",
                     )
         return self

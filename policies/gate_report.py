@@ -15,13 +15,19 @@ REPORT_FILE = "validation-report.json"
 
 
 def failed_gates(outdir: str | Path) -> list[str]:
-    """One line per gate whose conclusion is failure: unacknowledged findings, or a crash."""
+    """One line per unacknowledged finding of a gate whose conclusion is failure: gate, rule, where, what."""
     report = json.loads((Path(outdir) / REPORT_FILE).read_text(encoding="utf-8"))
-    return [
-        f"{plugin.get('pluginName', '(unnamed plugin)')}: {len(plugin.get('violations') or [])} unacknowledged rule(s)"
-        for plugin in report.get("pluginReports", [])
-        if plugin.get("conclusion") == "failure" and not (plugin.get("metadata") or {}).get("error")
-    ]
+    lines = []
+    for plugin in report.get("pluginReports", []):
+        if plugin.get("conclusion") != "failure" or (plugin.get("metadata") or {}).get("error"):
+            continue
+        for violation in plugin.get("violations") or []:
+            for construct in violation.get("violatingConstructs") or []:
+                lines.append(
+                    f"{plugin.get('pluginName')}: {violation['ruleName']} at {construct.get('constructPath')}: "
+                    f"{violation.get('description', '').strip()}"
+                )
+    return lines
 
 
 def crashed_gates(outdir: str | Path) -> list[str]:

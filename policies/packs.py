@@ -15,6 +15,7 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, 
 
 from constructs import IConstruct
 from policies.access_rules import AccessRules
+from policies.baseline_rules import BaselineRules
 from policies.control_tower import StrictCfnGuard
 from policies.deploy_readiness import DeployReadiness
 from policies.gate_timing import GateCallback, TimedGate
@@ -47,6 +48,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
         SecretLiteralScan(),
         AccessRules(),
         DeployReadiness(),
+        BaselineRules(),
     ]
 
 

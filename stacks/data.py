@@ -13,6 +13,7 @@ from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket
 from constructs.postgres_database import PostgresDatabase
 from constructs.purpose_keys import PurposeKeys, logs_service_use
+from constructs.s3_malware_protection import S3MalwareProtection
 from stacks.data_dr import DataDrStack, acknowledge_cross_region_reference_handlers
 from stacks.environment_stack import EnvironmentStack, log_retention
 from stacks.network import NetworkStack
@@ -61,6 +62,10 @@ class DataStack(EnvironmentStack):
             key=self.keys["data"],
             access_logs=self.access_logs.bucket,
             replica=data_dr.replica_target(),
+        )
+        # NET-6: new objects are scanned for malware; the plan is per bucket, so it lives with the bucket.
+        self.malware_protection = S3MalwareProtection(
+            self, "DataBucketMalwareProtection", bucket=self.data_bucket.bucket, key=self.keys["data"]
         )
         self.database = PostgresDatabase(
             self,

@@ -145,7 +145,8 @@ def test_acc2_production_stacks_keep_stack_termination_protection(synthesized: S
     for name, artifact in manifest["artifacts"].items():
         if artifact["type"] == "aws:cloudformation:stack":
             protected = artifact["properties"].get("terminationProtection", False)
-            assert protected is name.startswith("acme-prod-"), name
+            # Account baselines are protected too (tests/test_baseline_stack.py).
+            assert protected is (name.startswith("acme-prod-") or name.endswith(("-baseline", "-baseline-dr"))), name
 
 
 def test_acc2_instance_has_no_launch_key_pair(template: dict[str, Any]) -> None:

@@ -63,7 +63,7 @@ def cli_synth(background_cli_synth: BackgroundSynth | None, tmp_path_factory: py
 def test_make_synth_writes_every_stack_of_every_environment(cli_synth: Path, synthesized: Synthesized) -> None:
     written = sorted(p.name.removesuffix(".template.json") for p in cli_synth.glob("*.template.json"))
     assert written == synthesized.stack_names()
-    assert len(written) == 13  # six stacks per environment, and the production edge
+    assert len(written) == 17  # six per environment, the production edge, two per account baseline
 
 
 def test_two_synths_give_byte_identical_templates(cli_synth: Path, synthesized: Synthesized) -> None:

@@ -13,17 +13,25 @@ from tests.conftest import DEV, PROD, Synthesized
 from tests.probes import tiny_stack
 
 PURPOSES = ("backup", "backup-dr", "bastion", "data", "data-dr", "network")
+BASELINES = (
+    "account-111122223333-baseline",
+    "account-111122223333-baseline-dr",
+    "deploying-account-baseline",
+    "deploying-account-baseline-dr",
+)
 TAG_KEYS = {"tenant", "stage", "environment", "owner", "data-classification", "managed-by"}
 
 
 def test_acc1_each_environment_has_its_own_named_stacks(synthesized: Synthesized) -> None:
-    expected = [f"{env}-{purpose}" for env in (PROD, DEV) for purpose in PURPOSES]
-    assert synthesized.stack_names() == sorted([*expected, f"{PROD}-edge"])  # only prod's config has an edge
+    environment_stacks = [f"{env}-{purpose}" for env in (PROD, DEV) for purpose in PURPOSES]
+    assert synthesized.stack_names() == sorted([*environment_stacks, f"{PROD}-edge", *BASELINES])  # prod has an edge
 
 
 def test_acc1_every_taggable_resource_carries_the_environment_tags(synthesized: Synthesized) -> None:
     checked = 0
     for name in synthesized.stack_names():
+        if name in BASELINES:
+            continue  # account-wide, not an environment's: tests/test_baseline_stack.py checks their tags
         environment = name.rsplit("-", 2)[0] if name.endswith("-dr") else name.rsplit("-", 1)[0]
         for logical_id, resource in synthesized.template_json(name)["Resources"].items():
             tags = resource.get("Properties", {}).get("Tags")

@@ -12,6 +12,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 
@@ -35,6 +36,7 @@ GATES = (
     "ProjectSecretScan",
     "ProjectAccessRules",
     "ProjectDeployReadiness",
+    "ProjectBaselineRules",
 )
 REASON = re.compile(r"^(ACC|NET|ENC|BAK|LOC|HA|CMP)-\d \((met another way|not applicable)\): .{30,}$")
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -74,6 +76,7 @@ def test_cmp1_every_gate_is_attached_to_the_app(tmp_path: Path) -> None:
         properties={"KeyName": "probe", "PublicKeyMaterial": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOGX probe"},
     )
     ec2.CfnVPCEndpoint(stack, "OpenEndpoint", service_name="com.amazonaws.us-east-1.s3", vpc_id="vpc-1234")
+    cloudtrail_rule_without_a_trail(stack)
     attach_policy_gates(stack.node.root)  # type: ignore[arg-type]
     with contextlib.suppress(RuntimeError):
         stack.node.root.synth()  # type: ignore[attr-defined]
@@ -99,6 +102,14 @@ def test_cmp1_probe_one_acknowledged_guard_finding_does_not_hide_another(tmp_pat
         stack.node.root.synth()  # type: ignore[attr-defined]
     findings = synth_report(stack)
     assert findings["s3_bucket_logging_enabled_check"] == ["NotExempt"]
+
+
+def cloudtrail_rule_without_a_trail(stack: cdk.Stack) -> None:
+    events.Rule(
+        stack,
+        "KeyPairCalls",
+        event_pattern=events.EventPattern(source=["aws.ec2"], detail_type=["AWS API Call via CloudTrail"]),
+    )
 
 
 def insecure_bucket_and_group(stack: cdk.Stack) -> None:

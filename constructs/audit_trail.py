@@ -1,0 +1,140 @@
+"""The account's audit trail (ACC-4): one multi-region CloudTrail trail, validated, under a customer-managed key.
+
+Management events (read and write) of every region, global service events (IAM, STS, CloudFront) and S3 object
+data events of the tenant data buckets, delivered to a dedicated bucket (versioned, TLS-only, public access
+blocked, access-logged, Object Lock, retained) and to a CloudWatch Logs group under a CMK for the CIS metric
+filters (constructs/cis_alarms.py). Log file integrity validation makes tampering with delivered files evident.
+
+Data events: the trail deploys before the tenant stacks and cannot reference their buckets, so it selects them
+with an advanced event selector on the bucket-name prefix `<environment>-data-`: the data bucket
+(`<env>-data-databucket...`, CloudFormation's generated name starts with the stack name), its access-log bucket
+and its DR replica (`<env>-data-replica-...`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudtrail as cloudtrail
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+
+from constructs import Construct
+from constructs.access_log_bucket import AccessLogBucket
+from constructs.encrypted_bucket import EncryptedBucket
+from policies.acknowledgements import acknowledge
+
+
+def trail_arn(stack: cdk.Stack, region: str, trail_name: str) -> str:
+    return f"arn:{stack.partition}:cloudtrail:{region}:{stack.account}:trail/{trail_name}"
+
+
+def data_event_selectors(partition: str, bucket_prefixes: Sequence[str]) -> list[dict[str, object]]:
+    """Advanced selectors: all management events, and S3 object events of buckets whose name starts with a prefix."""
+    selectors: list[dict[str, object]] = [
+        {
+            "Name": "ACC-4 management events, read and write",
+            "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}],
+        }
+    ]
+    if bucket_prefixes:
+        selectors.append(
+            {
+                "Name": "ACC-4 S3 object events of the tenant data buckets",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                    {
+                        "Field": "resources.ARN",
+                        "StartsWith": [f"arn:{partition}:s3:::{prefix}" for prefix in sorted(set(bucket_prefixes))],
+                    },
+                ],
+            }
+        )
+    return selectors
+
+
+class AuditTrail(Construct):
+    """Exposes `trail`, `bucket` (also the AWS Config delivery target), `log_group` and `access_logs`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        trail_name: str,
+        bucket_name: str,
+        key: kms.IKey,
+        logs_key: kms.IKey,
+        log_retention: logs.RetentionDays,
+        data_bucket_prefixes: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.access_logs = AccessLogBucket(self, "AccessLogs")
+        self.bucket = EncryptedBucket(
+            self,
+            "Logs",
+            bucket_name=bucket_name,
+            key=key,
+            access_logs=self.access_logs.bucket,
+            # A fixed name: a failed first create must not leave a retained bucket that blocks the retry.
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        ).bucket
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            encryption_key=logs_key,
+            retention=log_retention,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.trail = cloudtrail.Trail(
+            self,
+            "Trail",
+            trail_name=trail_name,
+            bucket=self.bucket,
+            encryption_key=key,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_file_validation=True,
+        )
+        cfn = self.trail.node.default_child
+        assert isinstance(cfn, cloudtrail.CfnTrail)
+        # CloudTrail delivers to CloudWatch Logs through a role whose only permission is a customer-managed policy
+        # (the L2's own role would carry an inline policy).
+        self.logs_role = iam.Role(
+            self,
+            "LogsRole",
+            assumed_by=iam.ServicePrincipal("cloudtrail.amazonaws.com"),
+            description=f"CloudTrail {trail_name} delivers to its CloudWatch Logs group (ACC-4)",
+        )
+        logs_policy = iam.ManagedPolicy(
+            self,
+            "LogsPolicy",
+            description=f"CloudTrail {trail_name} writes log streams of its own log group only (ACC-4)",
+            roles=[self.logs_role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[f"{self.log_group.log_group_arn}"],
+                )
+            ],
+        )
+        cfn.cloud_watch_logs_log_group_arn = self.log_group.log_group_arn
+        cfn.cloud_watch_logs_role_arn = self.logs_role.role_arn
+        # CloudTrail checks the role can write when the trail is created.
+        cfn.node.add_dependency(logs_policy)
+        cfn.add_property_deletion_override("EventSelectors")
+        cfn.add_property_override("AdvancedEventSelectors", data_event_selectors(stack.partition, data_bucket_prefixes))
+        for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
+            acknowledge(
+                self.bucket,
+                f"{pack}-S3BucketReplicationEnabled",
+                control="ACC-4",
+                basis="met another way",
+                how="the audit log is kept tamper-evident and undeletable in place: Object Lock, versioning, "
+                "CloudTrail digest files (log file validation) and a retained bucket; the trail also streams every "
+                "event to a CloudWatch Logs group, a second copy outside this bucket.",
+            )

@@ -1,0 +1,144 @@
+"""BaselineStack: the account security baseline in the home region (ACC-4, ACC-5, ACC-8, NET-4..6, ENC-3, CMP-1).
+
+Account-wide parts: the multi-region CloudTrail trail with its bucket and log group, the CIS metric filters and
+alarms, AWS Config's service-linked role, the IAM account password policy, S3 account-level Block Public Access
+and the account's `RDSOSMetrics` log group (RDS Enhanced Monitoring writes there, one per account and region).
+Then the regional parts every baseline region holds (stacks/baseline_base.py). Every tenant stack of the
+account deploys after it, so the bastion's CloudTrail and GuardDuty rules have a trail and a detector behind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+
+from config import AccountSettings
+from constructs import Construct
+from constructs.account_hardening import S3AccountPublicAccessBlock
+from constructs.account_password_policy import AccountPasswordPolicy
+from constructs.audit_trail import AuditTrail, trail_arn
+from constructs.cis_alarms import CisAlarms
+from constructs.posture_standards import config_role_arn
+from constructs.purpose_keys import PurposeKeys, ServiceUse, logs_service_use
+from stacks.baseline_base import AccountBaselineStack, audit_bucket_name, baseline_name
+from stacks.environment_stack import log_retention
+
+TRAIL_NAME: Final = "account-audit-trail"
+RDS_OS_METRICS: Final = "RDSOSMetrics"
+
+
+class BaselineStack(AccountBaselineStack):
+    def __init__(
+        self, scope: Construct, *, settings: AccountSettings, environment_names: Sequence[str], **kwargs: Any
+    ) -> None:
+        super().__init__(
+            scope,
+            baseline_name(settings),
+            settings=settings,
+            region=settings.home_region,
+            description="account security baseline, home region",
+            **kwargs,
+        )
+        retention = log_retention(settings.log_retention_days)
+        owned = not settings.organization_managed
+        this_trail = trail_arn(self, self.region, TRAIL_NAME)
+        # The audit key (trail and Config delivery) exists only where this stack creates the trail.
+        audit: dict[str, list[str]] = {"audit": ["s3"]} if owned else {}
+        self.keys = PurposeKeys(
+            self,
+            "Keys",
+            alias_prefix="baseline",
+            purposes={**audit, "logs": [], "alerts": ["sns"]},
+            service_users={
+                # CloudTrail encrypts log files and digests of this trail only: bound by the encryption
+                # context CloudTrail sends (CloudTrail user guide, KMS key policy), not by aws:SourceArn (ENC-3 rule).
+                "audit": [
+                    ServiceUse(
+                        "cloudtrail.amazonaws.com",
+                        {"StringEquals": {"kms:EncryptionContext:aws:cloudtrail:arn": this_trail}},
+                    )
+                ],
+                "logs": [logs_service_use(self)],
+            },
+        )
+        self.rds_os_metrics = logs.LogGroup(
+            self,
+            "RdsOsMetrics",
+            log_group_name=RDS_OS_METRICS,
+            encryption_key=self.keys.keys["logs"],
+            retention=retention,
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        )
+        self.trail: AuditTrail | None = None
+        if owned:
+            self.config_role = iam.CfnServiceLinkedRole(
+                self,
+                "ConfigServiceLinkedRole",
+                aws_service_name="config.amazonaws.com",
+                description="AWS Config records through its service-linked role (Security Hub Config.1, CMP-1)",
+            )
+            self.trail = AuditTrail(
+                self,
+                "AuditTrail",
+                trail_name=TRAIL_NAME,
+                bucket_name=audit_bucket_name(settings, self.account),
+                key=self.keys.keys["audit"],
+                logs_key=self.keys.keys["logs"],
+                log_retention=retention,
+                data_bucket_prefixes=[f"{name}-data-" for name in environment_names],
+            )
+            self._admit_config_delivery()
+        self.add_regional_services(keys=self.keys)
+        self.password_policy = AccountPasswordPolicy(self, "PasswordPolicy", calls=self.sdk_calls)
+        S3AccountPublicAccessBlock(self, "S3AccountPublicAccessBlock", calls=self.sdk_calls)
+        if self.trail is not None:
+            self.cis_alarms = CisAlarms(self, "CisAlarms", log_group=self.trail.log_group, topic=self.alerts.topic)
+        if self.config_recorder is not None:
+            self.config_recorder.recorder.node.add_dependency(self.config_role)
+
+    def _admit_config_delivery(self) -> None:
+        """AWS Config of every baseline region delivers to the audit bucket, under the audit key (CMP-1, BAK-6)."""
+        assert self.trail is not None
+        bucket, key = self.trail.bucket, self.keys.keys["audit"]
+        source_account = {"StringEquals": {"aws:SourceAccount": self.account}}
+        config_service = iam.ServicePrincipal("config.amazonaws.com")
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigChecksTheBucket",
+                principals=[config_service],
+                actions=["s3:GetBucketAcl", "s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions=source_account,
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigDelivers",
+                principals=[config_service],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"AWSLogs/{self.account}/Config/*")],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account, "s3:x-amz-acl": "bucket-owner-full-control"}
+                },
+            )
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigServiceLinkedRoleWritesThroughS3",
+                principals=[iam.ArnPrincipal(config_role_arn(self))],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:CallerAccount": self.account,
+                        "kms:ViaService": f"s3.{self.region}.amazonaws.com",
+                    }
+                },
+            )
+        )
+        # The key policy names the role, which must exist first.
+        key.node.add_dependency(self.config_role)
