@@ -147,9 +147,8 @@ def test_acc4_cloudtrail_may_use_the_audit_key_only_for_this_trail(synthesized: 
     audit = next(key for logical, key in keys.items() if logical.startswith("KeysAudit"))
     statements = audit["Properties"]["KeyPolicy"]["Statement"]
     (cloudtrail,) = [s for s in statements if s.get("Principal", {}).get("Service") == "cloudtrail.amazonaws.com"]
-    assert cloudtrail["Condition"] == {
-        "StringEquals": {"aws:SourceArn": "arn:aws:cloudtrail:us-east-1:111122223333:trail/account-audit-trail"}
-    }
+    trail = "arn:aws:cloudtrail:us-east-1:111122223333:trail/account-audit-trail"
+    assert cloudtrail["Condition"] == {"StringEquals": {"kms:EncryptionContext:aws:cloudtrail:arn": trail}}
 
 
 # NET-4: CIS alarms ------------------------------------------------------------------------------------------
