@@ -120,6 +120,7 @@ RDS_PROPERTIES_MOTO_DROPS = {
     "EnableIAMDatabaseAuthentication": "EnableIAMDatabaseAuthentication",
     "DeletionProtection": "DeletionProtection",
     "MonitoringInterval": "MonitoringInterval",
+    "MonitoringRoleArn": "MonitoringRoleArn",
 }
 
 
@@ -146,7 +147,9 @@ def restore_dropped_properties(resolve: Resolver) -> int:
             continue
         properties = resource["Properties"]
         arguments: dict[str, Any] = {
-            argument: properties[name] for name, argument in RDS_PROPERTIES_MOTO_DROPS.items() if name in properties
+            argument: resolve(properties[name])
+            for name, argument in RDS_PROPERTIES_MOTO_DROPS.items()
+            if name in properties
         }
         if exports := properties.get("EnableCloudwatchLogsExports"):
             arguments["CloudwatchLogsExportConfiguration"] = {"EnableLogTypes": exports}
