@@ -64,7 +64,12 @@ def read_assembly(directory: Path, environment: str, account: str) -> Environmen
             or properties.get("tags", {}).get(ENVIRONMENT_TAG) != environment
         ):
             continue
-        region = artifact["environment"].rsplit("/", 1)[-1]
+        target_account, region = artifact["environment"].removeprefix("aws://").split("/")
+        if target_account not in {"unknown-account", account}:
+            raise OpsError(
+                f"--assembly {directory}: {name} was synthesized for account {target_account}, not {account}; "
+                "synthesize this config (make synth) or omit --assembly"
+            )
         pseudo = {"AWS::AccountId": account, "AWS::Region": region, "AWS::Partition": "aws", "AWS::StackName": name}
         result.required_bootstrap = max(
             result.required_bootstrap, int(properties.get("requiresBootstrapStackVersion", 0))

@@ -89,4 +89,9 @@ class EnvironmentNames:
             PlannedName("log group", f"/aws/rds/instance/{self.database}/{log}", home, self.stack("data"))
             for log in ("postgresql", "upgrade")
         ]
+        # Key pairs as the bastion names them today; when a name gains a suffix, pass --assembly for the exact one.
+        names += [
+            PlannedName("key pair", self.key_pair_prefix(op.name), home, self.stack("bastion"))
+            for op in self.env.operators
+        ]
         return names

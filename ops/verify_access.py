@@ -15,6 +15,14 @@ SSH = 22
 
 
 def key_pairs(environment: Environment) -> Row:
+    if environment.names.stack("bastion") not in environment.stacks and not keys.inventory(environment):
+        return Row(
+            "ACC-2",
+            "key pairs equal the operators in config",
+            "not deployed",
+            "no bastion stack and no key pair",
+            "deploy the bastion stack",
+        )
     problems = [row for row in keys.run(environment) if row.status != "pass"]
     configured = ", ".join(sorted(op.name for op in environment.env.operators))
     observed = (
