@@ -19,6 +19,15 @@ from botocore.exceptions import (
 from config import ConfigError
 
 
+# The published IAM policy each command needs (policies/iam/); `keys` reads a subset of what `verify` reads.
+POLICY_OF = {
+    "preflight": "ops-preflight.json",
+    "verify": "ops-verify.json",
+    "keys": "ops-verify.json",
+    "restore-drill": "ops-restore-drill.json",
+}
+
+
 class OpsError(Exception):
     """Bad input or a missing resource, already phrased as the one line to print."""
 
@@ -45,7 +54,7 @@ THROTTLED = {
 
 def one_line(error: BaseException, *, command: str) -> str | None:
     """The message for an error this tool knows, or None for a bug (which then shows its traceback)."""
-    policy = f"policies/iam/ops-{command}.json"
+    policy = f"policies/iam/{POLICY_OF[command]}"
     if isinstance(error, ConfigError | OpsError):
         return str(error)
     if isinstance(error, NoCredentialsError | PartialCredentialsError):

@@ -85,14 +85,12 @@ class MotoGaps:
         session = boto3.Session(**kwargs)
         events = session.events
 
-        def record(model: Any, **_: Any) -> None:
+        def record(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+            """Every call, stubbed or not (before-call handlers of a specific operation run before generic ones)."""
             self.calls.add((model.service_model.signing_name, model.name))
-
-        def keep_parameters(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
             context["api_params"] = dict(params)  # before-call sees only the serialized request
 
-        events.register("before-call", record)
-        events.register("before-parameter-build", keep_parameters)
+        events.register("before-parameter-build", record)
         for event, handler in self.handlers().items():
             events.register(f"before-call.{event}", self._answer(handler))
         for event, rewrite in self.after_call.items():
