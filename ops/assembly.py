@@ -75,15 +75,15 @@ def read_assembly(directory: Path, environment: str, account: str) -> Environmen
             result.required_bootstrap, int(properties.get("requiresBootstrapStackVersion", 0))
         )
         template = json.loads((directory / properties["templateFile"]).read_text(encoding="utf-8"))
-        for logical_id, resource in template.get("Resources", {}).items():
+        for resource in template.get("Resources", {}).values():
             kind_and_property = NAMED_PROPERTIES.get(resource["Type"])
             props = resource.get("Properties", {})
             result.resource_types.add(resource["Type"])
             if kind_and_property and (value := _literal(props.get(kind_and_property[1]), pseudo)):
                 result.names.append(PlannedName(kind_and_property[0], value, region, name))
-            if resource["Type"] == "AWS::EC2::VPCEndpoint" and props.get("VpcEndpointType") == "Interface":
-                if service := _literal(props.get("ServiceName"), pseudo):
-                    result.interface_services.add(service)
+            interface = resource["Type"] == "AWS::EC2::VPCEndpoint" and props.get("VpcEndpointType") == "Interface"
+            if interface and (service := _literal(props.get("ServiceName"), pseudo)):
+                result.interface_services.add(service)
             if resource["Type"] == "AWS::EC2::NetworkAclEntry":
                 acl = props.get("NetworkAclId", {}).get("Ref", "?")
                 result.acl_entries[(f"{name}/{acl}", "outbound" if props.get("Egress") else "inbound")] += 1

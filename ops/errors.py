@@ -6,6 +6,8 @@ missing resource) and botocore's errors, translated here. Nothing else in the pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from botocore.exceptions import (
     ClientError,
     EndpointConnectionError,
@@ -17,7 +19,6 @@ from botocore.exceptions import (
 )
 
 from config import ConfigError
-
 
 # The published IAM policy each command needs (policies/iam/); `keys` reads a subset of what `verify` reads.
 POLICY_OF = {
@@ -52,30 +53,46 @@ THROTTLED = {
 }
 
 
+def _client_error(error: ClientError, policy: str) -> str:
+    code = error.response.get("Error", {}).get("Code", "")
+    operation = error.operation_name
+    if code in EXPIRED:
+        return (
+            f"AWS credentials expired ({code} on {operation}): "
+            "refresh them (`aws sso login` or a new session) and retry"
+        )
+    if code in DENIED:
+        return f"access denied on {operation} ({code}): the caller needs the policy in {policy}"
+    if code in THROTTLED:
+        return (
+            f"AWS kept throttling {operation} after the standard retries ({code}): "
+            "retry later or raise AWS_MAX_ATTEMPTS"
+        )
+    return f"{operation} failed: {code}: {error.response.get('Error', {}).get('Message', '')}"
+
+
+# Errors raised before any response, in the order they are tried: type -> the line to print.
+_LOCAL: tuple[tuple[type[Exception] | tuple[type[Exception], ...], Callable[[Exception], str]], ...] = (
+    ((ConfigError, OpsError), str),
+    (
+        (NoCredentialsError, PartialCredentialsError),
+        lambda _: "no AWS credentials: set AWS_PROFILE (or run `aws sso login` / `aws configure`) and retry",
+    ),
+    (TokenRetrievalError, lambda e: f"AWS SSO token expired or missing ({e}): run `aws sso login` and retry"),
+    (ProfileNotFound, lambda e: f"{e}: name a profile from ~/.aws/config in AWS_PROFILE or --profile"),
+    (NoRegionError, lambda _: "no AWS region: set AWS_REGION"),
+    (
+        EndpointConnectionError,
+        lambda e: f"cannot reach {e}: check the network, AWS_ENDPOINT_URL and the region",
+    ),
+)
+
+
 def one_line(error: BaseException, *, command: str) -> str | None:
     """The message for an error this tool knows, or None for a bug (which then shows its traceback)."""
-    policy = f"policies/iam/{POLICY_OF[command]}"
-    if isinstance(error, ConfigError | OpsError):
-        return str(error)
-    if isinstance(error, NoCredentialsError | PartialCredentialsError):
-        return "no AWS credentials: set AWS_PROFILE (or run `aws sso login` / `aws configure`) and retry"
-    if isinstance(error, TokenRetrievalError):
-        return f"AWS SSO token expired or missing ({error}): run `aws sso login` and retry"
-    if isinstance(error, ProfileNotFound):
-        return f"{error}: name a profile from ~/.aws/config in AWS_PROFILE or --profile"
-    if isinstance(error, NoRegionError):
-        return "no AWS region: set AWS_REGION (the environment's region is used when the config names one)"
-    if isinstance(error, EndpointConnectionError):
-        return f"cannot reach {error.kwargs.get('endpoint_url', 'the AWS endpoint')}: check the network, AWS_ENDPOINT_URL and the region"
     if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        operation = error.operation_name
-        if code in EXPIRED:
-            return f"AWS credentials expired ({code} on {operation}): refresh them (`aws sso login` or a new session) and retry"
-        if code in DENIED:
-            return f"access denied on {operation} ({code}): the caller needs the policy in {policy}"
-        if code in THROTTLED:
-            return f"AWS kept throttling {operation} after the standard retries ({code}): retry later or raise AWS_MAX_ATTEMPTS"
-        message = error.response.get("Error", {}).get("Message", "")
-        return f"{operation} failed: {code}: {message}"
+        return _client_error(error, f"policies/iam/{POLICY_OF[command]}")
+    for types, message in _LOCAL:
+        if isinstance(error, types):
+            return message(error)
     return None

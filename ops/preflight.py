@@ -92,7 +92,10 @@ def elastic_ips(environment: Environment) -> Row:
     needed = environment.env.nat_gateway_count + 1  # a NAT gateway per AZ (HA-1) and the bastion
     new = max(0, needed - len(ours))
     observed = f"{len(addresses)} in use of {limit:g} ({source}); this environment needs {needed}, {new} new"
-    fix = f"request an EC2-VPC Elastic IP quota ({EIP_QUOTA[1]}) of at least {len(addresses) + new} in {region}, or release unused addresses"
+    fix = (
+        f"request an EC2-VPC Elastic IP quota ({EIP_QUOTA[1]}) of at least {len(addresses) + new} in {region}, "
+        "or release unused addresses"
+    )
     return judged("HA-1", "Elastic IP quota", len(addresses) + new <= limit, observed, fix)
 
 
@@ -109,7 +112,10 @@ def network_acls(environment: Environment, assembly: EnvironmentAssembly | None)
         )
     limit, source = quota(environment, environment.env.region, *NACL_RULES_QUOTA)
     (acl, direction), most = assembly.acl_entries.most_common(1)[0]
-    observed = f"largest: {most} {direction} entries ({acl.rsplit('/', 1)[-1]}) for {admin} admin networks; quota {limit:g} ({source})"
+    observed = (
+        f"largest: {most} {direction} entries ({acl.rsplit('/', 1)[-1]}) for {admin} admin networks; "
+        f"quota {limit:g} ({source})"
+    )
     fix = (
         f"fewer admin_cidrs (each adds an SSH entry) or a higher 'Rules per network ACL' quota ({NACL_RULES_QUOTA[1]})"
     )

@@ -55,7 +55,8 @@ def plan(env: EnvironmentConfig, arguments: argparse.Namespace) -> DrillPlan:
     now = datetime.now(UTC)
     if env.is_production and not arguments.yes:
         raise OpsError(
-            f"{env.name} is a production environment: pass --yes to run a restore drill there (it creates a billed DB instance)"
+            f"{env.name} is a production environment: pass --yes to run a restore drill there "
+            "(it creates a billed DB instance)"
         )
     restore_time = None
     if arguments.minutes_ago is not None:
@@ -124,7 +125,8 @@ def _wait(environment: Environment, identifier: str, drill: DrillPlan, out: Text
                 )
             if time.monotonic() > deadline:
                 raise OpsError(
-                    f"drill instance {identifier} not available after {drill.timeout}; it is left for inspection (delete it by hand)"
+                    f"drill instance {identifier} not available after {drill.timeout}; "
+                    "it is left for inspection (delete it by hand)"
                 )
             time.sleep(drill.poll_seconds)
     finally:
@@ -143,7 +145,8 @@ def run(environment: Environment, drill: DrillPlan, *, out: TextIO, quiet: bool)
     point = drill.restore_time
     if point is not None and earliest and latest and not earliest <= point <= latest:
         raise OpsError(
-            f"restore time {point:%Y-%m-%dT%H:%M:%SZ} is outside {names.database}'s restore window {earliest:%Y-%m-%dT%H:%M:%SZ} to {latest:%Y-%m-%dT%H:%M:%SZ}"
+            f"restore time {point:%Y-%m-%dT%H:%M:%SZ} is outside {names.database}'s restore window "
+            f"{earliest:%Y-%m-%dT%H:%M:%SZ} to {latest:%Y-%m-%dT%H:%M:%SZ}"
         )
     identifier = f"{names.database}-drill-{drill.started:%Y%m%d%H%M%S}"[:63]
     point_arguments: dict[str, Any] = {"RestoreTime": point} if point else {"UseLatestRestorableTime": True}

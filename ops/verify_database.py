@@ -98,7 +98,8 @@ def run(environment: Environment) -> list[Row]:
             "database encrypted with the environment's key",
             bool(db.get("StorageEncrypted")) and db.get("KmsKeyId") == key_arn,
             f"encrypted={db.get('StorageEncrypted')} key={db.get('KmsKeyId')}",
-            f"the instance must use {environment.names.key_alias('data/database')} ({key_arn}); restore into a new encrypted instance",
+            f"the instance must use {environment.names.key_alias('data/database')} ({key_arn}); "
+            "restore into a new encrypted instance",
         ),
         judged(
             "BAK-4",

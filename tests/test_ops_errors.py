@@ -17,6 +17,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.credentials import CredentialResolver
 
+from ops.cli import main
 from ops.errors import one_line
 from tests.moto_deploy import MotoDeployment, in_account
 from tests.moto_ops import run_ops
@@ -43,8 +44,9 @@ def refusing(code: str, status: int, attempts: list[int]) -> MotoGaps:
 
         def refuse(**_: Any) -> AWSResponse:
             attempts.append(1)
-            body = f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>refused</Message></Error></ErrorResponse>"
-            return AWSResponse("https://sts.amazonaws.com/", status, {}, Raw(body.encode()))  # type: ignore[arg-type]
+            error = f"<Error><Type>Sender</Type><Code>{code}</Code><Message>refused</Message></Error>"
+            body = f"<ErrorResponse>{error}</ErrorResponse>"
+            return AWSResponse("https://sts.amazonaws.com/", status, {}, Raw(body.encode()))
 
         s.events.register_first("before-send.sts", refuse)
         return s
@@ -74,7 +76,8 @@ def one_error_line(capsys: Any) -> str:
         (
             "AccessDenied",
             403,
-            "ops: access denied on GetCallerIdentity (AccessDenied): the caller needs the policy in policies/iam/ops-verify.json",
+            "ops: access denied on GetCallerIdentity (AccessDenied): the caller needs the policy in "
+            "policies/iam/ops-verify.json",
         ),
         ("Throttling", 400, "ops: AWS kept throttling GetCallerIdentity after the standard retries (Throttling)"),
     ],
@@ -93,8 +96,6 @@ def test_no_credentials_is_one_line(prod: None, capsys: Any) -> None:
         core = botocore.session.Session()
         core.register_component("credential_provider", CredentialResolver(providers=[]))
         return boto3.Session(botocore_session=core, region_name="us-east-1")
-
-    from ops.cli import main
 
     assert main(["keys", "--env", "acme-prod"], session_factory=without_credentials) == 2
     assert (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
@@ -50,14 +51,12 @@ def test_acc2_a_stray_key_is_reported_with_its_revocation(prod: None) -> None:
     assert code == 1
 
 
-def test_acc2_a_revoked_operator_whose_key_is_still_present_fails(prod: None, tmp_path: object) -> None:
+def test_acc2_a_revoked_operator_whose_key_is_still_present_fails(prod: None, tmp_path: Path) -> None:
     """Deleting bob from config revokes his key only once the bastion stack is deployed: until then it fails."""
-    from pathlib import Path
-
     text = Path("config/environments.toml").read_text(encoding="utf-8")
     start = text.index('[[environments.operators]]\nname = "bob"')
     end = text.index("[environments.database]")
-    config = Path(str(tmp_path)) / "revoked.toml"
+    config = tmp_path / "revoked.toml"
     config.write_text(text[:start] + text[end:], encoding="utf-8")
     code, document = run_ops("keys", gaps=MotoGaps(), config=str(config))
     assert failing(document) == [f"key pair {PROD}-bob"]

@@ -3,6 +3,8 @@ what the stacks create without importing them; and the assembly reader sees ever
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from config import AppConfig
@@ -36,17 +38,15 @@ def test_the_assembly_reader_finds_interface_endpoints_nacl_entries_and_the_boot
 
 
 def test_the_assembly_reader_refuses_an_unknown_environment_and_a_missing_assembly(
-    synthesized: Synthesized, tmp_path: object
+    synthesized: Synthesized, tmp_path: Path
 ) -> None:
     with pytest.raises(OpsError, match="no stack tagged environment=initech-prod"):
         read_assembly(synthesized.outdir, "initech-prod", ACCOUNT)
-    with pytest.raises(OpsError, match="no manifest.json there"):
+    with pytest.raises(OpsError, match=r"no manifest\.json there"):
         read_assembly(synthesized.outdir / "nothing-here", PROD, ACCOUNT)
 
 
 def test_ops_never_imports_the_stacks_the_constructs_or_the_app() -> None:
-    from pathlib import Path
-
     for source in Path("ops").glob("*.py"):
         text = source.read_text(encoding="utf-8")
         for forbidden in (
