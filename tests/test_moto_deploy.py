@@ -24,6 +24,7 @@ from tests.moto_skipped_types import CREATORS, NO_MOTO_API
 from tests.moto_workarounds import MOTO_SKIPS
 
 PROD_ACCOUNT = "111122223333"
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
 
 
 @pytest.fixture
