@@ -45,6 +45,7 @@ class Environment:
     env: EnvironmentConfig
     aws: Aws
     _resources: dict[str, list[StackResource]] = field(default_factory=dict)
+    _templates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def names(self) -> EnvironmentNames:
@@ -93,15 +94,15 @@ class Environment:
         return self._resources.get(resource_type, [])
 
     def template(self, stack: str) -> dict[str, Any]:
+        """The stack's deployed template (what each resource promised), fetched once."""
+        if stack not in self._templates:
+            self._templates[stack] = self._fetch_template(stack)
+        return self._templates[stack]
+
+    def _fetch_template(self, stack: str) -> dict[str, Any]:
         region = self.stacks[stack]["Region"]
         body = self.aws.client("cloudformation", region).get_template(StackName=stack, TemplateStage="Original")
         template = body["TemplateBody"]
         if isinstance(template, str):
             template = json.loads(template)
         return dict(template)
-
-    def declared_types(self) -> set[str]:
-        """Resource types the environment's live templates declare (including ones a service created for them)."""
-        return {
-            t for stack in self.stacks for t in (r["Type"] for r in self.template(stack).get("Resources", {}).values())
-        }

@@ -10,15 +10,13 @@ also reports alert e-mail subscriptions still pending confirmation (every alert 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from botocore.exceptions import ClientError
 
+from ops import preflight_names
 from ops.assembly import EnvironmentAssembly
 from ops.aws import error_code
 from ops.environment import Environment
-from ops.names import BOOTSTRAP_PARAMETER, BOOTSTRAP_STACK, PlannedName
+from ops.names import BOOTSTRAP_PARAMETER, BOOTSTRAP_STACK
 from ops.report import Row, judged, passed
 
 # Service Quotas codes (Service Quotas console): EC2-VPC Elastic IPs; VPC "Rules per network ACL" (one direction).
@@ -241,71 +239,6 @@ def backup_opt_in(environment: Environment) -> list[Row]:
     return rows
 
 
-def _exists(environment: Environment, planned: PlannedName) -> bool:
-    """Whether something already holds the name (in this account, or for buckets anywhere)."""
-    region, name = planned.region, planned.name
-    probes: dict[str, tuple[Callable[[], Any], set[str]]] = {
-        "bucket": (
-            lambda: environment.aws.client("s3", region).head_bucket(Bucket=name),
-            {"404", "NoSuchBucket", "NotFound"},
-        ),
-        "log group": (lambda: _log_group(environment, planned), set()),
-        "backup vault": (
-            lambda: environment.aws.client("backup", region).describe_backup_vault(BackupVaultName=name),
-            {"ResourceNotFoundException"},
-        ),
-        "key pair": (
-            lambda: environment.aws.client("ec2", region).describe_key_pairs(KeyNames=[name]),
-            {"InvalidKeyPair.NotFound"},
-        ),
-        "DB instance": (
-            lambda: environment.aws.client("rds", region).describe_db_instances(DBInstanceIdentifier=name),
-            {"DBInstanceNotFound", "DBInstanceNotFoundFault"},
-        ),
-    }
-    probe, absent = probes[planned.kind]
-    try:
-        return bool(probe())
-    except ClientError as error:
-        code = error_code(error)
-        if code in absent:
-            return False
-        if planned.kind == "bucket" and code in {"403", "AccessDenied"}:
-            return True  # the name is taken by another account
-        raise
-
-
-def _log_group(environment: Environment, planned: PlannedName) -> bool:
-    groups = environment.aws.pages(
-        "logs", planned.region, "describe_log_groups", "logGroups", logGroupNamePrefix=planned.name
-    )
-    return any(g["logGroupName"] == planned.name for g in groups)
-
-
-def free_names(environment: Environment, assembly: EnvironmentAssembly | None) -> list[Row]:
-    planned = {(p.kind, p.name, p.region): p for p in environment.names.planned(environment.account)}
-    for p in assembly.names if assembly else []:
-        planned[(p.kind, p.name, p.region)] = p
-    rows = []
-    for p in sorted(planned.values(), key=lambda p: (p.kind, p.name)):
-        check = f"{p.kind} name {p.name}"
-        if p.stack in environment.stacks:
-            rows.append(passed("CMP-1", check, f"held by this environment's stack {p.stack}"))
-        elif _exists(environment, p):
-            rows.append(
-                Row(
-                    "CMP-1",
-                    check,
-                    "fail",
-                    f"already exists in {p.region}",
-                    f"delete or import it before deploying {p.stack}, or rename the environment",
-                )
-            )
-        else:
-            rows.append(passed("CMP-1", check, f"free in {p.region}"))
-    return rows
-
-
 def pending_subscriptions(environment: Environment) -> Row:
     topics = environment.resources("AWS::SNS::Topic")
     if not topics:
@@ -346,6 +279,6 @@ def run(environment: Environment, assembly: EnvironmentAssembly | None) -> list[
     rows += endpoint_services(environment, assembly, available)
     rows += [instance_class(environment, available), config_recording(environment, assembly)]
     rows += backup_opt_in(environment)
-    rows += free_names(environment, assembly)
+    rows += preflight_names.free_names(environment, assembly)
     rows.append(pending_subscriptions(environment))
     return rows
