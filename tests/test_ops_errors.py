@@ -8,6 +8,8 @@ moto itself answers), which also lets the standard retry mode retry a throttled 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -128,3 +130,18 @@ def test_a_missing_config_file_is_one_line(prod: None, capsys: Any) -> None:
 
 def test_a_bug_is_not_disguised_as_an_operational_error() -> None:
     assert one_line(KeyError("x"), command="verify") is None
+
+
+def test_the_module_entry_point_prints_one_line_for_an_unknown_environment() -> None:
+    """`python -m ops` itself (no AWS call happens before the environment is known)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ops", "verify", "--env", "initech-prod"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("ops: --env initech-prod: no such environment in ")
+    assert "config/environments.toml; it defines: acme-prod, globex-dev" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -212,3 +212,14 @@ def test_an_assembly_of_another_account_is_refused(empty: Account, synthesized: 
     code, _ = run_ops("preflight", "--assembly", str(synthesized.outdir), gaps=empty.gaps, config=empty.config)
     assert code == 2
     assert "was synthesized for account 111122223333" in capsys.readouterr().err
+
+
+def test_cmp1_a_bootstrap_older_than_the_assembly_requires_fails(empty: Account) -> None:
+    bootstrap(empty.account, "us-east-1", version=5)
+    bootstrap(empty.account, "us-west-2")
+    code, document = empty.preflight()
+    old = row(document, "CDK bootstrap in us-east-1")
+    assert old["status"] == "fail"
+    assert old["observed"] == "CDKToolkit CREATE_COMPLETE, version 5 (needs 6)"
+    assert row(document, "CDK bootstrap in us-west-2")["status"] == "pass"
+    assert code == 1
