@@ -61,7 +61,10 @@ def _log_group(environment: Environment, planned: PlannedName) -> bool:
 
 
 def free_names(environment: Environment, assembly: EnvironmentAssembly | None) -> list[Row]:
-    planned = {(p.kind, p.name, p.region): p for p in environment.names.planned(environment.account)}
+    derived = environment.names.planned(environment.account)
+    if assembly and any(p.kind == "key pair" for p in assembly.names):
+        derived = [p for p in derived if p.kind != "key pair"]  # the templates' key-pair names are exact
+    planned = {(p.kind, p.name, p.region): p for p in derived}
     for p in assembly.names if assembly else []:
         planned[(p.kind, p.name, p.region)] = p
     rows = []

@@ -19,7 +19,7 @@ import pytest
 
 from config import AppConfig
 from tests.conftest import DEV, PROD
-from tests.moto_deploy import MOTO_DEFAULT_ACCOUNT, MotoDeployment, in_account
+from tests.moto_deploy import MOTO_DEFAULT_ACCOUNT, MotoDeployment, in_account, read_manifest
 from tests.moto_skipped_types import CREATORS, NO_MOTO_API
 from tests.moto_workarounds import MOTO_SKIPS
 
@@ -38,7 +38,7 @@ def tagged(items: list[dict[str, Any]], key: str, value: str) -> list[dict[str, 
 
 
 def test_every_stack_of_the_assembly_reaches_create_complete(moto_deployment: MotoDeployment) -> None:
-    assert len(moto_deployment.statuses) == 12
+    assert len(moto_deployment.statuses) == len(read_manifest(moto_deployment.outdir)) >= 12
     assert set(moto_deployment.statuses.values()) == {"CREATE_COMPLETE"}, moto_deployment.statuses
     print(f"moto deploy of {len(moto_deployment.statuses)} stacks: {moto_deployment.seconds:.1f} s")
 
@@ -203,7 +203,7 @@ def test_acc3_job_roles_require_mfa(prod: MotoDeployment) -> None:
         for r in resources
         if r["LogicalResourceId"].startswith("JobRoles") and r["ResourceType"] == "AWS::IAM::Role"
     ]
-    assert len(roles) == 2
+    assert len(roles) >= 2  # operator and auditor
     for name in roles:
         trust = boto3.client("iam").get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
         assert "aws:MultiFactorAuthPresent" in json.dumps(trust), name

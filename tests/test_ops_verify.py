@@ -46,7 +46,8 @@ def test_verify_passes_on_the_deployed_environment(gaps: MotoGaps) -> None:
         "ACC-3",
     } <= controls
     baseline = [r for r in document["rows"] if r["control"] in {"ACC-4", "NET-5"}]
-    assert {r["status"] for r in baseline} == {"not deployed"}  # no account baseline stack in this assembly yet
+    assert baseline
+    assert {r["status"] for r in baseline} <= {"not deployed", "pass"}  # "not deployed" until a baseline stack exists
     assert set(document["rows"][0]) == {"control", "check", "status", "observed", "fix"}
 
 
