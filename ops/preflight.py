@@ -109,6 +109,8 @@ def network_acls(environment: Environment, assembly: EnvironmentAssembly | None)
             blocking=False,
         )
     limit, source = quota(environment, environment.env.region, *NACL_RULES_QUOTA)
+    if not assembly.acl_entries:
+        return passed("NET-1", "NACL entries per ACL", "the assembly declares no network ACL entries")
     (acl, direction), most = assembly.acl_entries.most_common(1)[0]
     observed = (
         f"largest: {most} {direction} entries ({acl.rsplit('/', 1)[-1]}) for {admin} admin networks; "
@@ -132,6 +134,20 @@ def zones(environment: Environment) -> tuple[Row, list[str]]:
     return judged("LOC-1", "availability zones", not missing, observed, fix), [z for z in wanted if z in ids]
 
 
+def _offered_zones(environment: Environment, region: str, services: list[str]) -> dict[str, set[str]]:
+    """Service name -> zones it is offered in; a name the region does not know is offered nowhere."""
+    ec2 = environment.aws.client("ec2", region)
+    try:
+        found = ec2.describe_vpc_endpoint_services(ServiceNames=services)["ServiceDetails"]
+    except ClientError as error:
+        if error_code(error) != "InvalidServiceName" or len(services) == 1:
+            if error_code(error) == "InvalidServiceName":
+                return {}
+            raise
+        return {k: v for service in services for k, v in _offered_zones(environment, region, [service]).items()}
+    return {s["ServiceName"]: set(s.get("AvailabilityZones", [])) for s in found}
+
+
 def endpoint_services(environment: Environment, assembly: EnvironmentAssembly | None, wanted: list[str]) -> list[Row]:
     region = environment.env.region
     services = (
@@ -139,12 +155,7 @@ def endpoint_services(environment: Environment, assembly: EnvironmentAssembly | 
         if assembly and assembly.interface_services
         else [f"com.amazonaws.{region}.{name}" for name in DEFAULT_INTERFACE_SERVICES]
     )
-    details = {
-        s["ServiceName"]: set(s.get("AvailabilityZones", []))
-        for s in environment.aws.client("ec2", region).describe_vpc_endpoint_services(ServiceNames=services)[
-            "ServiceDetails"
-        ]
-    }
+    details = _offered_zones(environment, region, services)
     rows = []
     for service in services:
         missing = [z for z in wanted if z not in details.get(service, set())]

@@ -17,6 +17,9 @@ from typing import Any
 import boto3
 import pytest
 
+from ops.aws import Aws
+from ops.environment import Environment, select_environment
+from ops.preflight import _offered_zones
 from tests.conftest import Synthesized
 from tests.moto_deploy import MotoDeployment, bootstrap, in_account
 from tests.moto_ops import failing, row, run_ops
@@ -223,3 +226,10 @@ def test_cmp1_a_bootstrap_older_than_the_assembly_requires_fails(empty: Account)
     assert old["observed"] == "CDKToolkit CREATE_COMPLETE, version 5 (needs 6)"
     assert row(document, "CDK bootstrap in us-west-2")["status"] == "pass"
     assert code == 1
+
+
+def test_loc1_an_endpoint_service_the_region_does_not_know_is_offered_nowhere(empty: Account) -> None:
+    env = Environment(select_environment(Path(empty.config), PROD), Aws(boto3.Session()))
+    zones = _offered_zones(env, "us-east-1", ["com.amazonaws.us-east-1.ssm", "com.amazonaws.us-east-1.nosuch"])
+    assert "us-east-1a" in zones["com.amazonaws.us-east-1.ssm"]
+    assert "com.amazonaws.us-east-1.nosuch" not in zones
