@@ -21,7 +21,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint typecheck unit bench diff evidence clean clean-cache setup
+.PHONY: synth test lint typecheck unit bench diff evidence clean clean-cache setup preflight verify restore-drill keys
 
 setup: $(VENV)/.dev-installed $(CDK)
 
@@ -92,6 +92,14 @@ EVIDENCE ?= evidence
 evidence: $(VENV)/.dev-installed
 	@$(BIN)/python -m evidence_report --out $(OUT) --evidence $(EVIDENCE) \
 	  $(if $(JUNIT),--junit $(JUNIT)) $(if $(DATE),--date $(DATE)) $(if $(filter 1,$(STRICT)),--strict)
+
+# Operations on a real account (read-only except restore-drill); credentials from AWS_PROFILE or the default chain,
+# IAM policies in policies/iam/. e.g. make verify ENV=acme-prod ; make restore-drill ENV=acme-prod OPS_ARGS=--yes
+ENV ?=
+OPS_ARGS ?=
+preflight verify restore-drill keys: $(VENV)/.runtime-installed
+	@test -n "$(ENV)" || { echo "name the environment: make $@ ENV=<tenant>-<stage>" >&2; exit 2; }
+	$(BIN)/python -m ops $@ --config $(CONFIG) --env $(ENV) $(if $(filter preflight,$@),$(if $(wildcard $(OUT)/manifest.json),--assembly $(OUT))) $(OPS_ARGS)
 
 # Gate results are cached by content in .gate-cache/ (GATE_CACHE_DIR overrides, GATE_CACHE=off disables).
 clean-cache:

@@ -18,6 +18,7 @@ from aws_cdk.assertions import Template
 from app import EnvironmentStacks, build, new_app
 from config import AppConfig, load_config
 from tests.cli_synth import BackgroundSynth
+from tests.moto_deploy import deployed_in_moto
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -90,3 +91,11 @@ def prod_network(synthesized: Synthesized) -> Template:
 @pytest.fixture(scope="session")
 def dev_network(synthesized: Synthesized) -> Template:
     return synthesized.template(f"{DEV}-network")
+
+
+@pytest.fixture(scope="session")
+def moto_deployment(synthesized: Synthesized) -> Any:
+    """The whole example assembly deployed into moto once per session (tests/moto_deploy.py); the operations
+    commands' tests run against this account."""
+    with deployed_in_moto(synthesized.outdir) as deployment:
+        yield deployment
