@@ -18,7 +18,9 @@ ACC-8 / ACC-5: both are assumable only by the principals listed in config, only 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -28,6 +30,7 @@ from policies.access_rules import SSH_SESSION_DOCUMENTS
 from policies.acknowledgements import acknowledge, nag_resource_text
 
 SECURITY_AUDIT = "SecurityAudit"
+OPS_VERIFY_POLICY = Path(__file__).resolve().parents[1] / "policies" / "iam" / "ops-verify.json"
 ONE_HOUR = cdk.Duration.hours(1)  # ACC-5: the longest a job-role session may last
 
 
@@ -132,6 +135,23 @@ class JobRoles(Construct):
             description=f"{environment_name} auditor: read-only security configuration, MFA required (ACC-3)",
             max_session_duration=max_session,
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(SECURITY_AUDIT)],
+        )
+        # ACC-3 / CMP-1: the auditor can also run `python -m ops verify` and `keys` against the live environment with
+        # exactly the read-only policy those commands publish (policies/iam/ops-verify.json, tested to cover them).
+        self.auditor_verify_policy = iam.ManagedPolicy(
+            self,
+            "AuditorVerify",
+            description=f"{environment_name} auditor: the read-only calls of python -m ops verify and keys",
+            document=iam.PolicyDocument.from_json(json.loads(OPS_VERIFY_POLICY.read_text(encoding="utf-8"))),
+            roles=[self.auditor],
+        )
+        acknowledge(
+            self.auditor_verify_policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            control="ACC-3",
+            basis="met another way",
+            how="only Describe/Get/List read calls, most of which accept no resource ARN; the policy grants no write "
+            "and no data access; it is the verifier's published least-privilege policy (policies/iam/ops-verify.json).",
         )
         acknowledge(
             self.operator_policy,

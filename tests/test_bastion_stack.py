@@ -577,3 +577,31 @@ def test_acc2_sshd_is_hardened_before_anything_is_downloaded(env_config: Environ
         audit_log_group_name="/x/audit",
     )
     assert script.index("systemctl restart sshd") < script.index("dnf install")
+
+
+def test_acc3_auditor_role_carries_the_published_verify_policy(synthesized: Synthesized) -> None:
+    """The auditor can run `python -m ops verify` and `keys` with exactly the read-only policy those commands publish
+    (policies/iam/ops-verify.json, which tests/test_ops_*.py prove covers every call they make)."""
+    published = json.loads((DEFAULT_CONFIG_PATH.parents[1] / "policies" / "iam" / "ops-verify.json").read_text())
+    template = synthesized.template_json(f"{PROD}-bastion")
+    auditors = [
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::IAM::Role" and "auditor" in resource["Properties"].get("Description", "")
+    ]
+    (policy,) = [
+        resource["Properties"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::ManagedPolicy"
+        and resource["Properties"].get("Roles") == [{"Ref": auditor} for auditor in auditors]
+    ]
+
+    def actions(statements: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+        return {(s["Effect"], str(s["Resource"]), action) for s in statements for action in s["Action"]}
+
+    assert actions(policy["PolicyDocument"]["Statement"]) == actions(published["Statement"])
+    assert all(
+        action.split(":")[1].startswith(("Get", "Describe", "List"))
+        for s in published["Statement"]
+        for action in s["Action"]
+    )
