@@ -12,17 +12,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 
 from config import DEFAULT_CONFIG_PATH, ConfigError, EnvironmentConfig, parse_config
 from config.model import bastion_user_data_bytes
-from constructs import Construct
-from constructs.bastion_host import BastionHost, key_pair_name
+from constructs.bastion_host import key_pair_name
 from constructs.bastion_user_data import (
     IDLE_SHELL_PROFILE,
     INSTALL_ATTEMPTS,
@@ -34,18 +29,13 @@ from constructs.bastion_user_data import (
 )
 from constructs.job_roles import mfa_principals
 from constructs.ssh_access_alerts import INCOMING_LOG_EVENTS
+from tests.bastion_probes import SSHD, tiny_bastion
 from tests.conftest import PROD, Synthesized
 from tests.probes import tiny_stack
 
 BASTION = f"{PROD}-bastion"
 ALICE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOGX/CO//m+BoXVBMLicNSbA0Y+rmFahu/pXs3Ja3zsK alice@example.com"
 ALICE_NEW_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMGykW6ALAg+YSdFgzTgcqcDia0BoTeufx5nWXLiS/2z alice@example.com"
-SSHD = SshdPolicy(
-    unresponsive_client_check_interval_seconds=300,
-    unresponsive_client_max_missed_checks=2,
-    idle_shell_timeout_seconds=900,
-    max_auth_tries=3,
-)
 
 
 @pytest.fixture(scope="module")
@@ -73,24 +63,6 @@ def example(**bastion: Any) -> dict[str, Any]:
     data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
     data["environments"][0]["bastion"].update(bastion)
     return data
-
-
-def tiny_bastion(stack: cdk.Stack, construct_id: str, operators: list[OperatorKey]) -> BastionHost:
-    scope = Construct(stack, construct_id)
-    vpc = ec2.Vpc(scope, "Vpc", max_azs=1, nat_gateways=0)
-    return BastionHost(
-        scope,
-        "Bastion",
-        environment_name="probe-dev",
-        vpc=vpc,
-        subnet=vpc.public_subnets[0],
-        security_group=ec2.SecurityGroup(scope, "Sg", vpc=vpc, allow_all_outbound=False),
-        operators=operators,
-        sshd=SSHD,
-        volume_key=kms.Key(scope, "Volumes", enable_key_rotation=True),
-        log_key=kms.Key(scope, "Logs", enable_key_rotation=True),
-        log_retention=logs.RetentionDays.ONE_YEAR,
-    )
 
 
 # --- ACC-2: key rotation is a config change that deploys -------------------------------------------------

@@ -11,28 +11,19 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 
 from config import DEFAULT_CONFIG_PATH, ConfigError, EnvironmentConfig, parse_config
 from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
-from constructs import Construct
-from constructs.bastion_host import BastionHost
-from constructs.bastion_user_data import SSHD_DROP_IN, OperatorKey, SshdPolicy, render_user_data
+from constructs.bastion_user_data import SSHD_DROP_IN, OperatorKey, render_user_data
 from constructs.ssh_access_alerts import FAILED_SSH_LOGIN_TERMS
 from policies.create_only_names import content_digest
+from tests.bastion_probes import SSHD, tiny_bastion
 from tests.conftest import DEV, PROD, Synthesized
 from tests.probes import nag_findings, tiny_stack
 
 BASTION = f"{PROD}-bastion"
 ALICE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOGX/CO//m+BoXVBMLicNSbA0Y+rmFahu/pXs3Ja3zsK alice@example.com"
 CAROL_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMGykW6ALAg+YSdFgzTgcqcDia0BoTeufx5nWXLiS/2z carol@example.com"
-SSHD = SshdPolicy(
-    unresponsive_client_check_interval_seconds=300,
-    unresponsive_client_max_missed_checks=2,
-    idle_shell_timeout_seconds=900,
-    max_auth_tries=3,
-)
 
 
 @pytest.fixture(scope="module")
@@ -501,24 +492,6 @@ def test_acc3_probe_admin_cidr_open_to_the_internet_is_refused(cidr: str) -> Non
     data["environments"][0]["admin_cidrs"] = ["203.0.113.0/28", cidr]
     with pytest.raises(ConfigError, match=r"environments\[0\]\.admin_cidrs\[1\].*whole internet"):
         parse_config(data)
-
-
-def tiny_bastion(stack: cdk.Stack, construct_id: str, operators: list[OperatorKey]) -> BastionHost:
-    scope = Construct(stack, construct_id)
-    vpc = ec2.Vpc(scope, "Vpc", max_azs=1, nat_gateways=0)
-    return BastionHost(
-        scope,
-        "Bastion",
-        environment_name="probe-dev",
-        vpc=vpc,
-        subnet=vpc.public_subnets[0],
-        security_group=ec2.SecurityGroup(scope, "Sg", vpc=vpc, allow_all_outbound=False),
-        operators=operators,
-        sshd=SSHD,
-        volume_key=kms.Key(scope, "Volumes", enable_key_rotation=True),
-        log_key=kms.Key(scope, "Logs", enable_key_rotation=True),
-        log_retention=logs.RetentionDays.ONE_YEAR,
-    )
 
 
 def test_acc2_probe_removing_an_operator_removes_their_key_and_replaces_the_host() -> None:
