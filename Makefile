@@ -65,8 +65,9 @@ typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
 # Two workers on the two cores, one test file per worker (the CLI tests' synth and the session synth then overlap).
+# The JUnit XML is what `make evidence` reads to show each proving test's outcome.
 unit: $(VENV)/.dev-installed $(CDK)
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --junitxml=test-results.xml
 
 test: lint typecheck unit
 
@@ -106,4 +107,4 @@ clean-cache:
 	rm -rf .gate-cache
 
 clean: clean-cache
-	rm -rf $(OUT) $(OUT).staging base.out $(EVIDENCE) diff-report.md diff-report.json .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(OUT) $(OUT).staging base.out $(EVIDENCE) test-results.xml diff-report.md diff-report.json .pytest_cache .mypy_cache .ruff_cache
