@@ -15,7 +15,6 @@ from evidence_report.evidence import EnvironmentView
 
 EDGE_TYPES = (
     "AWS::CertificateManager::Certificate",
-    "AWS::ElasticLoadBalancingV2::Listener",
     "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation",
     "AWS::Cognito::UserPool",
