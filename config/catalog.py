@@ -32,6 +32,16 @@ class Family(BaseModel):
     title: Text
 
 
+class Feature(BaseModel):
+    """An optional part of an environment (e.g. the public edge): promises about it bind only where it is built."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
+    title: Text
+    detected_by: Text
+    absent_reason: Text
+
+
 class Control(BaseModel):
     """One promise: in scope (kept by the app, with evidence rules) or out of scope (with the reason)."""
 
@@ -44,6 +54,8 @@ class Control(BaseModel):
     reason: Text | None = None
     stages: tuple[Literal["dev", "test", "staging", "prod"], ...] | None = None
     stages_reason: Text | None = None
+    requires: tuple[str, ...] = ()
+    parts_require: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -55,6 +67,12 @@ class Control(BaseModel):
             raise FieldValueError("reason", self.reason, "only out-of-scope controls carry a reason; remove it")
         if (self.stages is None) != (self.stages_reason is None):
             raise FieldValueError("stages", self.stages, "stages and stages_reason go together: say why")
+        if set(self.requires) & set(self.parts_require):
+            raise FieldValueError(
+                "parts_require", list(self.parts_require), "a feature the whole control requires cannot be a part too"
+            )
+        if self.scope == "out" and (self.requires or self.parts_require):
+            raise FieldValueError("requires", list(self.requires), "an out-of-scope control requires no feature")
         return self
 
     @property
@@ -75,6 +93,7 @@ class Catalog(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     families: tuple[Family, ...] = Field(min_length=1)
+    features: tuple[Feature, ...] = ()
     controls: tuple[Control, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -89,6 +108,12 @@ class Catalog(BaseModel):
                     f"controls[{index}].id", control.id, f"names no family; known: {', '.join(sorted(prefixes))}"
                 )
             seen.add(control.id)
+            known = {feature.name for feature in self.features}
+            for key in ("requires", "parts_require"):
+                unknown = sorted(set(getattr(control, key)) - known)
+                if unknown:
+                    allowed = ", ".join(sorted(known)) or "-"
+                    raise FieldValueError(f"controls[{index}].{key}", unknown, f"names no feature; known: {allowed}")
         return self
 
     @property
@@ -100,6 +125,9 @@ class Catalog(BaseModel):
             if control.id == control_id:
                 return control
         raise KeyError(control_id)
+
+    def feature(self, name: str) -> Feature:
+        return next(feature for feature in self.features if feature.name == name)
 
     def family_title(self, prefix: str) -> str:
         return next(family.title for family in self.families if family.prefix == prefix)

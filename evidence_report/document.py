@@ -39,6 +39,8 @@ def build_document(
                 "out_of_scope_reason": control.reason,
                 "stages": list(control.stages) if control.stages else None,
                 "stages_reason": control.stages_reason,
+                "requires": [catalog.feature(name).title for name in control.requires],
+                "parts_require": [catalog.feature(name).title for name in control.parts_require],
                 "status": {e.environment: e.status for e in result.environments},
                 "evidence_count": sum(len(e.rows) for e in result.environments),
                 "acknowledgement_count": len(result.acknowledgements),
@@ -47,11 +49,13 @@ def build_document(
                     {
                         "environment": e.environment,
                         "status": e.status,
+                        "reason": e.reason,
                         "rules": [
                             {
                                 "rule": r.rule,
                                 "summary": r.summary,
                                 "status": r.status,
+                                "reason": r.reason,
                                 "problems": list(r.problems),
                                 "evidence": [asdict(row) for row in r.rows],
                             }
@@ -72,6 +76,13 @@ def build_document(
         "assembly": assembly_label,
         "test_results": junit_label,
         "environments": [asdict(env) for env in evaluation.environments],
+        "features": [
+            {
+                **feature.model_dump(),
+                "built_in": [e.name for e in evaluation.environments if feature.name in e.features],
+            }
+            for feature in catalog.features
+        ],
         "summary": {env: _summary(evaluation, env) for env in environments},
         "controls": controls,
         "gates": {

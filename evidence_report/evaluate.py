@@ -3,6 +3,8 @@
 A rule finds nothing, or finds a problem: the control is "not met" in that environment. A rule whose kind of
 resource no stack of the app builds yet is "not built" (honest, not a pass). A control is "met" only when every
 one of its rules is met; "partly built" when the rules that can run are met and the others are not built yet.
+A control (or one of its rules) is "not applicable", with the reason, where the catalog binds it to other stages or
+to an optional feature the environment does not build (features.py); inapplicable rules do not count.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import evidence_report.rules  # noqa: F401 - registers the rules
 from config.catalog import Catalog, Control
 from evidence_report.assembly import Assembly
 from evidence_report.evidence import EnvironmentView, Evidence, Row
+from evidence_report.features import built_features
 from evidence_report.gates import Acknowledgement, acknowledgements
 from evidence_report.proving_tests import ProvingTest
 from evidence_report.registry import EvidenceRule, rules_for
@@ -34,6 +37,7 @@ class RuleResult:
     status: str
     rows: tuple[Row, ...]
     problems: tuple[str, ...]
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class EnvironmentResult:
     environment: str
     status: str
     rules: tuple[RuleResult, ...]
+    reason: str | None = None
 
     @property
     def rows(self) -> list[Row]:
@@ -64,6 +69,7 @@ class Environment:
     stage: str | None
     account: str
     stacks: tuple[str, ...]
+    features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,12 @@ def views(assembly: Assembly) -> list[EnvironmentView]:
     ]
 
 
-def run_rule(rule: EvidenceRule, view: EnvironmentView, built_anywhere: bool) -> RuleResult:
+def run_rule(rule: EvidenceRule, view: EnvironmentView, built_anywhere: bool, catalog: Catalog) -> RuleResult:
+    if rule.feature is not None:
+        if rule.feature not in built_features(view):
+            reason = catalog.feature(rule.feature).absent_reason
+            return RuleResult(rule.name, rule.summary, NOT_APPLICABLE, (), (), reason)
+        built_anywhere = True  # the feature is built here: what its rule looks for must be too ("not met" if not)
     evidence = Evidence(view.name)
     rule.check(view, evidence)
     if not built_anywhere:
@@ -104,6 +115,9 @@ def run_rule(rule: EvidenceRule, view: EnvironmentView, built_anywhere: bool) ->
 
 
 def combine(statuses: list[str]) -> str:
+    if statuses and all(s == NOT_APPLICABLE for s in statuses):
+        return NOT_APPLICABLE
+    statuses = [s for s in statuses if s != NOT_APPLICABLE]
     if not statuses:
         return NOT_MET
     if NOT_MET in statuses:
@@ -128,10 +142,17 @@ def evaluate(assembly: Assembly, catalog: Catalog, tests: list[ProvingTest]) -> 
                 per_env.append(EnvironmentResult(view.name, OUT_OF_SCOPE, ()))
                 continue
             if not control.binds(view.stage):
-                per_env.append(EnvironmentResult(view.name, NOT_APPLICABLE, ()))
+                per_env.append(EnvironmentResult(view.name, NOT_APPLICABLE, (), control.stages_reason))
                 continue
-            rule_results = tuple(run_rule(rule, view, built[rule.name]) for rule in rules)
-            per_env.append(EnvironmentResult(view.name, combine([r.status for r in rule_results]), rule_results))
+            missing = [name for name in control.requires if name not in built_features(view)]
+            if missing:
+                reason = " ".join(catalog.feature(name).absent_reason for name in missing)
+                per_env.append(EnvironmentResult(view.name, NOT_APPLICABLE, (), reason))
+                continue
+            rule_results = tuple(run_rule(rule, view, built[rule.name], catalog) for rule in rules)
+            status = combine([r.status for r in rule_results])
+            why = next((r.reason for r in rule_results if r.reason), None) if status == NOT_APPLICABLE else None
+            per_env.append(EnvironmentResult(view.name, status, rule_results, why))
         results.append(
             ControlResult(
                 control=control,
@@ -141,7 +162,10 @@ def evaluate(assembly: Assembly, catalog: Catalog, tests: list[ProvingTest]) -> 
             )
         )
     environments = tuple(
-        Environment(v.name, v.stage, v.stacks[0].account, tuple(s.name for s in v.stacks)) for v in environment_views
+        Environment(
+            v.name, v.stage, v.stacks[0].account, tuple(s.name for s in v.stacks), tuple(sorted(built_features(v)))
+        )
+        for v in environment_views
     )
     unattributed = tuple(a for a in all_acknowledgements if a.control not in catalog.ids)
     return Evaluation(environments, tuple(results), unattributed)

@@ -20,7 +20,8 @@ LEGEND = {
     "partly built": "the rules that can run are met; the others look for resources no stack builds yet",
     "not built": "no stack of the app builds the resources this control needs yet",
     "not met": "a rule found a problem, or found nothing, in this environment",
-    "not applicable": "the catalog binds this control to other stages only",
+    "not applicable": "the catalog binds this control, or one rule of it, to other stages or to an optional feature "
+    "(the public edge) this environment does not build; the reason is shown",
     "out of scope": "organisational or AWS's side of the shared responsibility model",
 }
 
@@ -104,12 +105,20 @@ def render_html(document: dict[str, Any]) -> str:
 def _environments(document: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr><td>{_e(env['name'])}</td><td>{_e(env['stage'] or '-')}</td><td>{_e(env['account'])}</td>"
+        f"<td>{_e(', '.join(env['features']) or 'none')}</td>"
         f"<td class='mono'>{_e(', '.join(env['stacks']))}</td></tr>"
         for env in document["environments"]
     )
+    features = "".join(
+        f"<li><b>{_e(f['title'])}</b> ({_e(f['name'])}): built where {_e(f['detected_by'])}; built in "
+        f"{_e(', '.join(f['built_in']) or 'no environment')}. Where absent: {_e(f['absent_reason'])}</li>"
+        for f in document["features"]
+    )
     return (
         "<h3>Environments</h3><table><thead><tr><th>Environment</th><th>Stage</th><th>Account</th>"
+        "<th>Optional features</th>"
         f"<th>Stacks read (own, then account-level)</th></tr></thead><tbody>{rows}</tbody></table>"
+        + (f"<ul class='muted'>{features}</ul>" if features else "")
     )
 
 
@@ -127,6 +136,12 @@ def _summary(document: dict[str, Any], envs: list[str]) -> str:
             title += f'<br><span class="muted">{_e(c["out_of_scope_reason"])}</span>'
         elif c["stages"]:
             title += f'<br><span class="muted">binds {_e(", ".join(c["stages"]))} only</span>'
+        elif c["requires"]:
+            needed = _e(", ".join(c["requires"]).lower())
+            title += f'<br><span class="muted">binds environments with a {needed} only</span>'
+        elif c["parts_require"]:
+            needed = _e(", ".join(c["parts_require"]).lower())
+            title += f'<br><span class="muted">{needed} parts bind where built</span>'
         rows.append(
             f"<tr><td><b>{_e(c['id'])}</b></td><td>{title}</td>{statuses}<td class='num'>{c['evidence_count']}</td>"
             f"<td class='num'>{c['acknowledgement_count']}</td><td class='num'>{c['test_count']}</td></tr>"
@@ -156,15 +171,22 @@ def _control(c: dict[str, Any], envs: list[str]) -> str:
         return "".join(out)
     if c["stages"]:
         out.append(f"<dt>Stages</dt><dd>{_e(', '.join(c['stages']))} only: {_e(c['stages_reason'])}</dd>")
+    if c["requires"]:
+        out.append(f"<dt>Binds</dt><dd>environments that build a {_e(', '.join(c['requires']).lower())}</dd>")
+    if c["parts_require"]:
+        parts = _e(", ".join(c["parts_require"]).lower())
+        out.append(f"<dt>Parts</dt><dd>the {parts} rules bind environments that build a {parts}</dd>")
     out.append("</dl>")
     for env in c["environments"]:
-        if not env["rules"]:
-            continue
         out.append(f"<h3>{_e(env['environment'])} {_badge(env['status'])}</h3>")
+        if env["reason"] and not env["rules"]:
+            out.append(f"<p class='muted'>{_e(env['reason'])}</p>")
         for rule in env["rules"]:
             out.append(
                 f"<h4>{_badge(rule['status'])} {_e(rule['summary'])} <code class='muted'>{_e(rule['rule'])}</code></h4>"
             )
+            if rule["reason"]:
+                out.append(f"<p class='muted'>{_e(rule['reason'])}</p>")
             if rule["problems"] and rule["status"] != "not built":
                 out.append("<ul class='problems'>" + "".join(f"<li>{_e(p)}</li>" for p in rule["problems"]) + "</ul>")
             if rule["status"] == "not built":

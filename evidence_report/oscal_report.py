@@ -158,7 +158,7 @@ def build_assessment_results(document: dict[str, Any]) -> ar.AssessmentResults:
                         target_id=f"{cid}_obj",
                         status=common.ObjectiveStatus(
                             state="satisfied" if status == MET else "not-satisfied",
-                            remarks=control["stages_reason"] if status == NOT_APPLICABLE else None,
+                            remarks=env_result["reason"] if status == NOT_APPLICABLE else None,
                         ),
                         implementation_status=common.ImplementationStatus(state=_IMPLEMENTATION[status])
                         if status in _IMPLEMENTATION

@@ -14,13 +14,15 @@ LooksFor = tuple[str, ...] | Callable[[Resource], bool]
 
 @dataclass(frozen=True)
 class EvidenceRule:
-    """A rule: the control it proves, what it looks for (to tell "not built" from "not met"), and the check."""
+    """A rule: the control it proves, what it looks for (to tell "not built" from "not met"), the check, and the
+    optional feature (config/catalog.toml `features`) it needs: where that feature is not built it does not apply."""
 
     control: str
     name: str
     summary: str
     looks_for: LooksFor
     check: RuleFunction
+    feature: str | None = None
 
     def candidates(self, view: EnvironmentView) -> int:
         """How many resources of the kind this rule looks for the environment has."""
@@ -32,12 +34,14 @@ class EvidenceRule:
 RULES: list[EvidenceRule] = []
 
 
-def evidence_rule(control: str, *, looks_for: LooksFor) -> Callable[[RuleFunction], RuleFunction]:
-    """Register `check` as evidence for `control`; its docstring's first line is its summary in the report."""
+def evidence_rule(
+    control: str, *, looks_for: LooksFor, feature: str | None = None
+) -> Callable[[RuleFunction], RuleFunction]:
+    """Register `check` as evidence for `control`; its docstring's first paragraph is its summary in the report."""
 
     def register(check: RuleFunction) -> RuleFunction:
-        summary = (check.__doc__ or check.__name__).strip().splitlines()[0]
-        RULES.append(EvidenceRule(control, check.__name__, summary, looks_for, check))
+        summary = " ".join((check.__doc__ or check.__name__).strip().split("\n\n")[0].split())
+        RULES.append(EvidenceRule(control, check.__name__, summary, looks_for, check, feature))
         return check
 
     return register

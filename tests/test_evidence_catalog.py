@@ -10,6 +10,7 @@ import pytest
 import evidence_report.rules  # noqa: F401 - registers the rules
 from config.catalog import CATALOG_PATH, load_catalog, parse_catalog
 from config.loader import ConfigError
+from evidence_report.features import DETECTORS
 from evidence_report.registry import RULES
 from policies.controls import CONTROL_IDS
 
@@ -36,7 +37,17 @@ def test_cmp1_every_in_scope_control_has_an_evidence_rule() -> None:
         ('id = "ACC-3"', 'id = "ACC-2"', r"controls\[2\]\.id = 'ACC-2': appears twice"),
         ('id = "ACC-1"', 'id = "XYZ-1"', r"controls\[0\]\.id = 'XYZ-1': names no family"),
         ("reason = \"AWS's side", "remarks = \"AWS's side", r"controls\[27\]\.remarks: Extra inputs are not permitted"),
-        ('stages_reason = "Below', 'why = "Below', r"controls\[25\]\.why: Extra inputs"),
+        ('stages_reason = "A production', 'why = "A production', r"controls\[25\]\.why: Extra inputs"),
+        (
+            'requires = ["edge"]',
+            'requires = ["cdn"]',
+            r"controls\[5\]\.requires = \['cdn'\]: names no feature; known: edge",
+        ),
+        (
+            'requires = ["edge"]',
+            'requires = ["edge"]\nparts_require = ["edge"]',
+            r"parts_require = \['edge'\]: a feature the whole control requires cannot be a part too",
+        ),
         (
             'scope = "in"\nstages = ["prod"]\nstages_reason',
             'scope = "in"\nstages = ["qa"]\nstages_reason',
@@ -69,3 +80,20 @@ def test_cmp1_probe_missing_or_invalid_catalog_file(tmp_path: Path) -> None:
         load_catalog(tmp_path / "none.toml")
     with pytest.raises(ConfigError, match="not valid TOML"):
         parse_catalog("[[controls]\n")
+
+
+def test_acc6_net3_feature_scoping_matches_the_rules() -> None:
+    """Each rule that needs a feature belongs to a control the catalog scopes by it; each control with feature
+    parts has rules with and without the feature; every catalog feature has a detector in the report."""
+    catalog = load_catalog()
+    assert {f.name for f in catalog.features} == set(DETECTORS)
+    for rule in RULES:
+        if rule.feature is not None:
+            control = catalog.control(rule.control)
+            assert rule.feature in (*control.requires, *control.parts_require), rule.name
+    for control in catalog.controls:
+        for feature in control.parts_require:
+            kinds = {rule.feature == feature for rule in RULES if rule.control == control.id}
+            assert kinds == {True, False}, f"{control.id}: parts_require {feature} needs rules with and without it"
+    assert {c.id for c in catalog.controls if c.requires} == {"ACC-6", "ACC-7"}
+    assert {c.id for c in catalog.controls if c.parts_require} == {"ACC-5", "ENC-1", "NET-3", "NET-4"}

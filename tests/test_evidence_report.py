@@ -123,7 +123,11 @@ def test_cmp1_summary_line_counts_per_environment(
     assert run(["--out", str(assembly_copy), "--evidence", str(tmp_path / "e"), "--date", "2026-12-01"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
-    assert re.match(r"^evidence: acme-prod: \d+ met, .*0 not met, 3 out of scope; globex-dev: \d+ met, .*", lines[0])
+    assert re.match(
+        r"^evidence: acme-prod: \d+ met, .*0 not met, 3 out of scope; globex-dev: \d+ met, .*0 not met, "
+        r"3 not applicable, 3 out of scope",
+        lines[0],
+    ), "dev: ACC-6 and ACC-7 (no edge section) and HA-1 (prod only) do not apply"
 
 
 def test_cmp1_strict_exits_1_when_a_control_is_not_met(
@@ -240,7 +244,15 @@ def test_cmp1_oscal_documents_validate_and_reference_the_catalog(report: Path) -
     prod = results.results[0]
     objectives = {f.target.target_id: f.target.status.state.value for f in prod.findings or [] if f.target.status}
     assert objectives["bak-3_obj"] == "satisfied"
-    assert objectives["acc-6_obj"] == "not-satisfied", "not built is not satisfied"
+    assert objectives["acc-6_obj"] == "satisfied", "the production edge is built and met"
+    assert objectives["net-5_obj"] == "not-satisfied", "not built (account baseline) is not satisfied"
+    dev = results.results[1]
+    acc6_dev = next(f for f in dev.findings or [] if f.target.target_id == "acc-6_obj")
+    assert acc6_dev.target.status is not None
+    assert acc6_dev.target.status.state.value == "not-satisfied"
+    assert acc6_dev.target.implementation_status is not None
+    assert acc6_dev.target.implementation_status.state == "not-applicable"
+    assert (acc6_dev.target.status.remarks or "").startswith("No public edge configured"), "the reason travels"
     observation_ids = {o.uuid for o in prod.observations or []}
     assert all(r.observation_uuid in observation_ids for f in prod.findings or [] for r in f.related_observations or [])
 
@@ -254,6 +266,10 @@ def test_cmp1_html_is_one_self_contained_printable_page(report: Path) -> None:
     assert all(f'id="{control}"' in html for control in load_catalog().ids)
     summary = html[html.index("<h3>Summary</h3>") : html.index("<h3>What the statuses mean</h3>")]
     assert "AWS&#x27;s side of the shared responsibility model" in summary, "out-of-scope rows carry their reason"
+    acc6 = html[html.index('id="ACC-6"') : html.index('id="ACC-7"')]
+    assert "No public edge configured" in acc6, "dev's 'not applicable' says why"
+    ha1 = html[html.index('id="HA-1"') : html.index('id="CMP-1"')]
+    assert "nat_gateways" in ha1
 
 
 def test_cmp1_evidence_json_has_schema_version_and_the_rows(report: Path) -> None:

@@ -11,10 +11,24 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from evidence_report.assembly import Assembly
 from tests.conftest import Synthesized
-from tests.test_evidence_support import DEV, PROD, Template, changed, delete, moved, of_type, one, real_assembly, status
+from tests.test_evidence_support import (
+    DEV,
+    PROD,
+    Template,
+    changed,
+    delete,
+    environment_result,
+    logical_id,
+    moved,
+    of_type,
+    one,
+    real_assembly,
+    rows,
+    status,
+)
 
 NETWORK, DATA, DATA_DR = f"{PROD}-network", f"{PROD}-data", f"{PROD}-data-dr"
-BASTION, BACKUP = f"{PROD}-bastion", f"{PROD}-backup"
+BASTION, BACKUP, EDGE = f"{PROD}-bastion", f"{PROD}-backup", f"{PROD}-edge"
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +36,7 @@ def assembly(synthesized: Synthesized) -> Assembly:
     return real_assembly(synthesized)
 
 
-BUILT = ["ACC-1", "ACC-2", "ACC-3", "ACC-8", "NET-1", "NET-2", "ENC-2", "ENC-3", "ENC-4"]
+BUILT = ["ACC-1", "ACC-2", "ACC-3", "ACC-8", "NET-1", "NET-2", "NET-3", "ENC-1", "ENC-2", "ENC-3", "ENC-4"]
 BUILT += ["BAK-1", "BAK-2", "BAK-3", "BAK-4", "BAK-5", "BAK-6", "LOC-1", "CMP-1"]
 
 
@@ -82,6 +96,17 @@ def test_acc5_evidence_not_met_without_the_ssh_idle_timeout(assembly: Assembly) 
     assert status(changed(assembly, BASTION, no_timeout), "ACC-5") == "not met"
 
 
+def test_acc5_evidence_not_met_without_the_idle_shell_timeout(assembly: Assembly) -> None:
+    def no_tmout(t: Template) -> None:
+        properties = one(t, "AWS::EC2::Instance")["Properties"]
+        script = properties["UserData"]["Fn::Base64"]
+        properties["UserData"]["Fn::Base64"] = script.replace("readonly TMOUT", "# TMOUT may change")
+
+    ssh_rows = [r for r in rows(assembly, "ACC-5") if r.property_path == "UserData (profile.d)"]
+    assert [r.value for r in ssh_rows] == ["TMOUT=900, readonly"]
+    assert status(changed(assembly, BASTION, no_tmout), "ACC-5") == "not met"
+
+
 def test_acc8_evidence_not_met_when_an_iam_user_is_created(assembly: Assembly) -> None:
     def add_user(t: Template) -> None:
         t["Resources"]["Person"] = {"Type": "AWS::IAM::User", "Properties": {"UserName": "alice"}}
@@ -122,7 +147,7 @@ def test_net3_evidence_not_met_when_a_security_group_admits_the_internet(assembl
 
     broken = changed(assembly, NETWORK, open_database)
     assert status(broken, "NET-3") == "not met"
-    assert status(broken, "NET-3", DEV) == "partly built", "the other environment is untouched"
+    assert status(broken, "NET-3", DEV) == "met", "the other environment is untouched (its edge part does not apply)"
 
 
 def test_net4_evidence_not_met_without_the_failed_login_alarm(assembly: Assembly) -> None:
@@ -152,6 +177,52 @@ def test_enc2_evidence_not_met_when_the_data_bucket_uses_s3_managed_keys(assembl
     assert status(changed(assembly, DATA, sse_s3), "ENC-2") == "not met"
 
 
+def test_enc2_enc3_load_balancer_log_bucket_is_a_log_target_met_another_way(assembly: Assembly) -> None:
+    """The ALB access-log bucket holds logs, not data; ALB log delivery takes SSE-S3 only, and its acknowledgement
+    says ENC-3 is met another way: ENC-2 lists it apart, ENC-3 accepts it and quotes the acknowledgement."""
+    enc2 = [r for r in rows(assembly, "ENC-2") if "EdgeLogs" in r.logical_id and "Access" not in r.logical_id]
+    assert [r.property_path for r in enc2] == ["(log-delivery target)"]
+    assert "not a data bucket: receives load balancer access logs" in enc2[0].why
+    enc3 = [r for r in rows(assembly, "ENC-3") if "EdgeLogs" in r.logical_id and "Access" not in r.logical_id]
+    assert len(enc3) == 1
+    assert enc3[0].value == "AES256"
+    assert "acknowledged as ENC-3 met another way (" in enc3[0].why
+    assert "Application Load Balancer access logs" in enc3[0].why
+
+
+def test_enc3_evidence_not_met_when_the_log_bucket_loses_its_acknowledgement(assembly: Assembly) -> None:
+    def unacknowledged(t: Template) -> None:
+        del t["Resources"][logical_id(t, "AWS::S3::Bucket", "EdgeLogsA")]["Metadata"]["cdk_nag"]
+
+    assert status(changed(assembly, EDGE, unacknowledged), "ENC-3") == "not met"
+
+
+def test_enc2_enc3_evidence_not_met_when_the_sse_s3_bucket_no_longer_receives_logs(assembly: Assembly) -> None:
+    def no_access_logs(t: Template) -> None:
+        balancer = one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Properties"]
+        balancer["LoadBalancerAttributes"] = [
+            a for a in balancer["LoadBalancerAttributes"] if a["Key"] != "access_logs.s3.bucket"
+        ]
+
+    broken = changed(assembly, EDGE, no_access_logs)
+    assert status(broken, "ENC-2") == "not met", "an SSE-S3 bucket that receives no logs is a data bucket"
+    assert status(broken, "ENC-3") == "not met", "its acknowledgement no longer describes it"
+
+
+def test_enc3_probe_an_acknowledgement_alone_does_not_excuse_a_data_bucket(assembly: Assembly) -> None:
+    edge = next(s for s in assembly.stacks if s.name == EDGE).template
+    forged = edge["Resources"][logical_id(edge, "AWS::S3::Bucket", "EdgeLogsA")]["Metadata"]["cdk_nag"]
+
+    def sse_s3_with_forged_acknowledgement(t: Template) -> None:
+        bucket = one(t, "AWS::S3::Bucket", "DataBucket")
+        bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"] = [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+        ]
+        bucket["Metadata"]["cdk_nag"] = forged
+
+    assert status(changed(assembly, DATA, sse_s3_with_forged_acknowledgement), "ENC-3") == "not met"
+
+
 def test_enc3_evidence_not_met_in_dev_when_a_log_group_is_unencrypted(assembly: Assembly) -> None:
     def plain_logs(t: Template) -> None:
         del one(t, "AWS::Logs::LogGroup")["Properties"]["KmsKeyId"]
@@ -173,6 +244,14 @@ def test_enc4_evidence_not_met_when_a_password_literal_is_in_a_template(assembly
         one(t, "AWS::RDS::DBInstance")["Properties"]["MasterUserPassword"] = "correct-horse-battery"
 
     assert status(changed(assembly, DATA, literal), "ENC-4") == "not met"
+
+
+def test_enc4_probe_a_client_secret_literal_on_the_real_edge_is_caught(assembly: Assembly) -> None:
+    def literal(t: Template) -> None:
+        one(t, "AWS::Cognito::UserPoolClient")["Properties"]["ClientSecret"] = "s3cr3t-value"
+
+    assert status(assembly, "ENC-4") == "met", "TokenValidityUnits names time units, not tokens"
+    assert status(changed(assembly, EDGE, literal), "ENC-4") == "not met"
 
 
 def test_bak1_evidence_not_met_when_the_bastion_loses_its_backup_tag(assembly: Assembly) -> None:
@@ -239,7 +318,25 @@ def test_bak5_evidence_not_met_without_database_backup_replication(assembly: Ass
 
 
 def test_bak6_evidence_not_met_without_the_restore_testing_plan(assembly: Assembly) -> None:
+    """The DR region's plan (S3 copies) remains, but no plan rebuilds a server or restores the database."""
     assert delete_in(assembly, BACKUP, "AWS::Backup::RestoreTestingPlan", "", "BAK-6") == "not met"
+
+
+def test_bak6_evidence_lists_both_regions_restore_tests(assembly: Assembly) -> None:
+    tested = {(r.stack, r.value) for r in rows(assembly, "BAK-6") if r.property_path == "ProtectedResourceType"}
+    assert tested == {(BACKUP, "RDS"), (BACKUP, "EC2"), (f"{PROD}-backup-dr", "S3")}
+
+
+def test_bak6_evidence_not_met_when_continuous_recovery_points_are_not_restore_tested(assembly: Assembly) -> None:
+    def snapshots_only(t: Template) -> None:
+        plan = one(t, "AWS::Backup::RestoreTestingPlan")["Properties"]["RecoveryPointSelection"]
+        plan["RecoveryPointTypes"] = ["SNAPSHOT"]
+
+    assert status(changed(assembly, BACKUP, snapshots_only), "BAK-6") == "not met"
+
+
+def test_bak6_evidence_not_met_without_the_server_rebuild_test(assembly: Assembly) -> None:
+    assert delete_in(assembly, BACKUP, "AWS::Backup::RestoreTestingSelection", "RestoreBastion", "BAK-6") == "not met"
 
 
 def test_loc1_evidence_not_met_when_the_database_is_single_az(assembly: Assembly) -> None:
@@ -267,7 +364,10 @@ def test_ha1_evidence_not_met_with_one_nat_gateway_in_prod(assembly: Assembly) -
 
 
 def test_ha1_binds_production_only(assembly: Assembly) -> None:
-    assert status(assembly, "HA-1", DEV) == "not applicable", "dev may run one NAT gateway (nat_gateways)"
+    result = environment_result(assembly, "HA-1", DEV)
+    assert result.status == "not applicable", "dev may run one NAT gateway (nat_gateways)"
+    assert result.reason is not None
+    assert "nat_gateways" in result.reason, "the report shows why"
 
 
 def test_cmp1_evidence_not_met_when_a_plugin_failed_or_no_report_exists(assembly: Assembly) -> None:

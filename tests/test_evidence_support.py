@@ -12,7 +12,8 @@ from typing import Any
 
 from config.catalog import Catalog, load_catalog
 from evidence_report.assembly import Assembly, Stack, load_assembly
-from evidence_report.evaluate import evaluate
+from evidence_report.evaluate import EnvironmentResult, evaluate
+from evidence_report.evidence import Row
 from tests.conftest import Synthesized
 
 PROD = "acme-prod"
@@ -57,7 +58,7 @@ def added(
 
 def only(control_id: str) -> Catalog:
     catalog = load_catalog()
-    return Catalog(families=catalog.families, controls=(catalog.control(control_id),))
+    return Catalog(families=catalog.families, features=catalog.features, controls=(catalog.control(control_id),))
 
 
 def status(assembly: Assembly, control_id: str, environment: str = PROD) -> str:
@@ -67,8 +68,7 @@ def status(assembly: Assembly, control_id: str, environment: str = PROD) -> str:
 
 
 def rule_status(assembly: Assembly, control_id: str, rule: str, environment: str = PROD) -> str:
-    result = evaluate(assembly, only(control_id), []).controls[0]
-    env = next(e for e in result.environments if e.environment == environment)
+    env = environment_result(assembly, control_id, environment)
     return next(r.status for r in env.rules if r.rule == rule)
 
 
@@ -81,6 +81,22 @@ def one(template: Template, resource_type: str, contains: str = "") -> dict[str,
     found = [body for lid, body in of_type(template, resource_type).items() if contains in lid]
     assert len(found) == 1, f"{len(found)} {resource_type} matching {contains!r}"
     return found[0]
+
+
+def logical_id(template: Template, resource_type: str, contains: str = "") -> str:
+    """The one logical ID of `resource_type` containing `contains` (real templates carry hashed IDs)."""
+    found = [lid for lid in of_type(template, resource_type) if contains in lid]
+    assert len(found) == 1, f"{len(found)} {resource_type} matching {contains!r}"
+    return found[0]
+
+
+def environment_result(assembly: Assembly, control_id: str, environment: str = PROD) -> EnvironmentResult:
+    result = evaluate(assembly, only(control_id), []).controls[0]
+    return next(e for e in result.environments if e.environment == environment)
+
+
+def rows(assembly: Assembly, control_id: str, environment: str = PROD) -> list[Row]:
+    return environment_result(assembly, control_id, environment).rows
 
 
 def delete(template: Template, resource_type: str, contains: str = "") -> int:

@@ -161,9 +161,16 @@ def acc4_cloudtrail_records_every_region_with_validation(env: EnvironmentView, o
 
 @evidence_rule("ACC-5", looks_for=(INSTANCE,))
 def acc5_ssh_sessions_time_out(env: EnvironmentView, out: Evidence) -> None:
-    """The bastion's sshd drops unresponsive sessions (ClientAliveInterval x ClientAliveCountMax)."""
+    """The bastion ends idle shells (read-only TMOUT) and sshd drops unresponsive clients (ClientAlive*)."""
     for instance in env.resources(INSTANCE):
         text = str(instance.get("UserData", ""))
+        idle = re.search(r"(?m)^TMOUT=(\d+)$", text.replace("\\n", "\n"))
+        if not idle or int(idle[1]) == 0 or not re.search(r"readonly TMOUT", text):
+            out.problem(f"instance {instance.logical_id}: no read-only TMOUT ends idle shells")
+        else:
+            out.row(
+                instance, "UserData (profile.d)", f"TMOUT={idle[1]}, readonly", f"idle shells end after {idle[1]} s"
+            )
         interval = re.search(r"ClientAliveInterval (\d+)", text)
         count = re.search(r"ClientAliveCountMax (\d+)", text)
         if not interval or not count or int(interval[1]) == 0:
@@ -174,7 +181,7 @@ def acc5_ssh_sessions_time_out(env: EnvironmentView, out: Evidence) -> None:
             instance,
             "UserData (sshd_config)",
             f"ClientAliveInterval {interval[1]}, ClientAliveCountMax {count[1]}",
-            f"unresponsive sessions end after {seconds} s",
+            f"unresponsive clients are dropped after {seconds} s",
         )
 
 
@@ -191,7 +198,7 @@ def acc5_iam_password_policy_is_strong(env: EnvironmentView, out: Evidence) -> N
         out.problem("no IAM account password policy in the environment's account")
 
 
-@evidence_rule("ACC-5", looks_for=(USER_POOL,))
+@evidence_rule("ACC-5", looks_for=(USER_POOL,), feature="edge")
 def acc5_user_pool_passwords_and_tokens_are_bounded(env: EnvironmentView, out: Evidence) -> None:
     """The user pool's password policy is set, and its app clients' tokens expire."""
     for pool in env.resources(USER_POOL):
@@ -207,10 +214,10 @@ def acc5_user_pool_passwords_and_tokens_are_bounded(env: EnvironmentView, out: E
         else:
             out.row(client, "AccessTokenValidity / IdTokenValidity / RefreshTokenValidity", validity, "tokens expire")
     if not out.rows and not out.problems:
-        out.problem("no user pool in this environment")
+        out.problem("the public edge has no user pool")
 
 
-@evidence_rule("ACC-6", looks_for=(POOL_CLIENT,))
+@evidence_rule("ACC-6", looks_for=(POOL_CLIENT,), feature="edge")
 def acc6_app_clients_use_oauth_code_flow_with_scopes(env: EnvironmentView, out: Evidence) -> None:
     """App clients use the OAuth 2.0 authorization-code flow with explicit scopes, never the implicit flow."""
     for client in env.resources(POOL_CLIENT):
@@ -231,10 +238,10 @@ def acc6_app_clients_use_oauth_code_flow_with_scopes(env: EnvironmentView, out: 
             "access needs a scoped token",
         )
     if not out.rows and not out.problems:
-        out.problem("no OAuth 2.0 app client in this environment")
+        out.problem("the public edge has no OAuth 2.0 app client")
 
 
-@evidence_rule("ACC-7", looks_for=(POOL_CLIENT,))
+@evidence_rule("ACC-7", looks_for=(POOL_CLIENT,), feature="edge")
 def acc7_sign_in_redirects_only_to_listed_https_urls(env: EnvironmentView, out: Evidence) -> None:
     """App clients redirect only to listed HTTPS callback and logout URLs, with no wildcard."""
     for client in env.resources(POOL_CLIENT):
@@ -245,7 +252,7 @@ def acc7_sign_in_redirects_only_to_listed_https_urls(env: EnvironmentView, out: 
             else:
                 out.row(client, key, urls, "the circle of trust: only these URLs receive tokens")
     if not out.rows and not out.problems:
-        out.problem("no app client in this environment")
+        out.problem("the public edge has no app client")
 
 
 @evidence_rule("ACC-8", looks_for=(ROLE,))

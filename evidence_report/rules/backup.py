@@ -234,23 +234,42 @@ def _region_of(arn: Any) -> str | None:
     return parts[3] if len(parts) > 3 else None
 
 
+# The restore styles (BAK-6) and what restore testing must cover to show each: a server rebuilt from its image
+# (EC2 snapshot), and the database restored incrementally to a point in time (RDS continuous recovery points).
+RESTORE_STYLES = {
+    "full rebuild": ("EC2", "SNAPSHOT"),
+    "incremental, point-in-time restore": ("RDS", "CONTINUOUS"),
+}
+
+
 @evidence_rule("BAK-6", looks_for=(RESTORE_PLAN,))
 def bak6_restore_styles_are_tested(env: EnvironmentView, out: Evidence) -> None:
-    """Restore testing covers snapshot (full rebuild) and continuous (incremental, point-in-time) recovery points."""
+    """Scheduled restore tests cover every restore style: servers rebuilt from snapshots (EC2) and the database
+    restored from continuous (point-in-time) recovery points (RDS); every plan's tests are listed."""
+    covered: set[str] = set()
     for plan in env.resources(RESTORE_PLAN):
         types = plan.get("RecoveryPointSelection.RecoveryPointTypes", [])
         selections = [
             s
             for s in env.resources(RESTORE_SELECTION)
-            if s.get("RestoreTestingPlanName") == plan.get("RestoreTestingPlanName")
+            if s.stack is plan.stack and s.get("RestoreTestingPlanName") == plan.get("RestoreTestingPlanName")
         ]
-        if not selections or "SNAPSHOT" not in types:
+        if not selections:
             continue
-        out.row(plan, "RecoveryPointSelection.RecoveryPointTypes", types, "full (snapshot) and incremental restores")
+        out.row(plan, "RecoveryPointSelection.RecoveryPointTypes", types, f"{plan.stack.region}: recovery point kinds")
         out.row(plan, "ScheduleExpression", plan.get("ScheduleExpression"), "restores run on this schedule")
         for selection in selections:
+            resource_type = selection.get("ProtectedResourceType")
+            styles = [
+                style for style, (kind, point) in RESTORE_STYLES.items() if kind == resource_type and point in types
+            ]
+            covered.update(styles)
             out.row(
-                selection, "ProtectedResourceType", selection.get("ProtectedResourceType"), "restored and validated"
+                selection,
+                "ProtectedResourceType",
+                resource_type,
+                f"restored and validated ({', '.join(styles) or f'{resource_type} restore in {plan.stack.region}'})",
             )
-        return
-    out.problem("no restore-testing plan with a selection restores snapshot recovery points")
+    for style, (kind, point) in RESTORE_STYLES.items():
+        if style not in covered:
+            out.problem(f"no restore-testing plan restores {kind} from {point} recovery points ({style})")

@@ -8,8 +8,9 @@ from typing import Any
 
 from evidence_report.assembly import Resource
 from evidence_report.evidence import EnvironmentView, Evidence
+from evidence_report.gates import Acknowledgement, acknowledgements
 from evidence_report.registry import evidence_rule
-from evidence_report.rules.reading import access_log_targets, data_buckets, deep_find
+from evidence_report.rules.reading import data_buckets, deep_find, log_delivery_targets
 
 BUCKET = "AWS::S3::Bucket"
 KEY = "AWS::KMS::Key"
@@ -19,6 +20,11 @@ STRONG_RSA = ("RSA_2048", "RSA_3072", "RSA_4096")
 # ELB policies that allow only TLS 1.2 and 1.3 (Elastic Load Balancing, "Security policies for your ALB").
 MODERN_TLS_POLICY = re.compile(r"^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)")
 SECRET_KEY = re.compile(r"(?i)(password|secretstring|secret|token|privatekey)$")
+# Properties whose members are named like secrets but hold no secret: Cognito's TokenValidityUnits names the unit
+# (seconds, minutes, hours or days) of each token's lifetime (AWS::Cognito::UserPoolClient TokenValidityUnits).
+NOT_SECRET_CONTAINERS = ("TokenValidityUnits",)
+# The rule IDs (per pack) that ask for SSE-KMS default encryption on a bucket.
+KMS_DEFAULT_ENCRYPTION_RULE = re.compile(r"S3DefaultEncryptionKMS|s3_bucket_default_encryption_kms_check")
 
 
 def _denies_plain_http(policy: Resource) -> bool:
@@ -58,7 +64,7 @@ def enc1_buckets_and_database_refuse_plain_connections(env: EnvironmentView, out
         )
 
 
-@evidence_rule("ENC-1", looks_for=(CERTIFICATE, LISTENER))
+@evidence_rule("ENC-1", looks_for=(CERTIFICATE, LISTENER), feature="edge")
 def enc1_edge_serves_managed_rsa_certificates_over_modern_tls(env: EnvironmentView, out: Evidence) -> None:
     """Certificates are ACM-managed (DNS validation, renewed by AWS) with RSA keys of 2048 bits or more; listeners
     serve HTTPS under a TLS 1.2+ policy, and plain HTTP only redirects to HTTPS."""
@@ -88,7 +94,7 @@ def enc1_edge_serves_managed_rsa_certificates_over_modern_tls(env: EnvironmentVi
         else:
             out.problem(f"listener {listener.logical_id}: {protocol} with policy {listener.get('SslPolicy')!r}")
     if not listeners:
-        out.problem("no HTTPS listener in this environment")
+        out.problem("the public edge has no HTTPS listener")
 
 
 def _cmk(env: EnvironmentView, origin: Resource, reference: Any) -> Resource | None:
@@ -98,8 +104,10 @@ def _cmk(env: EnvironmentView, origin: Resource, reference: Any) -> Resource | N
 
 @evidence_rule("ENC-2", looks_for=(BUCKET,))
 def enc2_data_buckets_use_rotating_customer_keys(env: EnvironmentView, out: Evidence) -> None:
-    """Buckets holding data are encrypted with SSE-KMS under a customer-managed key with rotation on."""
-    for bucket in data_buckets(env):
+    """Buckets holding data are encrypted with SSE-KMS under a customer-managed key with rotation on; buckets AWS
+    delivers logs into hold logs, not data (ENC-3 covers them)."""
+    buckets = data_buckets(env)
+    for bucket in buckets:
         rule = (bucket.get("BucketEncryption.ServerSideEncryptionConfiguration") or [{}])[0]
         default = rule.get("ServerSideEncryptionByDefault", {})
         key = _cmk(env, bucket, default.get("KMSMasterKeyID"))
@@ -112,8 +120,32 @@ def enc2_data_buckets_use_rotating_customer_keys(env: EnvironmentView, out: Evid
             f"aws:kms / {key.logical_id}",
             "SSE-KMS, rotating CMK",
         )
-    if not out.rows and not out.problems:
+    if not buckets:
         out.problem("no data bucket")
+    for (stack, logical_id), what in sorted(log_delivery_targets(env).items()):
+        bucket = next(b for b in env.resources(BUCKET) if b.stack.name == stack and b.logical_id == logical_id)
+        out.row(
+            bucket,
+            "(log-delivery target)",
+            _default_algorithm(bucket),
+            f"not a data bucket: receives {what}; its encryption at rest is evidence under ENC-3",
+        )
+
+
+def _default_algorithm(bucket: Resource) -> Any:
+    return bucket.get("BucketEncryption.ServerSideEncryptionConfiguration.0.ServerSideEncryptionByDefault.SSEAlgorithm")
+
+
+def _enc3_acknowledgements(bucket: Resource) -> list[Acknowledgement]:
+    """The bucket's acknowledged SSE-KMS findings whose reason says ENC-3 is met another way."""
+    return [
+        a
+        for a in acknowledgements([bucket.stack])
+        if a.logical_id == bucket.logical_id
+        and a.control == "ENC-3"
+        and a.basis == "met another way"
+        and KMS_DEFAULT_ENCRYPTION_RULE.search(a.rule_id)
+    ]
 
 
 def _encryption_of(resource: Resource) -> Iterator[tuple[str, Any]]:
@@ -158,26 +190,16 @@ ENCRYPTED_TYPES = (
 @evidence_rule("ENC-3", looks_for=ENCRYPTED_TYPES)
 def enc3_everything_stored_is_under_a_customer_key(env: EnvironmentView, out: Evidence) -> None:
     """Databases, volumes, logs, topics, vaults and secrets are under rotating customer-managed keys; buckets are
-    encrypted (access-log targets with SSE-S3, the only kind S3 log delivery accepts)."""
+    encrypted (log-delivery targets with SSE-S3, the only kind S3 and load balancer log delivery accept, where an
+    acknowledgement says so)."""
+    log_targets = log_delivery_targets(env)
     for resource in env.resources(*ENCRYPTED_TYPES):
         if resource.type == KEY:
             if resource.get("EnableKeyRotation") is not True:
                 out.problem(f"key {resource.logical_id} ({resource.stack.name}) does not rotate")
             continue
         if resource.type == BUCKET:
-            algorithm = resource.get(
-                "BucketEncryption.ServerSideEncryptionConfiguration.0.ServerSideEncryptionByDefault.SSEAlgorithm"
-            )
-            log_target = (resource.stack.name, resource.logical_id) in access_log_targets(env)
-            if algorithm == "aws:kms" or (algorithm == "AES256" and log_target):
-                out.row(
-                    resource,
-                    "BucketEncryption...SSEAlgorithm",
-                    algorithm,
-                    "access-log target: SSE-S3" if log_target else "SSE-KMS",
-                )
-            else:
-                out.problem(f"bucket {resource.logical_id} ({resource.stack.name}): default encryption {algorithm!r}")
+            _bucket_at_rest(resource, log_targets.get((resource.stack.name, resource.logical_id)), out)
             continue
         for path, reference in _encryption_of(resource):
             key = _cmk(env, resource, reference)
@@ -195,10 +217,33 @@ def enc3_everything_stored_is_under_a_customer_key(env: EnvironmentView, out: Ev
                 )
 
 
+def _bucket_at_rest(bucket: Resource, log_target: str | None, out: Evidence) -> None:
+    """SSE-KMS; or SSE-S3 on a log-delivery target whose SSE-KMS finding is acknowledged as ENC-3 met another way."""
+    algorithm = _default_algorithm(bucket)
+    if algorithm == "aws:kms":
+        out.row(bucket, "BucketEncryption...SSEAlgorithm", algorithm, "SSE-KMS")
+        return
+    acknowledged = _enc3_acknowledgements(bucket) if log_target and algorithm == "AES256" else []
+    if not acknowledged:
+        kind = f"log-delivery target ({log_target}) without an ENC-3 acknowledgement" if log_target else "data bucket"
+        out.problem(f"bucket {bucket.logical_id} ({bucket.stack.name}): default encryption {algorithm!r}, {kind}")
+        return
+    rules = ", ".join(sorted({a.rule_id.split("::")[-1] for a in acknowledged}))
+    out.row(
+        bucket,
+        "BucketEncryption...SSEAlgorithm",
+        algorithm,
+        f"receives {log_target}: SSE-S3 (AES-256), the only encryption that delivery accepts; acknowledged as "
+        f"ENC-3 met another way ({rules}): {acknowledged[0].how}",
+    )
+
+
 def _literal_secrets(value: Any, path: str = "") -> Iterator[str]:
     if isinstance(value, dict):
         for key, item in value.items():
             here = f"{path}.{key}" if path else str(key)
+            if key in NOT_SECRET_CONTAINERS:
+                continue
             if SECRET_KEY.search(str(key)) and isinstance(item, str) and item and not item.startswith("{{resolve:"):
                 yield here
             yield from _literal_secrets(item, here)

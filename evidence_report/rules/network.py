@@ -69,22 +69,64 @@ def net1_each_tier_has_its_own_acl_and_the_data_tier_no_route_out(env: Environme
             out.problem(f"network ACL {acl_id} is shared by tiers {sorted(tiers)}")
 
 
+HTTPS_PORT = 443
+BALANCER = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+
+
+def _internet_facing(env: EnvironmentView) -> list[Resource]:
+    return [lb for lb in env.resources(BALANCER) if lb.get("Scheme", "internet-facing") == "internet-facing"]
+
+
+def _web_acl_of(env: EnvironmentView, balancer: Resource) -> Resource | None:
+    """The WAFv2 web ACL associated with this load balancer, if any."""
+    for association in env.resources("AWS::WAFv2::WebACLAssociation"):
+        if env.refers_to(association, association.get("ResourceArn"), balancer):
+            acl = env.target(association, association.get("WebACLArn"))
+            if acl is not None and acl.type == WEB_ACL:
+                return acl
+    return None
+
+
+def _filtered_edge(env: EnvironmentView, group: Resource) -> tuple[Resource, Resource] | None:
+    """(load balancer, web ACL) when `group` is the security group of an internet-facing load balancer behind a
+    web ACL: the one place the internet may enter, and only through that firewall."""
+    for balancer in _internet_facing(env):
+        if any(env.refers_to(balancer, ref, group) for ref in balancer.get("SecurityGroups", [])):
+            acl = _web_acl_of(env, balancer)
+            if acl is not None:
+                return balancer, acl
+    return None
+
+
 @evidence_rule("NET-3", looks_for=(SG,))
 def net3_inbound_rules_admit_only_references_and_listed_networks(env: EnvironmentView, out: Evidence) -> None:
-    """No security group admits the whole internet; tier-to-tier ingress is by security-group reference."""
+    """No security group admits the whole internet, except HTTPS into a public load balancer behind a web ACL;
+    tier-to-tier ingress is by security-group reference."""
     for group in env.resources(SG):
         role = group.tags.get(SG_ROLE_TAG, "?")
         for index, rule in enumerate(group.get("SecurityGroupIngress", [])):
             source = rule.get("CidrIp") or rule.get("CidrIpv6")
-            if is_open(source):
-                out.problem(f"security group {group.logical_id} ({role}) admits {source} on {rule.get('FromPort')}")
-            else:
+            if not is_open(source):
                 out.row(
                     group,
                     f"SecurityGroupIngress[{index}]",
                     f"{source} port {rule.get('FromPort')}",
                     f"{role}: listed network only",
                 )
+                continue
+            edge = _filtered_edge(env, group)
+            https_only = rule.get("IpProtocol") == "tcp" and rule.get("FromPort") == rule.get("ToPort") == HTTPS_PORT
+            if edge is None or not https_only:
+                out.problem(f"security group {group.logical_id} ({role}) admits {source} on {rule.get('FromPort')}")
+                continue
+            balancer, acl = edge
+            out.row(
+                group,
+                f"SecurityGroupIngress[{index}]",
+                f"{source} port {HTTPS_PORT}",
+                f"{role}: the internet reaches only load balancer {balancer.logical_id} ({balancer.stack.name}), "
+                f"on HTTPS, through web ACL {acl.logical_id}",
+            )
     for ingress in env.resources(SG_INGRESS):
         source = ingress.get("CidrIp") or ingress.get("CidrIpv6")
         if is_open(source):
@@ -101,26 +143,18 @@ def net3_inbound_rules_admit_only_references_and_listed_networks(env: Environmen
             )
 
 
-@evidence_rule("NET-3", looks_for=(WEB_ACL,))
+@evidence_rule("NET-3", looks_for=(WEB_ACL,), feature="edge")
 def net3_public_edge_sits_behind_a_web_acl(env: EnvironmentView, out: Evidence) -> None:
     """Every internet-facing load balancer is associated with a WAFv2 web ACL."""
-    balancers = [
-        lb
-        for lb in env.resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
-        if lb.get("Scheme", "internet-facing") == "internet-facing"
-    ]
-    associations = list(env.resources("AWS::WAFv2::WebACLAssociation"))
+    balancers = _internet_facing(env)
     if not balancers:
-        out.problem("no internet-facing load balancer with a web ACL in this environment")
+        out.problem("the public edge has no internet-facing load balancer with a web ACL")
     for lb in balancers:
-        matched = [a for a in associations if env.refers_to(a, a.get("ResourceArn"), lb)]
-        if not matched:
+        acl = _web_acl_of(env, lb)
+        if acl is None:
             out.problem(f"load balancer {lb.logical_id} has no web ACL association")
             continue
-        acl = env.target(matched[0], matched[0].get("WebACLArn"))
-        out.row(
-            matched[0], "WebACLArn", acl.logical_id if acl else matched[0].get("WebACLArn"), f"filters {lb.logical_id}"
-        )
+        out.row(acl, "Name", acl.get("Name"), f"filters every request to {lb.logical_id} ({lb.stack.name})")
 
 
 @evidence_rule("NET-2", looks_for=(DB,))
@@ -169,21 +203,42 @@ def net4_failed_logins_and_brute_force_raise_alarms(env: EnvironmentView, out: E
         out.row(rule, "EventPattern.detail.type", rule.get("EventPattern.detail.type"), "brute-force findings alert")
 
 
-@evidence_rule("NET-4", looks_for=(WEB_ACL,))
+@evidence_rule("NET-4", looks_for=(WEB_ACL,), feature="edge")
 def net4_web_acl_limits_request_rates(env: EnvironmentView, out: Evidence) -> None:
-    """A WAFv2 web ACL has a rate-based rule that blocks floods (denial of service, credential stuffing)."""
+    """A WAFv2 web ACL has a rate-based rule that blocks floods (denial of service, credential stuffing), and an
+    alarm with an action fires on the requests it blocks."""
+    limited = []
     for acl in env.resources(WEB_ACL):
         for index, rule in enumerate(acl.get("Rules", [])):
             rate = (rule.get("Statement") or {}).get("RateBasedStatement")
             if rate and "Block" in (rule.get("Action") or {}):
+                limited.append(acl)
                 out.row(
                     acl,
                     f"Rules[{index}].Statement.RateBasedStatement.Limit",
                     rate.get("Limit"),
-                    "blocks above this rate",
+                    f"blocks a client above {rate.get('Limit')} requests per {rate.get('EvaluationWindowSec', 300)} s",
                 )
-    if not out.rows:
+    if not limited:
         out.problem("no web ACL with a blocking rate-based rule")
+    for acl in {(a.stack.name, a.logical_id): a for a in limited}.values():
+        alarms = [
+            a
+            for a in env.resources("AWS::CloudWatch::Alarm")
+            if a.get("Namespace") == "AWS/WAFV2"
+            and a.get("MetricName") == "BlockedRequests"
+            and a.get("AlarmActions")
+            and any(d.get("Name") == "WebACL" and d.get("Value") == acl.get("Name") for d in a.get("Dimensions", []))
+        ]
+        if not alarms:
+            out.problem(f"web ACL {acl.logical_id}: no alarm with an action on its BlockedRequests")
+        for alarm in alarms:
+            out.row(
+                alarm,
+                "MetricName / Threshold",
+                f"BlockedRequests >= {alarm.get('Threshold')} in {alarm.get('Period')} s",
+                "blocked floods are detected and alert the edge topic",
+            )
 
 
 @evidence_rule("NET-4", looks_for=(DETECTOR,))

@@ -61,18 +61,36 @@ def enabled_guardduty_features(detector: Resource) -> set[str]:
     return features
 
 
-def access_log_targets(env: EnvironmentView) -> set[tuple[str, str]]:
-    """(stack, logical ID) of the buckets that receive other buckets' server access logs."""
-    targets = set()
+def _load_balancer_log_bucket(balancer: Resource) -> Any:
+    for attribute in balancer.get("LoadBalancerAttributes", []):
+        if isinstance(attribute, dict) and attribute.get("Key") == "access_logs.s3.bucket":
+            return attribute.get("Value")
+    return None
+
+
+def log_delivery_targets(env: EnvironmentView) -> dict[tuple[str, str], str]:
+    """(stack, logical ID) -> what it receives, for the buckets AWS delivers logs into: S3 server access logs and
+    load balancer access logs. Both services deliver only to SSE-S3 buckets (S3 User Guide, "Enabling server access
+    logging"; ELB User Guide, "Access logs for your Application Load Balancer": S3-managed keys only)."""
+    targets = {}
     for bucket in env.resources("AWS::S3::Bucket"):
         target = env.target(bucket, bucket.get("LoggingConfiguration.DestinationBucketName"))
         if target is not None:
-            targets.add((target.stack.name, target.logical_id))
+            targets[(target.stack.name, target.logical_id)] = "S3 server access logs"
+    for balancer in env.resources("AWS::ElasticLoadBalancingV2::LoadBalancer"):
+        target = env.target(balancer, _load_balancer_log_bucket(balancer))
+        if target is not None and target.type == "AWS::S3::Bucket":
+            targets[(target.stack.name, target.logical_id)] = f"load balancer access logs of {balancer.logical_id}"
     return targets
 
 
+def access_log_targets(env: EnvironmentView) -> set[tuple[str, str]]:
+    """(stack, logical ID) of the log-delivery buckets (see log_delivery_targets)."""
+    return set(log_delivery_targets(env))
+
+
 def data_buckets(env: EnvironmentView) -> list[Resource]:
-    """Buckets that hold data: every bucket that is not an access-log target."""
+    """Buckets that hold data: every bucket that is not a log-delivery target."""
     targets = access_log_targets(env)
     return [b for b in env.resources("AWS::S3::Bucket") if (b.stack.name, b.logical_id) not in targets]
 
