@@ -64,10 +64,10 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-# Two workers on the two cores, one test file per worker (the CLI tests' synth and the session synth then overlap).
+# Two workers on the two cores; tests that share an expensive fixture stay on one worker (tests/conftest.py).
 # The JUnit XML is what `make evidence` reads to show each proving test's outcome.
 unit: $(VENV)/.dev-installed $(CDK)
-	$(BIN)/pytest -n 2 --dist loadfile --junitxml=test-results.xml
+	$(BIN)/pytest -n 2 --dist loadgroup --junitxml=test-results.xml
 
 test: lint typecheck unit
 
