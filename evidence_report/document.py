@@ -7,11 +7,11 @@ from typing import Any
 
 from config.catalog import Catalog
 from evidence_report.assembly import Assembly
-from evidence_report.evaluate import MET, NOT_BUILT, NOT_MET, OUT_OF_SCOPE, PARTLY_BUILT, Evaluation
+from evidence_report.evaluate import MET, NOT_BUILT, NOT_MET, OUT_OF_SCOPE, PARTLY_BUILT, PROVIDED, Evaluation
 from evidence_report.gates import acknowledgements, packs_seen, plugin_results
 
 SCHEMA_VERSION = "1.0"
-SUMMARY_STATUSES = (MET, PARTLY_BUILT, NOT_BUILT, NOT_MET, "not applicable", OUT_OF_SCOPE)
+SUMMARY_STATUSES = (MET, PROVIDED, PARTLY_BUILT, NOT_BUILT, NOT_MET, "not applicable", OUT_OF_SCOPE)
 
 
 def build_document(

@@ -5,6 +5,10 @@ resource no stack of the app builds yet is "not built" (honest, not a pass). A c
 one of its rules is met; "partly built" when the rules that can run are met and the others are not built yet.
 A control (or one of its rules) is "not applicable", with the reason, where the catalog binds it to other stages or
 to an optional feature the environment does not build (features.py); inapplicable rules do not count.
+A rule is "provided by organization", with the reason, where the account's baseline stack says in its template
+Metadata that the organization provides the service the rule looks for (`organization_managed`) and the templates
+hold no such resource: these templates cannot show its settings, so it is not "met"; the auditor checks it at the
+organization. A control whose rules are all met or provided is "provided by organization" (ACC-4, NET-4..6).
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ from evidence_report.gates import Acknowledgement, acknowledgements
 from evidence_report.proving_tests import ProvingTest
 from evidence_report.registry import EvidenceRule, rules_for
 
-MET, NOT_MET, NOT_BUILT, PARTLY_BUILT, NOT_APPLICABLE, OUT_OF_SCOPE = (
+MET, NOT_MET, NOT_BUILT, PARTLY_BUILT, NOT_APPLICABLE, OUT_OF_SCOPE, PROVIDED = (
     "met",
     "not met",
     "not built",
     "partly built",
     "not applicable",
     "out of scope",
+    "provided by organization",
 )
 
 
@@ -104,6 +109,9 @@ def run_rule(rule: EvidenceRule, view: EnvironmentView, built_anywhere: bool, ca
         built_anywhere = True  # the feature is built here: what its rule looks for must be too ("not met" if not)
     evidence = Evidence(view.name)
     rule.check(view, evidence)
+    if evidence.provided and not evidence.problems:
+        rows = tuple(sorted(set(evidence.rows), key=evidence.rows.index))
+        return RuleResult(rule.name, rule.summary, PROVIDED, rows, (), " ".join(evidence.provided))
     if not built_anywhere:
         status = NOT_BUILT
     elif evidence.problems or not evidence.rows:
@@ -114,7 +122,7 @@ def run_rule(rule: EvidenceRule, view: EnvironmentView, built_anywhere: bool, ca
     return RuleResult(rule.name, rule.summary, status, rows, tuple(evidence.problems))
 
 
-def combine(statuses: list[str]) -> str:
+def combine(statuses: list[str]) -> str:  # noqa: PLR0911 - one return per status, in order of precedence
     if statuses and all(s == NOT_APPLICABLE for s in statuses):
         return NOT_APPLICABLE
     statuses = [s for s in statuses if s != NOT_APPLICABLE]
@@ -124,6 +132,8 @@ def combine(statuses: list[str]) -> str:
         return NOT_MET
     if all(s == MET for s in statuses):
         return MET
+    if all(s in (MET, PROVIDED) for s in statuses):
+        return PROVIDED
     if all(s == NOT_BUILT for s in statuses):
         return NOT_BUILT
     return PARTLY_BUILT
@@ -152,6 +162,8 @@ def evaluate(assembly: Assembly, catalog: Catalog, tests: list[ProvingTest]) -> 
             rule_results = tuple(run_rule(rule, view, built[rule.name], catalog) for rule in rules)
             status = combine([r.status for r in rule_results])
             why = next((r.reason for r in rule_results if r.reason), None) if status == NOT_APPLICABLE else None
+            if status == PROVIDED:
+                why = " ".join(r.reason for r in rule_results if r.status == PROVIDED and r.reason)
             per_env.append(EnvironmentResult(view.name, status, rule_results, why))
         results.append(
             ControlResult(

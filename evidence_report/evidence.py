@@ -38,6 +38,7 @@ class Evidence:
     environment: str
     rows: list[Row] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    provided: list[str] = field(default_factory=list)
 
     def row(self, resource: Resource, path: str, value: Any, why: str) -> None:
         self.rows.append(
@@ -58,6 +59,14 @@ class Evidence:
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
+
+    def provided_by_organization(self, stack: Stack, service: str, what: str) -> None:
+        """The organization provides `service` here (the baseline's Metadata says so): not shown, so not "met"."""
+        path = "Metadata.AccountBaseline.ProvidedByOrganization"
+        self.stack_row(stack, path, service, f"{what}: by the organization")
+        reason = f"{stack.name}: the organization provides {service} ({what}); verify it there."
+        if reason not in self.provided:
+            self.provided.append(reason)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from evidence_report.document import SUMMARY_STATUSES
 
 STATUS_TEXT = {
     "met": "met",
+    "provided by organization": "by organization",
     "partly built": "partly built",
     "not built": "not built",
     "not met": "NOT MET",
@@ -17,6 +18,9 @@ STATUS_TEXT = {
 }
 LEGEND = {
     "met": "every evidence rule of the control found its evidence and no problem",
+    "provided by organization": "the account's baseline says the organization provides a service this control rests "
+    "on (CloudTrail, GuardDuty, Security Hub, AWS Config) and builds none here; the app's own parts are met; the "
+    "organization's settings are not in these templates, so verify them there",
     "partly built": "the rules that can run are met; the others look for resources no stack builds yet",
     "not built": "no stack of the app builds the resources this control needs yet",
     "not met": "a rule found a problem, or found nothing, in this environment",
@@ -45,7 +49,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
   white-space: nowrap; }
 .s-met { color: var(--met); background: var(--metbg); }
 .s-not-met { color: var(--bad); background: var(--badbg); }
-.s-partly-built, .s-not-built { color: var(--warn); background: var(--warnbg); }
+.s-partly-built, .s-not-built, .s-provided-by-organization { color: var(--warn); background: var(--warnbg); }
 .s-not-applicable, .s-out-of-scope { color: var(--na); background: var(--nabg); }
 section.control { border-top: 2px solid var(--ink); padding-top: 12px; margin-top: 26px; }
 .meta { display: grid; grid-template-columns: 110px 1fr; gap: 2px 12px; margin: 6px 0 10px; }
@@ -104,7 +108,7 @@ def render_html(document: dict[str, Any]) -> str:
 
 def _environments(document: dict[str, Any]) -> str:
     rows = "".join(
-        f"<tr><td>{_e(env['name'])}</td><td>{_e(env['stage'] or '-')}</td><td>{_e(env['account'])}</td>"
+        f"<tr><td>{_e(env['name'])}</td><td>{_e(env['stage'] or '-')}</td><td class='num'>{_e(env['account'])}</td>"
         f"<td>{_e(', '.join(env['features']) or 'none')}</td>"
         f"<td class='mono'>{_e(', '.join(env['stacks']))}</td></tr>"
         for env in document["environments"]

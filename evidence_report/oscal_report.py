@@ -19,7 +19,7 @@ from trestle.oscal import assessment_results as ar
 from trestle.oscal import catalog as cat
 from trestle.oscal import component as cd
 
-from evidence_report.evaluate import MET, NOT_APPLICABLE, NOT_BUILT, OUT_OF_SCOPE, PARTLY_BUILT
+from evidence_report.evaluate import MET, NOT_APPLICABLE, NOT_BUILT, OUT_OF_SCOPE, PARTLY_BUILT, PROVIDED
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:hardened-aws-environment:evidence-report")
 _IMPLEMENTATION = {MET: "implemented", PARTLY_BUILT: "partial", NOT_BUILT: "planned", NOT_APPLICABLE: "not-applicable"}
@@ -158,7 +158,7 @@ def build_assessment_results(document: dict[str, Any]) -> ar.AssessmentResults:
                         target_id=f"{cid}_obj",
                         status=common.ObjectiveStatus(
                             state="satisfied" if status == MET else "not-satisfied",
-                            remarks=env_result["reason"] if status == NOT_APPLICABLE else None,
+                            remarks=env_result["reason"] if status in (NOT_APPLICABLE, PROVIDED) else None,
                         ),
                         implementation_status=common.ImplementationStatus(state=_IMPLEMENTATION[status])
                         if status in _IMPLEMENTATION

@@ -9,19 +9,16 @@ from config.limits import SG_ROLE_TAG
 from config.ssh_key import ALLOWED, check_ssh_public_key
 from evidence_report.evidence import EnvironmentView, Evidence
 from evidence_report.registry import evidence_rule
-from evidence_report.rules.reading import custom_resource_mentions, deep_find, is_open, pattern_text
+from evidence_report.rules.reading import deep_find, is_open, pattern_text
 
 VPC = "AWS::EC2::VPC"
 KEY = "AWS::KMS::Key"
 ROLE = "AWS::IAM::Role"
 KEY_PAIR = "AWS::EC2::KeyPair"
 INSTANCE = "AWS::EC2::Instance"
-TRAIL = "AWS::CloudTrail::Trail"
 USER_POOL = "AWS::Cognito::UserPool"
 POOL_CLIENT = "AWS::Cognito::UserPoolClient"
 SSH_PORT = 22
-# CIS AWS Foundations Benchmark 1.8: an IAM password policy requires at least 14 characters.
-IAM_PASSWORD_MIN_LENGTH = 14
 # NIST SP 800-63B 5.1.1: memorized secrets of at least 8 characters (Cognito's default minimum).
 USER_POOL_PASSWORD_MIN_LENGTH = 8
 KEY_PAIR_EVENTS = ("CreateKeyPair", "ImportKeyPair", "DeleteKeyPair")
@@ -146,19 +143,6 @@ def acc4_network_host_and_database_access_is_logged(env: EnvironmentView, out: E
             out.problem(f"parameter group {group.logical_id} does not log connections")
 
 
-@evidence_rule("ACC-4", looks_for=(TRAIL,))
-def acc4_cloudtrail_records_every_region_with_validation(env: EnvironmentView, out: Evidence) -> None:
-    """A multi-region CloudTrail trail, logging, with log file validation and a KMS key."""
-    for trail in env.resources(TRAIL):
-        wanted = {"IsLogging": True, "IsMultiRegionTrail": True, "EnableLogFileValidation": True}
-        if all(trail.get(key) is True for key in wanted) and trail.get("KMSKeyId"):
-            out.row(
-                trail, "IsMultiRegionTrail / EnableLogFileValidation / KMSKeyId", True, "every API call, tamper-evident"
-            )
-    if not out.rows:
-        out.problem("no multi-region, validated, encrypted CloudTrail trail in the environment's account")
-
-
 @evidence_rule("ACC-5", looks_for=(INSTANCE,))
 def acc5_ssh_sessions_time_out(env: EnvironmentView, out: Evidence) -> None:
     """The bastion ends idle shells (read-only TMOUT) and sshd drops unresponsive clients (ClientAlive*)."""
@@ -183,19 +167,6 @@ def acc5_ssh_sessions_time_out(env: EnvironmentView, out: Evidence) -> None:
             f"ClientAliveInterval {interval[1]}, ClientAliveCountMax {count[1]}",
             f"unresponsive clients are dropped after {seconds} s",
         )
-
-
-@evidence_rule("ACC-5", looks_for=lambda r: custom_resource_mentions(r, "MinimumPasswordLength"))
-def acc5_iam_password_policy_is_strong(env: EnvironmentView, out: Evidence) -> None:
-    """The account's IAM password policy asks for long passwords (CIS 1.8: at least 14 characters)."""
-    for resource in env.matching(lambda r: custom_resource_mentions(r, "MinimumPasswordLength")):
-        length = deep_find(resource.properties, "MinimumPasswordLength")
-        if isinstance(length, int | str) and str(length).isdigit() and int(length) >= IAM_PASSWORD_MIN_LENGTH:
-            out.row(resource, "MinimumPasswordLength", int(length), "IAM account password policy")
-        else:
-            out.problem(f"{resource.logical_id}: IAM password minimum length {length!r} < {IAM_PASSWORD_MIN_LENGTH}")
-    if not out.rows and not out.problems:
-        out.problem("no IAM account password policy in the environment's account")
 
 
 @evidence_rule("ACC-5", looks_for=(USER_POOL,), feature="edge")

@@ -9,9 +9,8 @@ from evidence_report.assembly import Resource
 from evidence_report.evidence import EnvironmentView, Evidence
 from evidence_report.registry import evidence_rule
 from evidence_report.rules.reading import (
-    custom_resource_mentions,
+    audit_log_buckets,
     data_buckets,
-    enabled_guardduty_features,
     is_open,
     pattern_text,
     text_of,
@@ -24,7 +23,6 @@ ROUTE = "AWS::EC2::Route"
 SG = "AWS::EC2::SecurityGroup"
 SG_INGRESS = "AWS::EC2::SecurityGroupIngress"
 DB = "AWS::RDS::DBInstance"
-DETECTOR = "AWS::GuardDuty::Detector"
 WEB_ACL = "AWS::WAFv2::WebACL"
 
 
@@ -179,19 +177,33 @@ def net2_database_authenticates_with_iam_a_managed_secret_and_tls(env: Environme
 
 @evidence_rule("NET-4", looks_for=("AWS::CloudWatch::Alarm", "AWS::Events::Rule"))
 def net4_failed_logins_and_brute_force_raise_alarms(env: EnvironmentView, out: Evidence) -> None:
-    """Failed SSH logins raise an alarm, and GuardDuty's brute-force findings reach the alert topic."""
-    filters = [f for f in env.resources("AWS::Logs::MetricFilter") if "Failed" in str(f.get("FilterPattern", ""))]
+    """Failed SSH logins on the servers raise an alarm, and GuardDuty's brute-force findings reach the alert topic."""
+    trail_groups = {
+        (g.stack.name, g.logical_id)
+        for t in env.resources("AWS::CloudTrail::Trail")
+        if (g := env.target(t, t.get("CloudWatchLogsLogGroupArn")))
+    }
+    filters = [
+        f
+        for f in env.resources("AWS::Logs::MetricFilter")
+        if "Failed" in str(f.get("FilterPattern", ""))
+        and (g := env.target(f, f.get("LogGroupName"))) is not None
+        and (g.stack.name, g.logical_id) not in trail_groups  # console sign-ins: baseline.py
+    ]
     alarms = list(env.resources("AWS::CloudWatch::Alarm"))
     found_alarm = False
     for metric_filter in filters:
         for transformation in metric_filter.get("MetricTransformations", []):
             for alarm in alarms:
-                if alarm.get("MetricName") == transformation.get("MetricName") and alarm.get("AlarmActions"):
+                if (alarm.get("MetricName"), alarm.get("Namespace")) == (
+                    transformation.get("MetricName"),
+                    transformation.get("MetricNamespace"),
+                ) and alarm.get("AlarmActions"):
                     found_alarm = True
                     out.row(metric_filter, "FilterPattern", metric_filter.get("FilterPattern"), "counts failed logins")
                     out.row(alarm, "Threshold", alarm.get("Threshold"), f"alarms within {alarm.get('Period')} s")
     if not found_alarm:
-        out.problem("no alarm with an action on a failed-login metric")
+        out.problem("no alarm with an action on a failed SSH login metric")
     brute = [
         r
         for r in env.resources("AWS::Events::Rule")
@@ -241,55 +253,11 @@ def net4_web_acl_limits_request_rates(env: EnvironmentView, out: Evidence) -> No
             )
 
 
-@evidence_rule("NET-4", looks_for=(DETECTOR,))
-def net4_threat_detection_is_on(env: EnvironmentView, out: Evidence) -> None:
-    """GuardDuty is enabled in the account (brute-force and denial-of-service findings)."""
-    for detector in env.resources(DETECTOR):
-        if detector.get("Enable") is True:
-            out.row(detector, "Enable", True, "GuardDuty threat detection for the account")
-    if not out.rows:
-        out.problem("no enabled GuardDuty detector in the environment's account")
-
-
-@evidence_rule(
-    "NET-5",
-    looks_for=lambda r: r.type in (DETECTOR, "AWS::SecurityHub::Hub") or custom_resource_mentions(r, "inspector2"),
-)
-def net5_inspector_guardduty_and_security_hub_are_on(env: EnvironmentView, out: Evidence) -> None:
-    """Inspector scans, GuardDuty detects intrusions, Security Hub runs standards, in the environment's account."""
-    detectors = [d for d in env.resources(DETECTOR) if d.get("Enable") is True]
-    hubs = list(env.resources("AWS::SecurityHub::Hub"))
-    standards = [s for s in env.resources("AWS::SecurityHub::Standard") if s.get("StandardsArn")]
-    inspector = env.matching(
-        lambda r: custom_resource_mentions(r, "inspector2") or r.type.startswith("AWS::InspectorV2::")
-    )
-    for found, what in (
-        (detectors, "GuardDuty detector"),
-        (hubs, "Security Hub"),
-        (standards, "Security Hub standard"),
-        (inspector, "Inspector"),
-    ):
-        if not found:
-            out.problem(f"no {what} in the environment's account")
-    for detector in detectors:
-        out.row(detector, "Enable", True, "intrusion detection (GuardDuty)")
-    for hub in hubs:
-        out.row(hub, "Type", hub.type, "Security Hub collects findings")
-    for standard in standards:
-        out.row(standard, "StandardsArn", standard.get("StandardsArn"), "a Security Hub standard is checked")
-    for resource in inspector:
-        out.row(resource, "Properties", "inspector2", "Amazon Inspector vulnerability scanning is enabled")
-
-
-@evidence_rule("NET-6", looks_for=lambda r: r.type in (DETECTOR, "AWS::GuardDuty::MalwareProtectionPlan"))
-def net6_guardduty_scans_volumes_and_buckets_for_malware(env: EnvironmentView, out: Evidence) -> None:
-    """GuardDuty scans EC2 volumes for malware, and a malware protection plan covers each data bucket where objects
-    are written (replicas are copies of scanned objects)."""
-    for detector in env.resources(DETECTOR):
-        if "EBS_MALWARE_PROTECTION" in enabled_guardduty_features(detector):
-            out.row(detector, "Features", "EBS_MALWARE_PROTECTION", "EC2 volumes are scanned for malware")
-    if not any(row.resource_type == DETECTOR for row in out.rows):
-        out.problem("no GuardDuty detector with EBS malware protection enabled")
+@evidence_rule("NET-6", looks_for=("AWS::GuardDuty::MalwareProtectionPlan",))
+def net6_malware_protection_plan_covers_each_data_bucket(env: EnvironmentView, out: Evidence) -> None:
+    """A GuardDuty Malware Protection for S3 plan covers each data bucket where objects are written (replicas are
+    copies of scanned objects; the account's audit-log bucket receives only CloudTrail and AWS Config deliveries)."""
+    audit = audit_log_buckets(env)
     plans: list[Resource] = list(env.resources("AWS::GuardDuty::MalwareProtectionPlan"))
     replicas = {
         text_of(r.get("Destination", {}).get("Bucket")).removeprefix("arn:aws:s3:::")
@@ -298,6 +266,10 @@ def net6_guardduty_scans_volumes_and_buckets_for_malware(env: EnvironmentView, o
     }
     for bucket in data_buckets(env):
         if text_of(bucket.get("BucketName")) in replicas:
+            continue
+        receives = audit.get((bucket.stack.name, bucket.logical_id))
+        if receives is not None:
+            out.row(bucket, "BucketName", text_of(bucket.get("BucketName")), receives)
             continue
         covering = [p for p in plans if env.refers_to(p, p.get("ProtectedResource.S3Bucket.BucketName"), bucket)]
         if covering:

@@ -51,16 +51,6 @@ def deep_find(value: Any, key: str) -> Any:
     return None
 
 
-def enabled_guardduty_features(detector: Resource) -> set[str]:
-    """GuardDuty detector features with Status ENABLED (the Features list; EBS scanning also via DataSources)."""
-    features = {
-        str(f.get("Name")) for f in detector.get("Features", []) if isinstance(f, dict) and f.get("Status") == "ENABLED"
-    }
-    if detector.get("DataSources.MalwareProtection.ScanEc2InstanceWithFindings.EbsVolumes") is True:
-        features.add("EBS_MALWARE_PROTECTION")
-    return features
-
-
 def _load_balancer_log_bucket(balancer: Resource) -> Any:
     for attribute in balancer.get("LoadBalancerAttributes", []):
         if isinstance(attribute, dict) and attribute.get("Key") == "access_logs.s3.bucket":
@@ -87,6 +77,25 @@ def log_delivery_targets(env: EnvironmentView) -> dict[tuple[str, str], str]:
 def access_log_targets(env: EnvironmentView) -> set[tuple[str, str]]:
     """(stack, logical ID) of the log-delivery buckets (see log_delivery_targets)."""
     return set(log_delivery_targets(env))
+
+
+def audit_log_buckets(env: EnvironmentView) -> dict[tuple[str, str], str]:
+    """(stack, logical ID) -> what it receives, for the buckets a CloudTrail trail or an AWS Config delivery channel
+    writes to: AWS service deliveries, no uploaded content (NET-6)."""
+    named: dict[str, str] = {}
+    for trail in env.resources("AWS::CloudTrail::Trail"):
+        target = env.target(trail, trail.get("S3BucketName"))
+        if target is not None:
+            named.setdefault(f"{target.stack.name}/{target.logical_id}", "CloudTrail log files")
+        named.setdefault(text_of(trail.get("S3BucketName")), "CloudTrail log files")
+    for channel in env.resources("AWS::Config::DeliveryChannel"):
+        named.setdefault(text_of(channel.get("S3BucketName")), "AWS Config history")
+    found = {}
+    for bucket in env.resources("AWS::S3::Bucket"):
+        what = named.get(f"{bucket.stack.name}/{bucket.logical_id}") or named.get(text_of(bucket.get("BucketName")))
+        if what is not None:
+            found[(bucket.stack.name, bucket.logical_id)] = f"audit-log bucket: {what} only, delivered by AWS"
+    return found
 
 
 def data_buckets(env: EnvironmentView) -> list[Resource]:
