@@ -12,19 +12,58 @@ security groups, which the templates carry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+import jsii
+from aws_cdk import IPolicyValidationPlugin
 
 from config import limits
 from config.limits import SG_ROLE_TAG, TIER_TAG
-from policies.template_pack import Finding, Template, TemplatePack, TemplateRule, referenced, resources, tags
+from policies.template_rules import Finding, Template, TemplateRule, TemplateRulePlugin, Templates, resource_tags
+
+# (logical id, location in the template) of one non-compliant resource, found in one template.
+Location = tuple[str, str]
+
+
+def resources(template: Template, *types: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(logical id, properties) of every resource of these types."""
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        if resource.get("Type") in types:
+            yield logical_id, resource.get("Properties") or {}
+
+
+def referenced(template: Template, value: Any) -> tuple[str, dict[str, Any]] | None:
+    """The resource a `Ref` or `Fn::GetAtt` points at in the same template, or None (a literal, an import)."""
+    if isinstance(value, Mapping) and "Ref" in value:
+        logical_id = value["Ref"]
+    elif isinstance(value, Mapping) and "Fn::GetAtt" in value:
+        logical_id = value["Fn::GetAtt"][0]
+    else:
+        return None
+    resource = (template.get("Resources") or {}).get(logical_id)
+    return (logical_id, resource) if resource is not None else None
+
+
+def tags(resource: Mapping[str, Any]) -> dict[str, str]:
+    return resource_tags(dict(resource))
+
+
+def each_template(check: Callable[[Template], Iterator[Location]]) -> Callable[[Templates], list[Finding]]:
+    """A rule over one template, run over every template of the app."""
+    return lambda templates: [
+        Finding(template_path=path, logical_id=logical_id, message=location)
+        for path, template in templates.items()
+        for logical_id, location in check(template)
+    ]
+
 
 REFERENCE_ONLY_ROLES = frozenset({"application", "database"})
 OPEN_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 EDGE_OPEN_PORT = 443
 
 
-def data_tier_has_no_routes(template: Template) -> Iterator[Finding]:
+def data_tier_has_no_routes(template: Template) -> Iterator[Location]:
     for logical_id, properties in resources(template, "AWS::EC2::Route"):
         table = referenced(template, properties.get("RouteTableId"))
         if table is not None and tags(table[1]).get(TIER_TAG) == "data":
@@ -43,7 +82,7 @@ def _ingress_rules(template: Template) -> Iterator[tuple[str, str | None, Mappin
         yield logical_id, role, properties, "Properties"
 
 
-def ingress_only_by_reference(template: Template) -> Iterator[Finding]:
+def ingress_only_by_reference(template: Template) -> Iterator[Location]:
     for logical_id, role, rule, location in _ingress_rules(template):
         cidrs = {rule.get("CidrIp"), rule.get("CidrIpv6")} - {None}
         if not cidrs:
@@ -53,7 +92,7 @@ def ingress_only_by_reference(template: Template) -> Iterator[Finding]:
             yield logical_id, location
 
 
-def rds_keeps_a_week_of_backups(template: Template) -> Iterator[Finding]:
+def rds_keeps_a_week_of_backups(template: Template) -> Iterator[Location]:
     for logical_id, properties in resources(template, "AWS::RDS::DBInstance"):
         retention = properties.get("BackupRetentionPeriod")
         days = int(retention) if isinstance(retention, (int, str)) and str(retention).isdigit() else None
@@ -61,29 +100,30 @@ def rds_keeps_a_week_of_backups(template: Template) -> Iterator[Finding]:
             yield logical_id, "Properties/BackupRetentionPeriod"
 
 
-class ProjectChecks(TemplatePack):
+@jsii.implements(IPolicyValidationPlugin)
+class ProjectChecks(TemplateRulePlugin):
     """The pack named `Project`; its findings are acknowledged as `Project::<rule>`."""
 
-    pack_name = "Project"
-    pack_version = "2"
-    rules = (
+    NAME = "Project"
+    VERSION = "2"
+    RULES = (
         TemplateRule(
             "Project-NET1-DataTierNoRoutes",
             "NET-1: a data-tier route table has a route (to the internet, a NAT gateway or elsewhere).",
             "The data tier must be isolated: only the local route and gateway-endpoint routes are allowed.",
-            data_tier_has_no_routes,
+            each_template(data_tier_has_no_routes),
         ),
         TemplateRule(
             "Project-NET3-IngressByReference",
             "NET-3: a security group admits a CIDR where it must reference a security group, or admits the internet.",
             "Application and database groups admit only other security groups; only an edge group may admit "
             "0.0.0.0/0 or ::/0, and only on 443.",
-            ingress_only_by_reference,
+            each_template(ingress_only_by_reference),
         ),
         TemplateRule(
             "Project-BAK4-RdsPointInTimeWindow",
             f"BAK-4: the database keeps fewer than {limits.RDS_BACKUP_RETENTION_MIN} days of automated backups.",
             "Point-in-time recovery needs automated backups with a retention of at least a week.",
-            rds_keeps_a_week_of_backups,
+            each_template(rds_keeps_a_week_of_backups),
         ),
     )
