@@ -203,7 +203,10 @@ def _deploy_stack(
     deployment.statuses[artifact.name] = stack["StackStatus"]
     skipped = Counter(str(w.message).split()[3] for w in caught if str(w.message).startswith("Tried to parse "))
     deployment.skipped_types.update(
-        {resource_type: sum(1 for r in template["Resources"].values() if r["Type"] == resource_type) for resource_type in skipped}
+        {
+            resource_type: sum(1 for r in template["Resources"].values() if r["Type"] == resource_type)
+            for resource_type in skipped
+        }
     )
     resolve = Resolver(artifact, template)
     resolve.attributes.update(before.attributes)
@@ -212,7 +215,9 @@ def _deploy_stack(
     restore_dropped_properties(resolve)
     for logical_id, done in run_custom_resources(resolve).items():
         deployment.custom_resources[(artifact.name, logical_id)] = done
-    record_in_stack(resolve, [k for k, r in template["Resources"].items() if r["Type"] in skipped and k in resolve.physical])
+    record_in_stack(
+        resolve, [k for k, r in template["Resources"].items() if r["Type"] in skipped and k in resolve.physical]
+    )
 
 
 def deploy_assembly(outdir: Path, hosted_zones: dict[str, tuple[str, str]] | None = None) -> MotoDeployment:
@@ -239,9 +244,7 @@ def deploy_assembly(outdir: Path, hosted_zones: dict[str, tuple[str, str]] | Non
 
 
 @contextlib.contextmanager
-def deployed_in_moto(
-    outdir: Path, hosted_zones: dict[str, tuple[str, str]] | None = None
-) -> Iterator[MotoDeployment]:
+def deployed_in_moto(outdir: Path, hosted_zones: dict[str, tuple[str, str]] | None = None) -> Iterator[MotoDeployment]:
     """moto started in-process with throwaway credentials, the assembly deployed into it; stopped on exit."""
     fake = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
     before = {name: os.environ.get(name) for name in [*fake, "AWS_DEFAULT_REGION", "AWS_PROFILE"]}

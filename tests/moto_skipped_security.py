@@ -73,7 +73,9 @@ def _user_pool_client(logical_id: str, properties: dict[str, Any], resolve: Reso
 
 def _user_pool_domain(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
     resolved = resolve(properties)
-    _client("cognito-idp", resolve).create_user_pool_domain(Domain=resolved["Domain"], UserPoolId=resolved["UserPoolId"])
+    _client("cognito-idp", resolve).create_user_pool_domain(
+        Domain=resolved["Domain"], UserPoolId=resolved["UserPoolId"]
+    )
     resolve.physical[logical_id] = resolved["Domain"]
 
 

@@ -42,7 +42,9 @@ class Resolver:
         self.physical = {
             r["LogicalResourceId"]: r["PhysicalResourceId"]
             for page in (
-                [] if before_stack else cloudformation.get_paginator("list_stack_resources").paginate(StackName=artifact.name)
+                []
+                if before_stack
+                else cloudformation.get_paginator("list_stack_resources").paginate(StackName=artifact.name)
             )
             for r in page["StackResourceSummaries"]
             if r.get("PhysicalResourceId")
@@ -83,14 +85,15 @@ class Resolver:
             return self.attributes[(logical_id, attribute)]
         resource_type = self.template["Resources"][logical_id]["Type"]
         physical = self.physical[logical_id]
-        if resource_type == "AWS::KMS::Key" and attribute == "Arn":
-            return f"arn:aws:kms:{self.artifact.region}:{self.artifact.account}:key/{physical}"
-        if resource_type == "AWS::S3::Bucket" and attribute == "Arn":
-            return f"arn:aws:s3:::{physical}"
-        if resource_type == "AWS::Logs::LogGroup" and attribute == "Arn":
-            return f"arn:aws:logs:{self.artifact.region}:{self.artifact.account}:log-group:{physical}:*"
-        if resource_type == "AWS::IAM::Role" and attribute == "Arn":
-            return f"arn:aws:iam::{self.artifact.account}:role/{physical}"
+        region, account = self.artifact.region, self.artifact.account
+        arns = {
+            "AWS::KMS::Key": f"arn:aws:kms:{region}:{account}:key/{physical}",
+            "AWS::S3::Bucket": f"arn:aws:s3:::{physical}",
+            "AWS::Logs::LogGroup": f"arn:aws:logs:{region}:{account}:log-group:{physical}:*",
+            "AWS::IAM::Role": f"arn:aws:iam::{account}:role/{physical}",
+        }
+        if attribute == "Arn" and resource_type in arns:
+            return arns[resource_type]
         if attribute == "GroupId":
             return physical
         if resource_type == "AWS::EC2::EIP" and attribute == "AllocationId":

@@ -189,7 +189,8 @@ def patched_moto() -> Iterator[None]:
         yield
 
 
-# 4. moto's `AWS::RDS::DBInstance` and `AWS::S3::Bucket` drop some properties when they are built from a template;
+# 4. moto's `AWS::RDS::DBInstance`, `AWS::S3::Bucket` and `AWS::ElasticLoadBalancingV2::LoadBalancer` (its
+# `LoadBalancerAttributes`) drop some properties when they are built from a template;
 # the service APIs accept them, so they are applied after the stack is created (`restore_dropped_properties`).
 # DB instance template property -> modify_db_instance argument.
 RDS_PROPERTIES_MOTO_DROPS = {
@@ -220,6 +221,13 @@ def restore_dropped_properties(resolve: Resolver) -> int:
     for logical_id, resource in resolve.template["Resources"].items():
         if resource["Type"] == "AWS::S3::Bucket":
             _restore_bucket(resolve.physical[logical_id], resource.get("Properties", {}), resolve)
+            modified += 1
+        if resource["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer" and (
+            attributes := resource["Properties"].get("LoadBalancerAttributes")
+        ):
+            boto3.client("elbv2", region_name=resolve.artifact.region).modify_load_balancer_attributes(
+                LoadBalancerArn=resolve.physical[logical_id], Attributes=resolve(attributes)
+            )
             modified += 1
         if resource["Type"] != "AWS::RDS::DBInstance":
             continue

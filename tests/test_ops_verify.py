@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from ops.environment import BASELINE_TAG
-from stacks.baseline_base import BASELINE_TAG as stacks_baseline_tag
+from stacks import baseline_base
 from tests.moto_deploy import MotoDeployment, in_account
 from tests.moto_ops import failing, row, run_ops
 from tests.moto_stubs import MotoGaps, healthy
@@ -173,7 +173,7 @@ def test_verify_of_an_environment_not_deployed_in_this_account_is_not_deployed(m
 
 
 def test_ops_finds_the_baseline_by_the_tag_the_baseline_stacks_carry() -> None:
-    assert BASELINE_TAG == stacks_baseline_tag
+    assert baseline_base.BASELINE_TAG == BASELINE_TAG
 
 
 def test_acc4_a_deployed_trail_that_stopped_logging_fails_verify(gaps: MotoGaps) -> None:
