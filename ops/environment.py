@@ -18,6 +18,9 @@ from ops.aws import Aws
 from ops.errors import OpsError
 from ops.names import EnvironmentNames
 
+# The tag every account-baseline stack carries (stacks/baseline_base.py BASELINE_TAG; ops never imports stacks/, so
+# tests/test_ops_verify.py checks the two agree). The baseline is per account, not per environment.
+BASELINE_TAG = "account-baseline"
 LIVE_STATUSES = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE")
 
 
@@ -68,14 +71,20 @@ class Environment:
 
     @cached_property
     def stacks(self) -> dict[str, dict[str, Any]]:
-        """Live stacks tagged with this environment, in the home and DR regions, by name."""
+        """Live stacks tagged with this environment, and the account baseline stacks (ACC-4, NET-5, CMP-1) that every
+        environment of the account depends on, in the home and DR regions, by name."""
         found: dict[str, dict[str, Any]] = {}
         for region in self.regions:
             for stack in self.aws.pages("cloudformation", region, "describe_stacks", "Stacks"):
                 tags = {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
-                if tags.get(ENVIRONMENT_TAG) == self.env.name and stack["StackStatus"] in LIVE_STATUSES:
+                ours = tags.get(ENVIRONMENT_TAG) == self.env.name or BASELINE_TAG in tags
+                if ours and stack["StackStatus"] in LIVE_STATUSES:
                     found[stack["StackName"]] = {**stack, "Region": region}
         return found
+
+    def is_baseline(self, stack: str) -> bool:
+        """Whether `stack` is one of the account baseline's stacks (not the environment's own)."""
+        return any(t["Key"] == BASELINE_TAG for t in self.stacks.get(stack, {}).get("Tags", []))
 
     def resources(self, resource_type: str) -> list[StackResource]:
         if not self._resources:

@@ -112,16 +112,20 @@ def buckets(environment: Environment) -> list[Row]:
 
 
 def keys(environment: Environment) -> list[Row]:
+    """ENC-3: every key of the environment's stacks has an alias under the environment's prefix, every key of the
+    account baseline's stacks an alias of its own, and all of them rotate."""
     rows = []
     prefix = environment.names.alias_prefix
     for region in environment.regions:
         kms = environment.aws.client("kms", region)
+        found = [r for r in environment.resources("AWS::KMS::Key") if r.region == region]
+        baseline_keys = {r.physical_id for r in found if environment.is_baseline(r.stack)}
         aliases = [
             a
             for a in environment.aws.pages("kms", region, "list_aliases", "Aliases")
-            if a["AliasName"].startswith(prefix)
+            if a["AliasName"].startswith(prefix) or a.get("TargetKeyId") in baseline_keys
         ]
-        stack_keys = {r.physical_id for r in environment.resources("AWS::KMS::Key") if r.region == region}
+        stack_keys = {r.physical_id for r in found}
         if not aliases and not stack_keys:
             rows.append(
                 Row(

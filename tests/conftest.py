@@ -18,7 +18,7 @@ from aws_cdk.assertions import Template
 from app import EnvironmentStacks, build, new_app
 from config import AppConfig, load_config
 from tests.cli_synth import BackgroundSynth
-from tests.moto_deploy import deployed_in_moto
+from tests.moto_deploy import MOTO_DEFAULT_ACCOUNT, deployed_in_moto
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -114,8 +114,13 @@ def dev_network(synthesized: Synthesized) -> Template:
 
 
 @pytest.fixture(scope="session")
-def moto_deployment(synthesized: Synthesized) -> Any:
+def moto_deployment(synthesized: Synthesized, example_config: AppConfig) -> Any:
     """The whole example assembly deployed into moto once per session (tests/moto_deploy.py); the operations
-    commands' tests run against this account."""
-    with deployed_in_moto(synthesized.outdir) as deployment:
+    commands' tests run against this account. The edges' hosted zones exist before the deploy, as in a real account."""
+    zones = {
+        env.edge.hosted_zone_id: (env.account or MOTO_DEFAULT_ACCOUNT, env.edge.hosted_zone_name)
+        for env in example_config.environments
+        if env.edge is not None
+    }
+    with deployed_in_moto(synthesized.outdir, zones) as deployment:
         yield deployment

@@ -28,7 +28,15 @@ import boto3
 from moto import mock_aws
 
 from tests.moto_skipped_types import Resolver, create_skipped_resources
-from tests.moto_workarounds import for_moto, patched_moto, restore_dropped_properties
+from tests.moto_workarounds import (
+    cross_region_imports,
+    existing_hosted_zone,
+    for_moto,
+    patched_moto,
+    record_in_stack,
+    restore_dropped_properties,
+    run_custom_resources,
+)
 
 MOTO_DEFAULT_ACCOUNT = "123456789012"
 BOOTSTRAP_QUALIFIER = "hnb659fds"
@@ -165,6 +173,7 @@ class MotoDeployment:
     statuses: dict[str, str] = field(default_factory=dict)
     skipped_types: Counter[str] = field(default_factory=Counter)
     created_through_api: Counter[str] = field(default_factory=Counter)
+    custom_resources: dict[tuple[str, str], str] = field(default_factory=dict)  # (stack, logical id) -> what was done
     assets_published: int = 0
     seconds: float = 0.0
 
@@ -173,13 +182,55 @@ class MotoDeployment:
         return next(s.account for s in self.stacks.values() if s.tags.get("environment") == environment)
 
 
-def deploy_assembly(outdir: Path) -> MotoDeployment:
-    """Bootstrap every (account, region) the assembly names, then create every stack in dependency order."""
+def _deploy_stack(
+    deployment: MotoDeployment, artifact: StackArtifact, template: dict[str, Any], caught: list[warnings.WarningMessage]
+) -> None:
+    """One stack, inside its account: what its resources read first, then the stack, then what moto skipped."""
+    present = {resource["Type"] for resource in template["Resources"].values()}
+    before = Resolver(artifact, template, before_stack=True)
+    before.attributes.update(cross_region_imports(template))
+    deployment.created_through_api.update(create_skipped_resources(before, present, before_stack=True))
+    known = {**before.attributes, **{(logical_id, "Ref"): value for logical_id, value in before.physical.items()}}
+    cloudformation = boto3.client("cloudformation", region_name=artifact.region)
+    cloudformation.create_stack(
+        StackName=artifact.name,
+        TemplateBody=json.dumps(for_moto(template, known)),
+        Capabilities=CAPABILITIES,
+        Tags=[{"Key": k, "Value": v} for k, v in artifact.tags.items()],
+        EnableTerminationProtection=False,
+    )
+    stack = cloudformation.describe_stacks(StackName=artifact.name)["Stacks"][0]
+    deployment.statuses[artifact.name] = stack["StackStatus"]
+    skipped = Counter(str(w.message).split()[3] for w in caught if str(w.message).startswith("Tried to parse "))
+    deployment.skipped_types.update(
+        {
+            resource_type: sum(1 for r in template["Resources"].values() if r["Type"] == resource_type)
+            for resource_type in skipped
+        }
+    )
+    resolve = Resolver(artifact, template)
+    resolve.attributes.update(before.attributes)
+    resolve.physical.update(before.physical)
+    deployment.created_through_api.update(create_skipped_resources(resolve, set(skipped)))
+    restore_dropped_properties(resolve)
+    for logical_id, done in run_custom_resources(resolve).items():
+        deployment.custom_resources[(artifact.name, logical_id)] = done
+    record_in_stack(
+        resolve, [k for k, r in template["Resources"].items() if r["Type"] in skipped and k in resolve.physical]
+    )
+
+
+def deploy_assembly(outdir: Path, hosted_zones: dict[str, tuple[str, str]] | None = None) -> MotoDeployment:
+    """Bootstrap every (account, region) the assembly names, create the hosted zones it expects to exist (zone ID ->
+    (account, zone name)), then create every stack in dependency order."""
     started = time.perf_counter()
     deployment = MotoDeployment(outdir=outdir)
     artifacts = read_manifest(outdir)
     for account, region in sorted({(a.account, a.region) for a in artifacts}):
         bootstrap(account, region)
+    for zone_id, (account, name) in (hosted_zones or {}).items():
+        with in_account(account):
+            existing_hosted_zone(account, zone_id, name)
     for artifact in artifacts:
         deployment.stacks[artifact.name] = artifact
         if artifact.asset_manifest:
@@ -187,27 +238,13 @@ def deploy_assembly(outdir: Path) -> MotoDeployment:
         template = json.loads((outdir / artifact.template_file).read_text(encoding="utf-8"))
         with in_account(artifact.account), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            cloudformation = boto3.client("cloudformation", region_name=artifact.region)
-            cloudformation.create_stack(
-                StackName=artifact.name,
-                TemplateBody=json.dumps(for_moto(template)),
-                Capabilities=CAPABILITIES,
-                Tags=[{"Key": k, "Value": v} for k, v in artifact.tags.items()],
-                EnableTerminationProtection=False,
-            )
-            stack = cloudformation.describe_stacks(StackName=artifact.name)["Stacks"][0]
-            deployment.statuses[artifact.name] = stack["StackStatus"]
-            skipped = Counter(str(w.message).split()[3] for w in caught if str(w.message).startswith("Tried to parse "))
-            deployment.skipped_types.update(skipped)
-            resolve = Resolver(artifact, template)
-            deployment.created_through_api.update(create_skipped_resources(resolve, set(skipped)))
-            restore_dropped_properties(resolve)
+            _deploy_stack(deployment, artifact, template, caught)
     deployment.seconds = time.perf_counter() - started
     return deployment
 
 
 @contextlib.contextmanager
-def deployed_in_moto(outdir: Path) -> Iterator[MotoDeployment]:
+def deployed_in_moto(outdir: Path, hosted_zones: dict[str, tuple[str, str]] | None = None) -> Iterator[MotoDeployment]:
     """moto started in-process with throwaway credentials, the assembly deployed into it; stopped on exit."""
     fake = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
     before = {name: os.environ.get(name) for name in [*fake, "AWS_DEFAULT_REGION", "AWS_PROFILE"]}
@@ -215,7 +252,7 @@ def deployed_in_moto(outdir: Path) -> Iterator[MotoDeployment]:
     os.environ.pop("AWS_PROFILE", None)
     try:
         with mock_aws(), patched_moto():
-            yield deploy_assembly(outdir)
+            yield deploy_assembly(outdir, hosted_zones)
     finally:
         for name, value in before.items():
             if value is None:

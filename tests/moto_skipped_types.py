@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from tests.moto_skipped_security import AFTER_STACK, BEFORE_STACK, NO_MOTO_API_SECURITY
+
 if TYPE_CHECKING:
     from tests.moto_deploy import StackArtifact
 
@@ -23,23 +25,29 @@ NO_MOTO_API = (
     "AWS::Backup::Framework",
     "AWS::Backup::RestoreTestingPlan",
     "AWS::Backup::RestoreTestingSelection",
-    "AWS::SecretsManager::Secret",
     "AWS::SNS::TopicPolicy",
+    *NO_MOTO_API_SECURITY,
 )
 
 
 class Resolver:
     """Resolves the intrinsics our templates use against one stack moto created."""
 
-    def __init__(self, artifact: StackArtifact, template: dict[str, Any]) -> None:
+    def __init__(self, artifact: StackArtifact, template: dict[str, Any], *, before_stack: bool = False) -> None:
+        """`before_stack`: the stack is not created yet; only pseudo parameters, exports and what the creators
+        record resolve."""
         self.artifact = artifact
         self.template = template
         cloudformation = boto3.client("cloudformation", region_name=artifact.region)
         self.physical = {
             r["LogicalResourceId"]: r["PhysicalResourceId"]
-            for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=artifact.name)
+            for page in (
+                []
+                if before_stack
+                else cloudformation.get_paginator("list_stack_resources").paginate(StackName=artifact.name)
+            )
             for r in page["StackResourceSummaries"]
-            if "PhysicalResourceId" in r
+            if r.get("PhysicalResourceId")
         }
         self.exports = {
             e["Name"]: e["Value"]
@@ -77,12 +85,15 @@ class Resolver:
             return self.attributes[(logical_id, attribute)]
         resource_type = self.template["Resources"][logical_id]["Type"]
         physical = self.physical[logical_id]
-        if resource_type == "AWS::KMS::Key" and attribute == "Arn":
-            return f"arn:aws:kms:{self.artifact.region}:{self.artifact.account}:key/{physical}"
-        if resource_type == "AWS::S3::Bucket" and attribute == "Arn":
-            return f"arn:aws:s3:::{physical}"
-        if resource_type == "AWS::IAM::Role" and attribute == "Arn":
-            return f"arn:aws:iam::{self.artifact.account}:role/{physical}"
+        region, account = self.artifact.region, self.artifact.account
+        arns = {
+            "AWS::KMS::Key": f"arn:aws:kms:{region}:{account}:key/{physical}",
+            "AWS::S3::Bucket": f"arn:aws:s3:::{physical}",
+            "AWS::Logs::LogGroup": f"arn:aws:logs:{region}:{account}:log-group:{physical}:*",
+            "AWS::IAM::Role": f"arn:aws:iam::{account}:role/{physical}",
+        }
+        if attribute == "Arn" and resource_type in arns:
+            return arns[resource_type]
         if attribute == "GroupId":
             return physical
         if resource_type == "AWS::EC2::EIP" and attribute == "AllocationId":
@@ -265,17 +276,20 @@ CREATORS: dict[str, Creator] = {
     "AWS::SNS::Subscription": _subscription,
     "AWS::Logs::MetricFilter": _metric_filter,
     "AWS::CloudWatch::Alarm": _alarm,
+    **AFTER_STACK,
 }
+# Types created through their APIs: before the stack (BEFORE_STACK, referenced by what moto builds) or after it.
+CREATED_THROUGH_API = {*BEFORE_STACK, *CREATORS}
 
 
-def create_skipped_resources(resolve: Resolver, skipped: set[str]) -> Counter[str]:
+def create_skipped_resources(resolve: Resolver, skipped: set[str], *, before_stack: bool = False) -> Counter[str]:
     """Create the stack's resources of the `skipped` types through their APIs; returns how many of each.
 
     Must run inside the stack's moto account (tests.moto_deploy.in_account).
     """
     template = resolve.template
     created: Counter[str] = Counter()
-    for resource_type, creator in CREATORS.items():
+    for resource_type, creator in (BEFORE_STACK if before_stack else CREATORS).items():
         if resource_type not in skipped:
             continue
         for logical_id, resource in template["Resources"].items():

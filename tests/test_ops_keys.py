@@ -69,9 +69,8 @@ def test_acc2_a_revoked_operator_whose_key_is_still_present_fails(prod: None, tm
 
 def test_acc2_an_operator_without_a_key_fails(prod: None) -> None:
     ec2 = boto3.client("ec2", region_name="us-east-1")
-    (pair,) = ec2.describe_key_pairs(Filters=[{"Name": "tag:operator", "Values": ["alice"]}], IncludePublicKey=True)[
-        "KeyPairs"
-    ]
+    pairs = ec2.describe_key_pairs(Filters=[{"Name": "tag:environment", "Values": [PROD]}], IncludePublicKey=True)
+    (pair,) = [p for p in pairs["KeyPairs"] if p["KeyName"].startswith(f"{PROD}-alice-")]
     ec2.delete_key_pair(KeyName=pair["KeyName"])
     try:
         code, document = run_ops("keys", gaps=MotoGaps())

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
+from ops.environment import BASELINE_TAG
+from stacks import baseline_base
 from tests.moto_deploy import MotoDeployment, in_account
 from tests.moto_ops import failing, row, run_ops
 from tests.moto_stubs import MotoGaps, healthy
@@ -19,6 +21,7 @@ from tests.moto_stubs import MotoGaps, healthy
 PROD = "acme-prod"
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
 ACCOUNT = "111122223333"
+BASELINE_CHECKS = ("CloudTrail logging", "GuardDuty enabled", "Security Hub enabled", "AWS Config recorder on")
 
 
 @pytest.fixture
@@ -45,9 +48,9 @@ def test_verify_passes_on_the_deployed_environment(gaps: MotoGaps) -> None:
         "ACC-2",
         "ACC-3",
     } <= controls
-    baseline = [r for r in document["rows"] if r["control"] in {"ACC-4", "NET-5"}]
-    assert baseline
-    assert {r["status"] for r in baseline} <= {"not deployed", "pass"}  # "not deployed" until a baseline stack exists
+    # The account baseline the environment's stacks depend on is found by its tag and holds (ACC-4, NET-5).
+    baseline = {r["check"]: r["status"] for r in document["rows"] if r["control"] in {"ACC-4", "NET-5"}}
+    assert baseline == dict.fromkeys(BASELINE_CHECKS, "pass")
     assert set(document["rows"][0]) == {"control", "check", "status", "observed", "fix"}
 
 
@@ -167,3 +170,47 @@ def test_verify_of_an_environment_not_deployed_in_this_account_is_not_deployed(m
         code, document = run_ops("verify", gaps=MotoGaps(), env="globex-dev")
     assert code == 1
     assert {(r["check"], r["status"]) for r in document["rows"] if r["status"] != "not deployed"} == set()
+
+
+def test_ops_finds_the_baseline_by_the_tag_the_baseline_stacks_carry() -> None:
+    assert baseline_base.BASELINE_TAG == BASELINE_TAG
+
+
+def test_acc4_a_deployed_trail_that_stopped_logging_fails_verify(gaps: MotoGaps) -> None:
+    cloudtrail = boto3.client("cloudtrail", region_name="us-east-1")
+    (trail,) = cloudtrail.describe_trails()["trailList"]
+    cloudtrail.stop_logging(Name=trail["Name"])
+    try:
+        assert_only_failure(gaps, "CloudTrail logging", "ACC-4")
+    finally:
+        cloudtrail.start_logging(Name=trail["Name"])
+
+
+def test_net5_a_suspended_dr_region_guardduty_detector_fails_verify(gaps: MotoGaps) -> None:
+    guardduty = boto3.client("guardduty", region_name="us-west-2")
+    (detector,) = guardduty.list_detectors()["DetectorIds"]
+    guardduty.update_detector(DetectorId=detector, Enable=False)
+    try:
+        assert_only_failure(gaps, "GuardDuty enabled", "NET-5")
+    finally:
+        guardduty.update_detector(DetectorId=detector, Enable=True)
+
+
+def test_acc4_a_stopped_config_recorder_fails_verify(gaps: MotoGaps) -> None:
+    config = boto3.client("config", region_name="us-east-1")
+    config.stop_configuration_recorder(ConfigurationRecorderName="default")
+    try:
+        assert_only_failure(gaps, "AWS Config recorder on", "ACC-4")
+    finally:
+        config.start_configuration_recorder(ConfigurationRecorderName="default")
+
+
+def test_enc3_a_baseline_key_that_stopped_rotating_fails_verify(gaps: MotoGaps) -> None:
+    """The account baseline's keys count too: found through their stack, judged by their own alias."""
+    kms = boto3.client("kms", region_name="us-east-1")
+    key = kms.describe_key(KeyId="alias/baseline/audit")["KeyMetadata"]["KeyId"]
+    kms.disable_key_rotation(KeyId=key)
+    try:
+        assert_only_failure(gaps, "key rotation in us-east-1", "ENC-3")
+    finally:
+        kms.enable_key_rotation(KeyId=key)
