@@ -1,11 +1,14 @@
 """The README's `make synth`, run as a user would: through make and the pinned CLI, with no AWS credentials.
 
 `BackgroundSynth` starts it as a child process so the suite's in-process synth and the CLI synth run at the same
-time on the two cores (tests/conftest.py starts one when a collected test needs it).
+time on the two cores (tests/conftest.py starts one when a collected test needs it); under pytest-xdist the workers
+share one (`shared_synth`).
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -55,3 +58,17 @@ class BackgroundSynth:
         """Wait for the synth; its exit status and what it printed on stderr."""
         _, stderr = self._process.communicate(timeout=600)
         return self._process.returncode, stderr
+
+
+def shared_synth(folder: Path) -> tuple[Path, int, str]:
+    """One CLI synth for all pytest-xdist workers of a session: the first to take the lock runs it, the others wait
+    and read its result (`folder` is shared by the workers: the parent of each worker's basetemp)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    result = folder / "result.json"
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            returncode, stderr = BackgroundSynth(folder / "out").result()
+            result.write_text(json.dumps({"returncode": returncode, "stderr": stderr[-3000:]}), encoding="utf-8")
+        outcome = json.loads(result.read_text(encoding="utf-8"))
+    return folder / "out", outcome["returncode"], outcome["stderr"]

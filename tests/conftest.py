@@ -59,26 +59,6 @@ def synthesize(config: AppConfig, outdir: Path) -> Synthesized:
     return Synthesized(outdir=outdir, environments=environments, report=report, failure=failure)
 
 
-# Under pytest-xdist (`make unit`: --dist loadgroup) tests are spread one by one over the workers, except these files,
-# which share an expensive module or session fixture and so stay on one worker each: the CLI synth, the moto
-# deployment of the whole assembly (the ops commands are tested against it), the scratch repositories of make diff.
-XDIST_GROUPS = (
-    ("test_cli_and_checkers", "cli"),
-    ("test_moto", "moto"),
-    ("test_ops_", "moto"),
-    ("test_baseline_deploys_in_moto", "moto"),
-    ("test_diff_offline_script", "offline-diff"),
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        name = item.path.stem
-        group = next((group for prefix, group in XDIST_GROUPS if name.startswith(prefix)), None)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def background_cli_synth(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

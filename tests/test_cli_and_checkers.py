@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from policies.gate_cache import GateCache, content_key
-from tests.cli_synth import BackgroundSynth, clean_env
+from tests.cli_synth import BackgroundSynth, clean_env, shared_synth
 from tests.cli_synth import make_synth as cli_synth_run
 from tests.conftest import PROD, Synthesized
 
@@ -54,10 +54,13 @@ def test_bad_config_stops_make_synth_with_a_clear_error_and_no_output(tmp_path: 
 def cli_synth(background_cli_synth: BackgroundSynth | None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The README's main command, through the pinned CLI, with no credentials (the suite's second full synth,
     started in the background at the beginning of the session where it can be: tests/conftest.py)."""
-    synth = background_cli_synth or BackgroundSynth(tmp_path_factory.mktemp("make-synth") / "out")
-    returncode, stderr = synth.result()
+    if background_cli_synth is not None:
+        returncode, stderr = background_cli_synth.result()
+        out = background_cli_synth.out
+    else:  # under pytest-xdist: one synth for every worker
+        out, returncode, stderr = shared_synth(tmp_path_factory.getbasetemp().parent / "shared-make-synth")
     assert returncode == 0, stderr[-3000:]
-    return synth.out
+    return out
 
 
 def test_make_synth_writes_every_stack_of_every_environment(cli_synth: Path, synthesized: Synthesized) -> None:
