@@ -6,6 +6,7 @@ that need a deliberately bad resource build a tiny app of their own instead.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from dataclasses import dataclass
@@ -80,7 +81,23 @@ def example_config() -> AppConfig:
 
 @pytest.fixture(scope="session")
 def synthesized(example_config: AppConfig, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    return synthesize(example_config, tmp_path_factory.mktemp("cdk.out"))
+    """The session synth. Under pytest-xdist the workers share one: the first to take the lock synthesizes, the
+    others build the same app (its construct tree, which some tests read) without synthesizing it again."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return synthesize(example_config, tmp_path_factory.mktemp("cdk.out"))
+    shared = tmp_path_factory.getbasetemp().parent / "shared-cdk.out"
+    shared.mkdir(parents=True, exist_ok=True)
+    done = shared / "synthesized.json"
+    with (shared.parent / "shared-cdk.out.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            result = synthesize(example_config, shared)
+            done.write_text(json.dumps({"failure": result.failure}), encoding="utf-8")
+            return result
+    app = new_app(outdir=str(tmp_path_factory.mktemp("unsynthesized")), context={"aws:cdk:bundling-stacks": []})
+    report = json.loads((shared / "validation-report.json").read_text(encoding="utf-8"))
+    failure = json.loads(done.read_text(encoding="utf-8"))["failure"]
+    return Synthesized(outdir=shared, environments=build(app, example_config), report=report, failure=failure)
 
 
 @pytest.fixture(scope="session")
