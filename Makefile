@@ -70,10 +70,10 @@ typecheck: $(VENV)/.dev-installed
 unit: $(VENV)/.dev-installed $(CDK)
 	$(BIN)/pytest -n 2 --dist load --junitxml=test-results.xml
 
-# Lint, type-check and the suite run side by side (a cold mypy takes about a minute of one core); each output line
-# stays whole (-Oline), so the CI log reads as three interleaved streams of complete lines.
+# Lint, type-check and the suite run side by side (a cold mypy takes about a minute of one core). Output is not held
+# back: ruff and mypy print a few lines, pytest its progress, so CI shows the suite's progress as it runs.
 test:
-	$(MAKE) --no-print-directory -j3 -Oline lint typecheck unit
+	$(MAKE) --no-print-directory -j3 lint typecheck unit
 
 # What the gates cost, as ratios measured side by side in one run (a benchmark, not a timed test);
 # BENCH_TESTS=1 also times a warm and a fresh-clone `make test`.
