@@ -17,16 +17,15 @@ Three classes of mistake that pass every template-shape test and every published
 from __future__ import annotations
 
 import fnmatch
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
 
 from policies.create_only_names import literal_text, names_fixed_against_content
+from policies.template_rules import Location, Template, TemplateRule, TemplateRulePlugin, each_template
 
 NAME_RULE = "Project-ACC2-NameChangesWithCreateOnlyContent"
 SESSION_RULE = "Project-ACC2-SessionManagerSshOnly"
@@ -175,42 +174,17 @@ def find_access_violations(template: Mapping[str, Any]) -> list[Finding]:
     return [finding for check in CHECKS for finding in check(template)]
 
 
+def _locations(check: Callable[[Mapping[str, Any]], Iterator[Finding]]) -> Callable[[Template], Iterator[Location]]:
+    return lambda template: ((finding.logical_id, finding.location) for finding in check(template))
+
+
 @jsii.implements(cdk.IPolicyValidationPlugin)
-class AccessRules:
+class AccessRules(TemplateRulePlugin):
     """A policy-validation plugin: registered with `Validations.of(app).add_plugins(...)` like the packs."""
 
-    @property
-    def name(self) -> str:
-        return "ProjectAccessRules"
-
-    @property
-    def rule_ids(self) -> list[str]:
-        return list(RULES)
-
-    @property
-    def version(self) -> str:
-        return "1.0.0"
-
-    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        by_rule: dict[str, list[cdk.PolicyViolatingResource]] = {}
-        for template_path in context.template_paths:
-            template = json.loads(Path(template_path).read_text(encoding="utf-8"))
-            for finding in find_access_violations(template):
-                by_rule.setdefault(finding.rule, []).append(
-                    cdk.PolicyViolatingResource(
-                        resource_logical_id=finding.logical_id,
-                        template_path=template_path,
-                        locations=[finding.location],
-                    )
-                )
-        violations = [
-            cdk.PolicyViolation(
-                rule_name=rule,
-                description=DESCRIPTIONS[rule],
-                fix=FIXES[rule],
-                severity="error",
-                violating_resources=resources,
-            )
-            for rule, resources in by_rule.items()
-        ]
-        return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
+    NAME = "ProjectAccessRules"
+    VERSION = "1.0.0"
+    RULES = tuple(
+        TemplateRule(rule, DESCRIPTIONS[rule], FIXES[rule], each_template(_locations(check)))
+        for rule, check in zip(RULES, CHECKS, strict=True)
+    )

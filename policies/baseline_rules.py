@@ -11,12 +11,14 @@ baseline whose Metadata says the organization provides the service (`organizatio
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 import aws_cdk as cdk
 import jsii
+
+from policies.template_rules import Finding, TemplateRule, TemplateRulePlugin, Templates
 
 BASELINE_METADATA: Final = "AccountBaseline"
 ORGANIZATION_SERVICES: Final = ("CloudTrail", "GuardDuty", "SecurityHub", "Config")
@@ -29,8 +31,7 @@ GUARDDUTY_EVENTS: Final = "GuardDuty Finding"
 def _environments(template_paths: Iterable[str]) -> dict[str, tuple[str, str]]:
     """Template path -> (account, region) from the assembly manifest next to it; unknown when there is none."""
     found: dict[str, tuple[str, str]] = {}
-    for path in template_paths:
-        manifest = Path(path).with_name("manifest.json")
+    for manifest in {Path(path).with_name("manifest.json") for path in template_paths}:  # one per assembly folder
         if not manifest.is_file():
             continue
         for artifact in json.loads(manifest.read_text(encoding="utf-8")).get("artifacts", {}).values():
@@ -38,7 +39,7 @@ def _environments(template_paths: Iterable[str]) -> dict[str, tuple[str, str]]:
             environment = artifact.get("environment", "aws://unknown-account/unknown-region")
             if template:
                 account, region = environment.removeprefix("aws://").split("/", 1)
-                found[str(Path(path).with_name(template))] = (account, region)
+                found[str(manifest.with_name(template))] = (account, region)
     return found
 
 
@@ -50,7 +51,7 @@ def _listens_for(resource: dict[str, Any]) -> set[str]:
 
 
 def unbacked_rules(
-    templates: dict[str, dict[str, Any]], environments: dict[str, tuple[str, str]]
+    templates: Mapping[str, dict[str, Any]], environments: dict[str, tuple[str, str]]
 ) -> Iterator[tuple[str, str, str]]:
     """Yield (rule name, template path, logical id) for each CloudTrail or GuardDuty rule with nothing behind it."""
     trails: set[str] = set()  # accounts
@@ -85,40 +86,21 @@ DESCRIPTIONS: Final = {
 }
 
 
+def _backing(rule: str) -> Callable[[Templates], list[Finding]]:
+    """The `rule` findings of `unbacked_rules`, each an EventBridge rule whose source has no backing service."""
+    return lambda templates: [
+        Finding(template_path=path, logical_id=logical_id, message="EventPattern")
+        for found, path, logical_id in unbacked_rules(templates, _environments(templates))
+        if found == rule
+    ]
+
+
 @jsii.implements(cdk.IPolicyValidationPlugin)
-class BaselineRules:
+class BaselineRules(TemplateRulePlugin):
     """A policy-validation plugin, registered with the other gates (policies/packs.py)."""
 
-    @property
-    def name(self) -> str:
-        return "ProjectBaselineRules"
-
-    @property
-    def rule_ids(self) -> list[str]:
-        return list(DESCRIPTIONS)
-
-    @property
-    def version(self) -> str:
-        return "1.0.0"
-
-    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        paths = list(context.template_paths)
-        templates = {path: json.loads(Path(path).read_text(encoding="utf-8")) for path in paths}
-        violating: dict[str, list[cdk.PolicyViolatingResource]] = {}
-        for rule, path, logical_id in unbacked_rules(templates, _environments(paths)):
-            violating.setdefault(rule, []).append(
-                cdk.PolicyViolatingResource(
-                    resource_logical_id=logical_id, template_path=path, locations=["EventPattern"]
-                )
-            )
-        violations = [
-            cdk.PolicyViolation(
-                rule_name=rule,
-                description=DESCRIPTIONS[rule][0],
-                fix=DESCRIPTIONS[rule][1],
-                severity="error",
-                violating_resources=resources,
-            )
-            for rule, resources in violating.items()
-        ]
-        return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
+    NAME = "ProjectBaselineRules"
+    VERSION = "1.0.0"
+    RULES = tuple(
+        TemplateRule(rule, description, fix, _backing(rule)) for rule, (description, fix) in DESCRIPTIONS.items()
+    )

@@ -12,7 +12,7 @@ security groups, which the templates carry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsii
@@ -20,10 +20,7 @@ from aws_cdk import IPolicyValidationPlugin
 
 from config import limits
 from config.limits import SG_ROLE_TAG, TIER_TAG
-from policies.template_rules import Finding, Template, TemplateRule, TemplateRulePlugin, Templates, resource_tags
-
-# (logical id, location in the template) of one non-compliant resource, found in one template.
-Location = tuple[str, str]
+from policies.template_rules import Location, Template, TemplateRule, TemplateRulePlugin, each_template, resource_tags
 
 
 def resources(template: Template, *types: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -47,15 +44,6 @@ def referenced(template: Template, value: Any) -> tuple[str, dict[str, Any]] | N
 
 def tags(resource: Mapping[str, Any]) -> dict[str, str]:
     return resource_tags(dict(resource))
-
-
-def each_template(check: Callable[[Template], Iterator[Location]]) -> Callable[[Templates], list[Finding]]:
-    """A rule over one template, run over every template of the app."""
-    return lambda templates: [
-        Finding(template_path=path, logical_id=logical_id, message=location)
-        for path, template in templates.items()
-        for logical_id, location in check(template)
-    ]
 
 
 REFERENCE_ONLY_ROLES = frozenset({"application", "database"})

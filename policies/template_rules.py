@@ -20,6 +20,7 @@ import aws_cdk as cdk
 
 Template = dict[str, Any]
 Templates = Mapping[str, Template]  # template path -> template
+Location = tuple[str, str]  # (logical id, location in the template) of one non-compliant resource
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,15 @@ class TemplateRule:
     description: str
     fix: str
     check: Callable[[Templates], list[Finding]]
+
+
+def each_template(check: Callable[[Template], Iterator[Location]]) -> Callable[[Templates], list[Finding]]:
+    """A rule over one template (yielding logical id and location), run over every template of the app."""
+    return lambda templates: [
+        Finding(template_path=path, logical_id=logical_id, message=location)
+        for path, template in templates.items()
+        for logical_id, location in check(template)
+    ]
 
 
 def load_templates(paths: list[str]) -> dict[str, Template]:
