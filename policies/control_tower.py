@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -64,8 +63,6 @@ class StrictCfnGuard:
         self._rules: GuardRuleSet = control_tower_rules(cache_dir())
         self._select_rules = select_rules
         self._cache = cache or GateCache("control-tower")
-        self.seconds = 0.0
-        self.templates_checked = 0
 
     @property
     def name(self) -> str:
@@ -86,12 +83,10 @@ class StrictCfnGuard:
         return self._cache
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        started = time.perf_counter()
         violations: list[cdk.PolicyViolation] = []
         for template_path in context.template_paths:
             for finding in self.findings(Path(template_path)):
                 violations.append(as_violation(finding, template_path, severity="error"))
-        self.seconds += time.perf_counter() - started
         return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
 
     def findings(self, template_path: Path) -> list[dict[str, Any]]:
@@ -111,7 +106,6 @@ class StrictCfnGuard:
             return list(cached)
         found = _run_plugin(template_path.name, data, rules)
         self._cache.put(key, found)
-        self.templates_checked += 1
         return found
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import shutil
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +63,8 @@ def control_tower_rules(cache_dir: Path) -> GuardRuleSet:
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     root = cache_dir / f"control-tower-rules-{digest[:16]}"
     if not root.is_dir():
-        staging = cache_dir / f".control-tower-rules-{digest[:16]}.{id(root)}.tmp"
-        staging.mkdir(parents=True, exist_ok=True)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".control-tower-rules-{digest[:16]}.", dir=cache_dir))
         with tarfile.open(tarball) as archive:
             members = [m for m in archive.getmembers() if m.isfile() and m.name.startswith(_RULES_IN_TARBALL)]
             for member in members:
@@ -71,16 +73,10 @@ def control_tower_rules(cache_dir: Path) -> GuardRuleSet:
         try:
             staging.rename(root)
         except OSError:  # another process unpacked it first: same content, keep theirs
-            _remove_tree(staging)
+            shutil.rmtree(staging)
     files = []
     for path in sorted(root.rglob("*.guard")):
         text = path.read_text(encoding="utf-8")
         types = frozenset(_RESOURCE_TYPE.findall(_code_without_comments(text)))
         files.append(RuleFile(path=path, resource_types=types, digest=hashlib.sha256(text.encode()).hexdigest()))
     return GuardRuleSet(root=root, files=tuple(files), plugin_digest=digest)
-
-
-def _remove_tree(path: Path) -> None:
-    for child in sorted(path.rglob("*"), reverse=True):
-        child.rmdir() if child.is_dir() else child.unlink()
-    path.rmdir()

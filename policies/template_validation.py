@@ -11,7 +11,6 @@ engine), so those form the cache key (`policies/gate_cache.py`).
 
 from __future__ import annotations
 
-import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -57,7 +56,6 @@ class CachedTemplateValidation:
     def __init__(self, cache: GateCache | None = None) -> None:
         self._cache = cache or GateCache("cloudformation-validate")
         self._library = f"aws-cdk-lib {version('aws-cdk-lib')}"
-        self.seconds = 0.0
 
     @property
     def name(self) -> str:
@@ -76,7 +74,6 @@ class CachedTemplateValidation:
         return self._cache
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        started = time.perf_counter()
         records: dict[str, list[dict[str, object]]] = {}
         keys: dict[str, str] = {}
         unchecked: list[cdk.PolicyValidationStack] = []
@@ -102,5 +99,4 @@ class CachedTemplateValidation:
                 records[stack.template_path] = found.get(stack.template_path, [])
                 self._cache.put(keys[stack.template_path], records[stack.template_path])
         violations = [as_violation(record, path) for path, items in records.items() for record in items]
-        self.seconds += time.perf_counter() - started
         return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
