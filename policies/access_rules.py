@@ -12,6 +12,8 @@ Three classes of mistake that pass every template-shape test and every published
   `aws:Source*` condition keys (EventBridge's KMS requests for an encrypted SNS topic may not carry them, so every alert
   would be dropped silently) and must bind the use to the resource by an encryption-context condition (or
   `kms:ViaService`/`kms:CallerAccount`), which every AWS service's KMS request carries.
+  `kms:DescribeKey` carries no encryption context: a statement granting only it is bound by `aws:SourceArn` or
+  `aws:SourceAccount` instead, and must be.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ SHELL_DOCUMENTS = (
 )
 START_SESSION = "ssm:startsession"
 DOCUMENT_CHECK = "ssm:sessiondocumentaccesscheck"
+# KMS requests without an encryption context (KMS developer guide, kms:EncryptionContext condition keys): a statement
+# granting only these cannot be bound by one; it is bound by the caller's aws:SourceArn/aws:SourceAccount instead.
+CONTEXT_FREE_ACTIONS = frozenset({"kms:describekey"})
 BINDING_CONDITION_PREFIXES = ("kms:encryptioncontext:", "kms:viaservice", "kms:calleraccount")
 POLICY_TYPES = frozenset({"AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::Role", "AWS::IAM::User"})
 KEY_TYPES = frozenset({"AWS::KMS::Key", "AWS::KMS::ReplicaKey"})
@@ -140,6 +145,12 @@ def service_key_statements_unbound(template: Mapping[str, Any]) -> Iterator[Find
                 continue
             keys = [key.lower() for block in (statement.get("Condition") or {}).values() for key in block]
             location = f"Resources/{logical_id}/Properties/KeyPolicy/Statement/{index}"
+            actions = {str(action).lower() for action in _as_list(statement.get("Action", []))}
+            if actions and actions <= CONTEXT_FREE_ACTIONS:
+                # No encryption context to bind by: only the caller's source can, and it must (ENC-3).
+                if not any(key.startswith("aws:source") for key in keys):
+                    yield Finding(SERVICE_KEY_RULE, logical_id, f"{location} (no aws:SourceArn or aws:SourceAccount)")
+                continue
             if sources := sorted(key for key in keys if key.startswith("aws:source")):
                 yield Finding(SERVICE_KEY_RULE, logical_id, f"{location} (conditions on {', '.join(sources)})")
             elif not any(key.startswith(BINDING_CONDITION_PREFIXES) for key in keys):

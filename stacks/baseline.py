@@ -65,6 +65,19 @@ class BaselineStack(AccountBaselineStack):
                 "logs": [logs_service_use(self)],
             },
         )
+        if owned:
+            # kms:DescribeKey carries no encryption context, so the statement above cannot admit it; CloudTrail
+            # describes the key when the trail is created or updated, and sends aws:SourceArn with the call
+            # (CloudTrail user guide, "Configure AWS KMS key policies for CloudTrail": "describe key").
+            self.keys.keys["audit"].add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowCloudTrailToDescribeTheKey",
+                    principals=[iam.ServicePrincipal("cloudtrail.amazonaws.com")],
+                    actions=["kms:DescribeKey"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:SourceArn": this_trail}},
+                )
+            )
         self.rds_os_metrics = logs.LogGroup(
             self,
             "RdsOsMetrics",

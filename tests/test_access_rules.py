@@ -273,3 +273,21 @@ def test_acc2_enc3_probe_access_rules_fail_the_synth(tmp_path: Path) -> None:
     assert [i for i in report[NAME_RULE] if i.startswith("FixedKeyName")]
     assert [i for i in report[SESSION_RULE] if i.startswith("ShellSession")]
     assert [i for i in report[SERVICE_KEY_RULE] if i.startswith("AlertKey")]
+
+
+def describe_key_statement(condition: dict[str, Any] | None) -> dict[str, Any]:
+    template = key_statement({"Service": "cloudtrail.amazonaws.com"}, condition)
+    (key,) = template["Resources"].values()
+    key["Properties"]["KeyPolicy"]["Statement"][0]["Action"] = "kms:DescribeKey"
+    return template
+
+
+def test_enc3_describe_key_has_no_encryption_context_so_its_caller_source_binds_it() -> None:
+    """kms:DescribeKey requests carry no encryption context: a statement granting only it is bound by aws:SourceArn
+    (as the CloudTrail guide documents), and one bound by nothing is still caught."""
+    trail = "arn:aws:cloudtrail:us-east-1:111122223333:trail/t"
+    assert (
+        list(service_key_statements_unbound(describe_key_statement({"StringEquals": {"aws:SourceArn": trail}}))) == []
+    )
+    (finding,) = service_key_statements_unbound(describe_key_statement(None))
+    assert "no aws:SourceArn" in finding.location

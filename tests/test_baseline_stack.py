@@ -146,9 +146,23 @@ def test_acc4_cloudtrail_may_use_the_audit_key_only_for_this_trail(synthesized: 
     keys = resources(synthesized, HOME, "AWS::KMS::Key")
     audit = next(key for logical, key in keys.items() if logical.startswith("KeysAudit"))
     statements = audit["Properties"]["KeyPolicy"]["Statement"]
-    (cloudtrail,) = [s for s in statements if s.get("Principal", {}).get("Service") == "cloudtrail.amazonaws.com"]
+    (cloudtrail,) = [s for s in statements if s.get("Sid") == "AllowCloudtrailUse"]
     trail = "arn:aws:cloudtrail:us-east-1:111122223333:trail/account-audit-trail"
     assert cloudtrail["Condition"] == {"StringEquals": {"kms:EncryptionContext:aws:cloudtrail:arn": trail}}
+
+
+def test_acc4_cloudtrail_may_describe_the_audit_key_for_this_trail(synthesized: Synthesized) -> None:
+    """CloudTrail describes the key when the trail is created or updated; DescribeKey carries no encryption context,
+    so the encryption-context statement cannot admit it and a statement bound by aws:SourceArn does."""
+    keys = resources(synthesized, HOME, "AWS::KMS::Key")
+    audit = next(key for logical, key in keys.items() if logical.startswith("KeysAudit"))
+    (describe,) = [
+        s for s in audit["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowCloudTrailToDescribeTheKey"
+    ]
+    assert describe["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert describe["Action"] == "kms:DescribeKey"
+    trail = "arn:aws:cloudtrail:us-east-1:111122223333:trail/account-audit-trail"
+    assert describe["Condition"] == {"StringEquals": {"aws:SourceArn": trail}}
 
 
 # NET-4: CIS alarms ------------------------------------------------------------------------------------------
