@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from aws_cdk.assertions import Template
 
 from app import EnvironmentStacks, build, new_app
 from config import AppConfig, load_config
+from tests.botocore_reuse import parsed_once
 from tests.cli_synth import BackgroundSynth
 from tests.moto_deploy import MOTO_DEFAULT_ACCOUNT, deployed_in_moto
 
@@ -58,6 +60,13 @@ def synthesize(config: AppConfig, outdir: Path) -> Synthesized:
         failure = str(error)
     report = json.loads((outdir / "validation-report.json").read_text(encoding="utf-8"))
     return Synthesized(outdir=outdir, environments=environments, report=report, failure=failure)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def botocore_data_parsed_once() -> Iterator[None]:
+    """Every boto3 client of the session reuses botocore's parsed service data (tests/botocore_reuse.py)."""
+    with parsed_once():
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

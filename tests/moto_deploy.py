@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 from moto import mock_aws
 
+from tests.botocore_reuse import harness_client
 from tests.moto_skipped_types import Resolver, create_skipped_resources
 from tests.moto_workarounds import (
     cross_region_imports,
@@ -134,7 +134,7 @@ def bootstrap_template(account: str, region: str, version: int = BOOTSTRAP_VERSI
 def bootstrap(account: str, region: str, version: int = BOOTSTRAP_VERSION) -> None:
     """What `cdk bootstrap aws://<account>/<region>` leaves, as a CDKToolkit stack in moto."""
     with in_account(account):
-        boto3.client("cloudformation", region_name=region).create_stack(
+        harness_client("cloudformation", region_name=region).create_stack(
             StackName="CDKToolkit", TemplateBody=json.dumps(bootstrap_template(account, region, version))
         )
 
@@ -158,7 +158,7 @@ def publish_assets(outdir: Path, asset_manifest: str, account: str) -> int:
         for destination in asset["destinations"].values():
             bucket = destination["bucketName"].replace("${AWS::AccountId}", account)
             with in_account(account):
-                s3 = boto3.client("s3", region_name=destination["region"])
+                s3 = harness_client("s3", region_name=destination["region"])
                 s3.put_object(Bucket=bucket, Key=destination["objectKey"], Body=body)
             count += 1
     return count
@@ -191,7 +191,7 @@ def _deploy_stack(
     before.attributes.update(cross_region_imports(template))
     deployment.created_through_api.update(create_skipped_resources(before, present, before_stack=True))
     known = {**before.attributes, **{(logical_id, "Ref"): value for logical_id, value in before.physical.items()}}
-    cloudformation = boto3.client("cloudformation", region_name=artifact.region)
+    cloudformation = harness_client("cloudformation", region_name=artifact.region)
     cloudformation.create_stack(
         StackName=artifact.name,
         TemplateBody=json.dumps(for_moto(template, known)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import boto3
+from tests.botocore_reuse import harness_client
 
 if TYPE_CHECKING:
     from tests.moto_skipped_types import Creator, Resolver
@@ -25,7 +25,7 @@ NO_MOTO_API_SECURITY = (
 
 
 def _client(service: str, resolve: Resolver) -> Any:
-    return boto3.client(service, region_name=resolve.artifact.region)
+    return harness_client(service, region_name=resolve.artifact.region)
 
 
 def _certificate(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
@@ -120,7 +120,7 @@ def _hub(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None
 
 
 def _service_linked_role(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
-    iam = boto3.client("iam")
+    iam = harness_client("iam")
     role = iam.create_service_linked_role(
         AWSServiceName=properties["AWSServiceName"], Description=properties.get("Description", "")
     )["Role"]

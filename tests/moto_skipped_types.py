@@ -13,8 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import boto3
-
+from tests.botocore_reuse import harness_client
 from tests.moto_skipped_security import AFTER_STACK, BEFORE_STACK, NO_MOTO_API_SECURITY
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ class Resolver:
         record resolve."""
         self.artifact = artifact
         self.template = template
-        cloudformation = boto3.client("cloudformation", region_name=artifact.region)
+        cloudformation = harness_client("cloudformation", region_name=artifact.region)
         self.physical = {
             r["LogicalResourceId"]: r["PhysicalResourceId"]
             for page in (
@@ -97,7 +96,7 @@ class Resolver:
         if attribute == "GroupId":
             return physical
         if resource_type == "AWS::EC2::EIP" and attribute == "AllocationId":
-            ec2 = boto3.client("ec2", region_name=self.artifact.region)
+            ec2 = harness_client("ec2", region_name=self.artifact.region)
             return str(ec2.describe_addresses(PublicIps=[physical])["Addresses"][0]["AllocationId"])
         raise KeyError(f"{logical_id}.{attribute} ({resource_type}) is not resolvable here")
 
@@ -110,7 +109,7 @@ def _tags(artifact: StackArtifact, properties: dict[str, Any]) -> list[dict[str,
 
 
 def _backup_vault(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
-    backup = boto3.client("backup", region_name=resolve.artifact.region)
+    backup = harness_client("backup", region_name=resolve.artifact.region)
     tags = {**resolve.artifact.tags, **properties.get("BackupVaultTags", {})}
     name = properties["BackupVaultName"]
     created = backup.create_backup_vault(
@@ -127,7 +126,7 @@ _PLAN_RULE_KEYS = {"TargetBackupVault": "TargetBackupVaultName"}
 
 
 def _backup_plan(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
-    backup = boto3.client("backup", region_name=resolve.artifact.region)
+    backup = harness_client("backup", region_name=resolve.artifact.region)
     plan = resolve(properties["BackupPlan"])
     rules = [{_PLAN_RULE_KEYS.get(k, k): v for k, v in rule.items()} for rule in plan["BackupPlanRule"]]
     created = backup.create_backup_plan(
@@ -138,7 +137,7 @@ def _backup_plan(logical_id: str, properties: dict[str, Any], resolve: Resolver)
 
 
 def _key_pair(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
-    ec2 = boto3.client("ec2", region_name=resolve.artifact.region)
+    ec2 = harness_client("ec2", region_name=resolve.artifact.region)
     created = ec2.import_key_pair(
         KeyName=properties["KeyName"],
         PublicKeyMaterial=properties["PublicKeyMaterial"].encode(),
@@ -148,7 +147,7 @@ def _key_pair(logical_id: str, properties: dict[str, Any], resolve: Resolver) ->
 
 
 def _network_acl(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
-    ec2 = boto3.client("ec2", region_name=resolve.artifact.region)
+    ec2 = harness_client("ec2", region_name=resolve.artifact.region)
     created = ec2.create_network_acl(
         VpcId=resolve(properties["VpcId"]),
         TagSpecifications=[{"ResourceType": "network-acl", "Tags": _tags(resolve.artifact, properties)}],
@@ -158,7 +157,7 @@ def _network_acl(logical_id: str, properties: dict[str, Any], resolve: Resolver)
 
 def _network_acl_entry(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
     resolved = resolve(properties)
-    ec2 = boto3.client("ec2", region_name=resolve.artifact.region)
+    ec2 = harness_client("ec2", region_name=resolve.artifact.region)
     arguments = {
         "NetworkAclId": resolved["NetworkAclId"],
         "RuleNumber": resolved["RuleNumber"],
@@ -173,7 +172,7 @@ def _network_acl_entry(logical_id: str, properties: dict[str, Any], resolve: Res
 
 
 def _subnet_acl_association(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
-    ec2 = boto3.client("ec2", region_name=resolve.artifact.region)
+    ec2 = harness_client("ec2", region_name=resolve.artifact.region)
     subnet_id = resolve(properties["SubnetId"])
     (acl,) = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])[
         "NetworkAcls"
@@ -196,28 +195,28 @@ def _security_group_egress(logical_id: str, properties: dict[str, Any], resolve:
         permission["IpRanges"] = [{"CidrIp": resolved["CidrIp"]}]
     if "DestinationPrefixListId" in resolved:
         permission["PrefixListIds"] = [{"PrefixListId": resolved["DestinationPrefixListId"]}]
-    boto3.client("ec2", region_name=resolve.artifact.region).authorize_security_group_egress(
+    harness_client("ec2", region_name=resolve.artifact.region).authorize_security_group_egress(
         GroupId=resolved["GroupId"], IpPermissions=[permission]
     )
 
 
 def _bucket_policy(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
     resolved = resolve(properties)
-    boto3.client("s3", region_name=resolve.artifact.region).put_bucket_policy(
+    harness_client("s3", region_name=resolve.artifact.region).put_bucket_policy(
         Bucket=resolved["Bucket"], Policy=json.dumps(resolved["PolicyDocument"])
     )
 
 
 def _subscription(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
     resolved = resolve(properties)
-    boto3.client("sns", region_name=resolve.artifact.region).subscribe(
+    harness_client("sns", region_name=resolve.artifact.region).subscribe(
         TopicArn=resolved["TopicArn"], Protocol=resolved["Protocol"], Endpoint=resolved["Endpoint"]
     )
 
 
 def _metric_filter(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
     resolved = resolve(properties)
-    boto3.client("logs", region_name=resolve.artifact.region).put_metric_filter(
+    harness_client("logs", region_name=resolve.artifact.region).put_metric_filter(
         logGroupName=resolved["LogGroupName"],
         filterName=resolved.get("FilterName", logical_id),
         filterPattern=resolved["FilterPattern"],
@@ -248,7 +247,7 @@ def _alarm(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> No
         "TreatMissingData",
         "Dimensions",
     )
-    boto3.client("cloudwatch", region_name=resolve.artifact.region).put_metric_alarm(
+    harness_client("cloudwatch", region_name=resolve.artifact.region).put_metric_alarm(
         AlarmName=resolved.get("AlarmName", f"{resolve.artifact.name}-{logical_id}"),
         **{key: resolved[key] for key in keys if key in resolved},
     )
@@ -256,7 +255,7 @@ def _alarm(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> No
 
 def _eip_association(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
     resolved = resolve(properties)
-    boto3.client("ec2", region_name=resolve.artifact.region).associate_address(
+    harness_client("ec2", region_name=resolve.artifact.region).associate_address(
         AllocationId=resolved["AllocationId"], InstanceId=resolved["InstanceId"]
     )
 

@@ -21,6 +21,8 @@ from typing import Any
 import boto3
 from botocore.awsrequest import AWSResponse
 
+from tests.botocore_reuse import harness_client
+
 Handler = Callable[[dict[str, Any], str], dict[str, Any] | None]
 
 
@@ -110,7 +112,7 @@ def healthy(environment: str, account: str, region: str = "us-east-1", dr_region
     """Answers for a deployed environment whose backups all ran: a fresh recovery point per tier, its copy in the DR
     vault, completed jobs, every type opted in, replicated automated backups. Reads the plan and DB from moto."""
     now = datetime.now(UTC)
-    backup = boto3.client("backup", region_name=region)
+    backup = harness_client("backup", region_name=region)
     plans = backup.list_backup_plans()["BackupPlansList"]
     (plan,) = [p for p in plans if p["BackupPlanName"] == f"{environment}-tiered"]
     rules = backup.get_backup_plan(BackupPlanId=plan["BackupPlanId"])["BackupPlan"]["Rules"]
@@ -134,7 +136,7 @@ def healthy(environment: str, account: str, region: str = "us-east-1", dr_region
             "CreationDate": now - timedelta(hours=1),
         }
     ]
-    (db,) = boto3.client("rds", region_name=region).describe_db_instances(
+    (db,) = harness_client("rds", region_name=region).describe_db_instances(
         DBInstanceIdentifier=f"{environment}-postgres"
     )["DBInstances"]
     return MotoGaps(
@@ -161,6 +163,6 @@ def offered_everywhere(region: str) -> dict[str, list[str]]:
     """The example config's instance classes, offered in every zone of moto's region."""
     zones = [
         z["ZoneName"]
-        for z in boto3.client("ec2", region_name=region).describe_availability_zones()["AvailabilityZones"]
+        for z in harness_client("ec2", region_name=region).describe_availability_zones()["AvailabilityZones"]
     ]
     return {"db.m7g.large": zones, "db.t4g.medium": zones}

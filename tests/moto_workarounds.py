@@ -1,7 +1,7 @@
 """Every adaptation the moto deployment makes for moto 5.2.5, in one place, each with what moto does wrong.
 
 Nothing here changes the templates in the repository or in the cloud assembly: `for_moto` works on a copy, and
-`patched_moto` fixes one moto model attribute for the duration of the deployment fixture. Whatever a workaround
+`patched_moto` patches a few moto models for the duration of the deployment fixture. Whatever a workaround
 removes is listed in `SKIPPED_BY_WORKAROUND` so the deploy test can say what moto did not build.
 """
 
@@ -14,12 +14,15 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.models import Stack, cloudformation_backends
+from moto.kms import models as kms_models
+from moto.kms import utils as kms_utils
 from moto.kms.models import Key
 from moto.rds.models import DBParameterGroup
 from moto.route53.models import route53_backends
+
+from tests.botocore_reuse import harness_client
 
 if TYPE_CHECKING:
     from tests.moto_skipped_types import Resolver
@@ -141,7 +144,7 @@ def cross_region_imports(template: dict[str, Any]) -> dict[tuple[str, str], str]
         if resource["Type"] != EXPORT_READER:
             continue
         props = resource["Properties"]["ReaderProps"]
-        ssm = boto3.client("ssm", region_name=props["region"])
+        ssm = harness_client("ssm", region_name=props["region"])
         for name in props["imports"]:
             found[(logical_id, name)] = ssm.get_parameter(Name=name)["Parameter"]["Value"]
     return found
@@ -183,9 +186,35 @@ def patched_moto() -> Iterator[None]:
             key.policy = json.dumps(key.policy)
         return key
 
+    parse_as_yaml = Stack.parse_template
+
+    def parse_json_as_json(template: str) -> dict[str, Any]:
+        """6. moto reads every template body with PyYAML's pure-Python loader first, about 0.1 s for one of our
+        stacks, every time a stack is created. A JSON body gives the same document through `json` (JSON is YAML whose
+        strings are all quoted); anything that is not JSON still goes to moto's own parser."""
+        try:
+            document = json.loads(template)
+        except ValueError:
+            return parse_as_yaml(template)
+        return document if isinstance(document, dict) else parse_as_yaml(template)
+
+    generate_private_key = kms_utils.generate_private_key
+    symmetric_keys_signing_key: list[Any] = []
+
+    def one_signing_key_for_symmetric_keys(key_spec: str) -> Any:
+        """7. moto generates a 2048-bit RSA signing key for every KMS key, a symmetric one too (about 40 ms each, and
+        the assembly has 38 keys); KMS signs only with asymmetric keys, so every symmetric key shares one."""
+        if key_spec != "SYMMETRIC_DEFAULT":
+            return generate_private_key(key_spec)
+        if not symmetric_keys_signing_key:
+            symmetric_keys_signing_key.append(generate_private_key(key_spec))
+        return symmetric_keys_signing_key[0]
+
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kms_models, "generate_private_key", one_signing_key_for_symmetric_keys)
         patch.setattr(DBParameterGroup, "physical_resource_id", property(lambda group: group.name), raising=False)
         patch.setattr(Key, "create_from_cloudformation_json", classmethod(key_with_json_policy))
+        patch.setattr(Stack, "parse_template", staticmethod(parse_json_as_json))
         yield
 
 
@@ -204,7 +233,7 @@ RDS_PROPERTIES_MOTO_DROPS = {
 def _restore_bucket(bucket: str, properties: dict[str, Any], resolve: Resolver) -> None:
     """moto's bucket keeps only `BucketEncryption` from a template; versioning, public access block and replication
     go through the S3 API."""
-    s3 = boto3.client("s3", region_name=resolve.artifact.region)
+    s3 = harness_client("s3", region_name=resolve.artifact.region)
     if versioning := properties.get("VersioningConfiguration"):
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": versioning["Status"]})
     if block := properties.get("PublicAccessBlockConfiguration"):
@@ -225,7 +254,7 @@ def restore_dropped_properties(resolve: Resolver) -> int:
         if resource["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer" and (
             attributes := resource["Properties"].get("LoadBalancerAttributes")
         ):
-            boto3.client("elbv2", region_name=resolve.artifact.region).modify_load_balancer_attributes(
+            harness_client("elbv2", region_name=resolve.artifact.region).modify_load_balancer_attributes(
                 LoadBalancerArn=resolve.physical[logical_id], Attributes=resolve(attributes)
             )
             modified += 1
@@ -239,7 +268,7 @@ def restore_dropped_properties(resolve: Resolver) -> int:
         }
         if exports := properties.get("EnableCloudwatchLogsExports"):
             arguments["CloudwatchLogsExportConfiguration"] = {"EnableLogTypes": exports}
-        boto3.client("rds", region_name=resolve.artifact.region).modify_db_instance(
+        harness_client("rds", region_name=resolve.artifact.region).modify_db_instance(
             DBInstanceIdentifier=resolve.physical[logical_id], ApplyImmediately=True, **arguments
         )
         modified += 1
@@ -258,7 +287,7 @@ def _snake(action: str) -> str:
 def _aws_call(properties: dict[str, Any], resolve: Resolver) -> str:
     """`Custom::AWS` (AwsCustomResource): make the SDK v3 call its `Create` names, as the template writes it."""
     create = json.loads(resolve(properties["Create"]))
-    client = boto3.client(create["service"].lower(), region_name=resolve.artifact.region)
+    client = harness_client(create["service"].lower(), region_name=resolve.artifact.region)
     getattr(client, _snake(create["action"]))(**create.get("parameters", {}))
     return f"{create['service']}.{create['action']}"
 
@@ -267,7 +296,7 @@ def _export_writer(properties: dict[str, Any], resolve: Resolver) -> str:
     """`Custom::CrossRegionExportWriter`: store each export as the SSM parameter of its name in the reader's region
     (same account), which is what the writer's Lambda does."""
     writer = properties["WriterProps"]
-    ssm = boto3.client("ssm", region_name=writer["region"])
+    ssm = harness_client("ssm", region_name=writer["region"])
     for name, value in writer["exports"].items():
         ssm.put_parameter(Name=name, Value=str(resolve(value)), Type="String", Overwrite=True)
     return f"{len(writer['exports'])} exports to {writer['region']}"
@@ -275,7 +304,7 @@ def _export_writer(properties: dict[str, Any], resolve: Resolver) -> str:
 
 def _restrict_default_security_group(properties: dict[str, Any], resolve: Resolver) -> str:
     """`Custom::VpcRestrictDefaultSG`: revoke every rule of the VPC's default security group, as CDK's handler does."""
-    ec2 = boto3.client("ec2", region_name=resolve.artifact.region)
+    ec2 = harness_client("ec2", region_name=resolve.artifact.region)
     vpc_ids = [resolve.physical[k] for k, r in resolve.template["Resources"].items() if r["Type"] == "AWS::EC2::VPC"]
     groups = ec2.describe_security_groups(
         Filters=[{"Name": "vpc-id", "Values": vpc_ids}, {"Name": "group-name", "Values": ["default"]}]
@@ -313,7 +342,7 @@ def existing_hosted_zone(account: str, zone_id: str, name: str) -> None:
     """10. The edge's alias record goes into the tenant's existing public zone, named by ID in config (a precondition
     of the deploy, like `cdk bootstrap`). moto's CreateHostedZone picks its own ID, so the zone is created through the
     API and then re-keyed in moto's backend to the ID the template names."""
-    route53 = boto3.client("route53")
+    route53 = harness_client("route53")
     created = route53.create_hosted_zone(Name=name, CallerReference=f"precondition-{zone_id}")["HostedZone"]
     backend = route53_backends[account]["global"]
     zone = backend.zones.pop(created["Id"].rsplit("/", 1)[-1])
