@@ -2,31 +2,52 @@
 
 Synthesis is the slow part of the suite, so every template test reads from this one synth. Probe tests
 that need a deliberately bad resource build a tiny app of their own instead.
+
+The app, the config and moto are imported inside the fixtures that use them: pytest-xdist's controller loads this
+file before it starts the workers and runs no test, and importing them (the CDK's Node runtime among them) took it
+about 3.5 s that every worker waited for.
 """
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from aws_cdk.assertions import Template
 
-from app import EnvironmentStacks, build, new_app
-from config import AppConfig, load_config
 from tests.botocore_reuse import parsed_once
 from tests.cli_synth import BackgroundSynth
-from tests.moto_deploy import MOTO_DEFAULT_ACCOUNT, deployed_in_moto
+
+if TYPE_CHECKING:
+    from aws_cdk.assertions import Template
+
+    from app import EnvironmentStacks
+    from config import AppConfig
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 PROD = "acme-prod"
 DEV = "globex-dev"
+
+
+def _exit_without_interpreter_teardown() -> None:
+    """A pytest-xdist worker has sent every result when its exit handlers run; tearing down its interpreter (the
+    construct trees, moto's backends and cfn-lint's schemas it holds) then took 2.5 s that the whole run waited for.
+    Registered before the CDK's Node runtime starts, so its own exit handler (which stops Node) still runs first."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    atexit.register(_exit_without_interpreter_teardown)
 
 
 @dataclass(frozen=True)
@@ -37,6 +58,8 @@ class Synthesized:
     failure: str | None
 
     def template(self, stack_name: str) -> Template:
+        from aws_cdk.assertions import Template
+
         return Template.from_json(self.template_json(stack_name))
 
     def template_json(self, stack_name: str) -> dict[str, Any]:
@@ -51,6 +74,8 @@ class Synthesized:
 
 def synthesize(config: AppConfig, outdir: Path) -> Synthesized:
     """Build and synthesize the whole app with all gates; keep the report even when a gate fails."""
+    from app import build, new_app
+
     app = new_app(outdir=str(outdir), context={"aws:cdk:bundling-stacks": []})
     environments = build(app, config)
     failure = None
@@ -85,28 +110,39 @@ def background_cli_synth(
 
 @pytest.fixture(scope="session")
 def example_config() -> AppConfig:
+    from config import load_config
+
     return load_config()
 
 
 @pytest.fixture(scope="session")
 def synthesized(example_config: AppConfig, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """The session synth. Under pytest-xdist the workers share one: the first to take the lock synthesizes, the
-    others build the same app (its construct tree, which some tests read) without synthesizing it again."""
+    others build the same app (its construct tree, which some tests read) while it does, without synthesizing it."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return synthesize(example_config, tmp_path_factory.mktemp("cdk.out"))
+    from app import build, new_app
+
     shared = tmp_path_factory.getbasetemp().parent / "shared-cdk.out"
     shared.mkdir(parents=True, exist_ok=True)
     done = shared / "synthesized.json"
     with (shared.parent / "shared-cdk.out.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            result = synthesize(example_config, shared)
-            done.write_text(json.dumps({"failure": result.failure}), encoding="utf-8")
-            return result
-    app = new_app(outdir=str(tmp_path_factory.mktemp("unsynthesized")), context={"aws:cdk:bundling-stacks": []})
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass  # another worker is synthesizing
+        else:
+            if not done.exists():
+                result = synthesize(example_config, shared)
+                done.write_text(json.dumps({"failure": result.failure}), encoding="utf-8")
+                return result
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        app = new_app(outdir=str(tmp_path_factory.mktemp("unsynthesized")), context={"aws:cdk:bundling-stacks": []})
+        environments = build(app, example_config)
+        fcntl.flock(lock, fcntl.LOCK_SH)  # the synthesizing worker holds the lock until its report is written
     report = json.loads((shared / "validation-report.json").read_text(encoding="utf-8"))
     failure = json.loads(done.read_text(encoding="utf-8"))["failure"]
-    return Synthesized(outdir=shared, environments=build(app, example_config), report=report, failure=failure)
+    return Synthesized(outdir=shared, environments=environments, report=report, failure=failure)
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +159,8 @@ def dev_network(synthesized: Synthesized) -> Template:
 def moto_deployment(synthesized: Synthesized, example_config: AppConfig) -> Any:
     """The whole example assembly deployed into moto once per session (tests/moto_deploy.py); the operations
     commands' tests run against this account. The edges' hosted zones exist before the deploy, as in a real account."""
+    from tests.moto_deploy import MOTO_DEFAULT_ACCOUNT, deployed_in_moto
+
     zones = {
         env.edge.hosted_zone_id: (env.account or MOTO_DEFAULT_ACCOUNT, env.edge.hosted_zone_name)
         for env in example_config.environments

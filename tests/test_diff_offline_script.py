@@ -140,12 +140,12 @@ def test_stateful_replacement_blocks_with_cdk_diff_output_then_the_verdict(scrat
     assert len(git(scratch.repo, "worktree", "list").splitlines()) == 1
 
 
-def test_allow_replace_passes_and_strict_makes_widening_block(scratch: Scratch) -> None:
-    allowed = offline_diff(scratch.repo, scratch.good_base, ALLOW_REPLACE="Probe/Database")
-    assert allowed.returncode == 0, allowed.stderr[-2000:]
-    assert "allowed (ALLOW_REPLACE)" in (scratch.repo / "diff-report.md").read_text(encoding="utf-8")
+def test_allow_replace_and_strict_reach_the_verdict(scratch: Scratch) -> None:
+    """One run proves both reach it: exit 1 (widening under STRICT=1) needs the replacement allowed, else it is 2, and
+    STRICT=1 passed, else it is 0 (that an allowed replacement alone passes is tests/test_diff_verdict.py's)."""
     strict = offline_diff(scratch.repo, scratch.good_base, ALLOW_REPLACE="Probe/Database", STRICT="1")
-    assert strict.returncode == 1
+    assert strict.returncode == 1, strict.stderr[-2000:]
+    assert "allowed (ALLOW_REPLACE)" in (scratch.repo / "diff-report.md").read_text(encoding="utf-8")
     assert "blocking under STRICT=1" in strict.stdout
 
 
