@@ -12,6 +12,9 @@ findings are exactly the plugin's), with three changes that keep the gate as str
   dropped before the check: no Control Tower rule reads it (tests/test_control_tower_gate.py proves the findings
   are identical). The result is cached by content (`policies/gate_cache.py`): the checked template bytes, every
   selected rule file and the plugin tarball (binary, parser, version) form the key.
+- **One cfn-guard run per rule selection.** The templates not checked before are grouped by their selected rule
+  files and each group goes to the plugin in one run, as the plugin itself runs (one `--data` per template): ten
+  tenants' network stacks select the same files and cost one cfn-guard process, not ten.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +35,7 @@ from policies.guard_rules import GuardRuleSet, RuleFile, control_tower_rules
 
 GUARD_OUTPUT_BUFFER_BYTES = 64 * 1024 * 1024  # the default 1 MB is too small for a large template
 # Bump when what is stored in a cache entry, or how it is derived, changes.
-CACHE_FORMAT = "control-tower-1"
+CACHE_FORMAT = "control-tower-2"
 
 
 @jsii.implements(cdk.IPolicyValidationContextBeta1)
@@ -83,14 +87,27 @@ class StrictCfnGuard:
         return self._cache
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        violations: list[cdk.PolicyViolation] = []
-        for template_path in context.template_paths:
-            for finding in self.findings(Path(template_path)):
-                violations.append(as_violation(finding, template_path, severity="error"))
+        checks = [self._check(Path(template_path)) for template_path in context.template_paths]
+        found = {check.key: cached for check in checks if (cached := self._cache.get(check.key)) is not None}
+        # One plugin run per set of selected rules, over every template not checked before that needs it: the
+        # plugin's own mode (one cfn-guard process, a --data per template), so ten tenants' network stacks cost one.
+        batches: dict[tuple[RuleFile, ...], dict[str, _Check]] = {}
+        for check in checks:
+            if check.key not in found:
+                batches.setdefault(check.rules, {})[check.key] = check
+        for rules, batch in batches.items():
+            for key, findings in _run_plugin(rules, list(batch.values())).items():
+                self._cache.put(key, findings)
+                found[key] = findings
+        violations = [
+            as_violation(finding, str(check.template_path), severity="error")
+            for check in checks
+            for finding in found[check.key]
+        ]
         return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
 
-    def findings(self, template_path: Path) -> list[dict[str, Any]]:
-        """The plugin's findings for one template, from the cache when this exact content was checked before."""
+    def _check(self, template_path: Path) -> _Check:
+        """What the gate checks for one template: its content without Metadata, the rules that can fire, the key."""
         content = checked_content(json.loads(template_path.read_text(encoding="utf-8")))
         data = json.dumps(content, separators=(",", ":")).encode()
         types = {str(resource.get("Type")) for resource in content["Resources"].values()}
@@ -101,24 +118,33 @@ class StrictCfnGuard:
             data,
             *(f"{rule.path.relative_to(self._rules.root)}:{rule.digest}" for rule in rules),
         )
-        cached = self._cache.get(key)
-        if cached is not None:
-            return list(cached)
-        found = _run_plugin(template_path.name, data, rules)
-        self._cache.put(key, found)
-        return found
+        return _Check(template_path, data, rules, key)
 
 
-def _run_plugin(name: str, data: bytes, rules: Sequence[RuleFile]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Check:
+    template_path: Path
+    data: bytes
+    rules: tuple[RuleFile, ...]
+    key: str
+
+
+def _run_plugin(rules: Sequence[RuleFile], checks: list[_Check]) -> dict[str, list[dict[str, Any]]]:
+    """The plugin's findings for each check (by key), from one run over all their templates with these rules."""
     if not rules:
-        return []
+        return {check.key: [] for check in checks}
     with tempfile.TemporaryDirectory(prefix="control-tower-") as folder:
-        checked = Path(folder) / name
-        checked.write_bytes(data)
+        checked: dict[str, str] = {}
+        for index, check in enumerate(checks):
+            path = Path(folder) / str(index) / check.template_path.name  # same-named templates of two assemblies
+            path.parent.mkdir()
+            path.write_bytes(check.data)
+            checked[check.key] = str(path)
         plugin = CfnGuardValidator(
             control_tower_rules_enabled=False,
             rules=[str(rule.path) for rule in rules],
             max_buffer=GUARD_OUTPUT_BUFFER_BYTES,
         )
-        report = plugin.validate(_TemplatesOnly([str(checked)]))  # type: ignore[arg-type]
-        return violation_records(report).get(str(checked), [])  # type: ignore[arg-type]  # Beta1 has the same shape
+        report = plugin.validate(_TemplatesOnly(list(checked.values())))  # type: ignore[arg-type]
+        records = violation_records(report)  # type: ignore[arg-type]  # Beta1 has the same shape
+        return {key: records.get(path, []) for key, path in checked.items()}

@@ -23,6 +23,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
+from policies import control_tower
 from policies.control_tower import GUARD_OUTPUT_BUFFER_BYTES, StrictCfnGuard, _TemplatesOnly, checked_content
 from policies.gate_cache import GateCache, cache_dir, content_key
 from policies.gate_report import crashed_gates
@@ -120,6 +121,35 @@ def test_cmp1_selected_rules_find_exactly_what_every_rule_finds_on_probe_templat
     assert gate_findings(paths) == reference
 
 
+def test_cmp1_templates_checked_in_one_run_each_keep_their_own_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two templates that select the same rule files go to cfn-guard in one run (a fresh cache, so it does run); each
+    gets exactly the findings the shipped plugin gives it, none of the other's."""
+    blocked = dict.fromkeys(("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True)
+    paths = []
+    for name, properties in (("Blocked", {"PublicAccessBlockConfiguration": blocked}), ("Open", {})):
+        path = tmp_path / f"{name}.template.json"
+        bucket = {"Type": "AWS::S3::Bucket", "Properties": properties}
+        path.write_text(json.dumps({"Resources": {"Bucket": bucket}}), encoding="utf-8")
+        paths.append(path)
+    cache = GateCache("probe", root=tmp_path / "cache")
+    runs: list[int] = []
+    run_plugin = control_tower._run_plugin
+
+    def counted(rules: Any, checks: list[Any]) -> dict[str, list[dict[str, Any]]]:
+        runs.append(len(checks))
+        return run_plugin(rules, checks)
+
+    monkeypatch.setattr(control_tower, "_run_plugin", counted)
+    found = gate_findings(paths, StrictCfnGuard(cache=cache))
+    assert (cache.misses, runs) == (2, [2])
+    assert found == shipped_plugin_findings(paths)
+    public = "s3_bucket_level_public_access_prohibited_check"
+    assert (public, "Open.template.json") in {(rule, template) for rule, template, *_ in found}
+    assert (public, "Blocked.template.json") not in {(rule, template) for rule, template, *_ in found}
+
+
 def test_cmp1_rule_selection_keeps_rules_for_present_types_and_rules_that_name_no_type() -> None:
     rules = control_tower_rules(cache_dir())
     selected = rules.rules_for({"AWS::S3::Bucket"})
@@ -175,7 +205,7 @@ def test_cmp1_probe_the_cache_can_be_switched_off(tmp_path: Path, monkeypatch: p
 def test_cmp1_template_validation_cache_returns_what_the_engine_found(synthesized: Synthesized, tmp_path: Path) -> None:
     """The cached template validation reports what the engine found (W3010: pinned AZs), cold and warm alike.
 
-    It uses the shared cache: starting the engine costs ~13 s, so only a run without the entry starts it, and then
+    It uses the shared cache: starting the engine costs about 2 s, so only a run without the entry starts it, and then
     the warm result must equal the cold one."""
     network = next(synthesized.outdir.glob("*-network.template.json"))
     shutil.copy(network, tmp_path / network.name)
