@@ -38,6 +38,7 @@ from aws_cdk import aws_logs as logs
 from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
 from constructs import Construct
 from constructs.bastion_user_data import OperatorKey, SshdPolicy, render_user_data
+from constructs.named_log_group import named_log_group
 from policies.acknowledgements import acknowledge
 from policies.create_only_names import content_digest
 
@@ -68,24 +69,13 @@ class BastionHost(Construct):
         instance_type: str = "t3.micro",
         root_volume_gib: int = 16,
         termination_protection: bool = True,
-        log_removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.auth_log_group = logs.LogGroup(
-            self,
-            "AuthLog",
-            log_group_name=f"/{environment_name}/bastion/secure",
-            encryption_key=log_key,
-            retention=log_retention,
-            removal_policy=log_removal_policy,
+        self.auth_log_group = named_log_group(
+            self, "AuthLog", name=f"/{environment_name}/bastion/secure", key=log_key, retention=log_retention
         )
-        self.audit_log_group = logs.LogGroup(
-            self,
-            "AuditLog",
-            log_group_name=f"/{environment_name}/bastion/audit",
-            encryption_key=log_key,
-            retention=log_retention,
-            removal_policy=log_removal_policy,
+        self.audit_log_group = named_log_group(
+            self, "AuditLog", name=f"/{environment_name}/bastion/audit", key=log_key, retention=log_retention
         )
 
         # ACC-2: every operator key is inventoried in EC2, named after its owner and its content (see key_pair_name).

@@ -26,6 +26,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
 from constructs import Construct
+from constructs.named_log_group import named_log_group
 from policies.acknowledgements import acknowledge
 
 HTTPS = 443
@@ -57,14 +58,8 @@ class EdgeService(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/{environment_name}/edge/application",
-            encryption_key=log_key,
-            retention=log_retention,
-            # BAK-5 guard: a fixed name, so a failed first create must not leave the group behind to block the retry.
-            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        self.log_group = named_log_group(
+            self, "Logs", name=f"/{environment_name}/edge/application", key=log_key, retention=log_retention
         )
         self.task_role = iam.Role(
             self,

@@ -25,6 +25,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 
 from constructs import Construct
+from constructs.named_log_group import named_log_group
 from policies.acknowledgements import acknowledge
 
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -78,15 +79,13 @@ class PostgresDatabase(Construct):
             },
         )
         # RDS writes exports to these names; creating them first lets us encrypt them and set their retention.
-        # Fixed names: retained except on a failed first create, so a retry does not find the names taken.
         self.log_groups = [
-            logs.LogGroup(
+            named_log_group(
                 self,
                 f"{name.title()}Log",
-                log_group_name=f"/aws/rds/instance/{instance_identifier}/{name}",
-                encryption_key=logs_key,
+                name=f"/aws/rds/instance/{instance_identifier}/{name}",
+                key=logs_key,
                 retention=log_retention,
-                removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             )
             for name in LOG_EXPORTS
         ]

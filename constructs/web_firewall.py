@@ -20,6 +20,7 @@ from aws_cdk import aws_wafv2 as wafv2
 
 from config.limits import WAF_RATE_WINDOW_SECONDS
 from constructs import Construct
+from constructs.named_log_group import named_log_group
 
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",
@@ -94,14 +95,8 @@ class WebFirewall(Construct):
         self.association = wafv2.CfnWebACLAssociation(
             self, "Association", resource_arn=resource_arn, web_acl_arn=self.web_acl.attr_arn
         )
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"{WAF_LOG_GROUP_PREFIX}{name}",
-            encryption_key=log_key,
-            retention=log_retention,
-            # BAK-5 guard: a fixed name, so a failed first create must not leave the group behind to block the retry.
-            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        self.log_group = named_log_group(
+            self, "Logs", name=f"{WAF_LOG_GROUP_PREFIX}{name}", key=log_key, retention=log_retention
         )
         self.logging = wafv2.CfnLoggingConfiguration(
             self,

@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 
 from config import AccountSettings
 from constructs import Construct
@@ -22,6 +20,7 @@ from constructs.account_hardening import S3AccountPublicAccessBlock
 from constructs.account_password_policy import AccountPasswordPolicy
 from constructs.audit_trail import AuditTrail, trail_arn
 from constructs.cis_alarms import CisAlarms
+from constructs.named_log_group import named_log_group
 from constructs.posture_standards import config_role_arn
 from constructs.purpose_keys import PurposeKeys, ServiceUse, logs_service_use
 from stacks.baseline_base import AccountBaselineStack, audit_bucket_name, baseline_name
@@ -78,13 +77,8 @@ class BaselineStack(AccountBaselineStack):
                     conditions={"StringEquals": {"aws:SourceArn": this_trail}},
                 )
             )
-        self.rds_os_metrics = logs.LogGroup(
-            self,
-            "RdsOsMetrics",
-            log_group_name=RDS_OS_METRICS,
-            encryption_key=self.keys.keys["logs"],
-            retention=retention,
-            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        self.rds_os_metrics = named_log_group(
+            self, "RdsOsMetrics", name=RDS_OS_METRICS, key=self.keys.keys["logs"], retention=retention
         )
         self.trail: AuditTrail | None = None
         if owned:
