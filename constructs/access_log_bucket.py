@@ -28,40 +28,21 @@ class AccessLogBucket(Construct):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
+        self.bucket = log_delivery_bucket(
             self,
             "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
+            lifecycle_rule_id="expire-access-logs",
+            retention_days=retention_days,
             removal_policy=removal_policy,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-access-logs",
-                    expiration=cdk.Duration.days(retention_days),
-                    noncurrent_version_expiration=cdk.Duration.days(30),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
         )
-        publish_events_to_eventbridge(self.bucket)
         self._acknowledge_log_target_findings()
 
     def _acknowledge_log_target_findings(self) -> None:
-        kms_reason = (
+        acknowledge_sse_s3_only(
+            self.bucket,
             "S3 server access logs can be delivered only to a bucket encrypted with SSE-S3 (AWS does not support "
-            "SSE-KMS on a log-delivery target); the logs are still encrypted at rest with AES-256."
+            "SSE-KMS on a log-delivery target); the logs are still encrypted at rest with AES-256.",
         )
-        for rule in (
-            "NIST.800.53.R5-S3DefaultEncryptionKMS",
-            "HIPAA.Security-S3DefaultEncryptionKMS",
-            "PCI.DSS.321-S3DefaultEncryptionKMS",
-            "cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check",
-        ):
-            acknowledge(self.bucket, rule, control="ENC-3", basis="met another way", how=kms_reason)
         acknowledge(
             self.bucket,
             "cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check",
@@ -83,13 +64,67 @@ class AccessLogBucket(Construct):
             basis="not applicable",
             how=loop_reason,
         )
-        replication_reason = (
+        acknowledge_not_replicated(
+            self.bucket,
             "access logs are operational evidence, not tenant data; they are versioned and kept for the retention "
-            "period in this region, and tenant data itself is replicated (BAK-5) by the data bucket."
+            "period in this region, and tenant data itself is replicated (BAK-5) by the data bucket.",
         )
-        for rule in (
-            "NIST.800.53.R5-S3BucketReplicationEnabled",
-            "HIPAA.Security-S3BucketReplicationEnabled",
-            "PCI.DSS.321-S3BucketReplicationEnabled",
-        ):
-            acknowledge(self.bucket, rule, control="BAK-5", basis="not applicable", how=replication_reason)
+
+
+def log_delivery_bucket(
+    scope: Construct,
+    construct_id: str,
+    *,
+    lifecycle_rule_id: str,
+    retention_days: int,
+    removal_policy: cdk.RemovalPolicy,
+    server_access_logs: tuple[s3.IBucket, str] | None = None,
+) -> s3.Bucket:
+    """A bucket an AWS service delivers logs into: SSE-S3 (the only encryption log delivery supports), private,
+    TLS 1.2+ only, versioned, objects expiring after the retention period, events to EventBridge; optionally its own
+    server access logs to (bucket, prefix)."""
+    logs_bucket, logs_prefix = server_access_logs or (None, None)
+    bucket = s3.Bucket(
+        scope,
+        construct_id,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforce_ssl=True,
+        minimum_tls_version=1.2,
+        versioned=True,
+        server_access_logs_bucket=logs_bucket,
+        server_access_logs_prefix=logs_prefix,
+        removal_policy=removal_policy,
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                id=lifecycle_rule_id,
+                expiration=cdk.Duration.days(retention_days),
+                noncurrent_version_expiration=cdk.Duration.days(30),
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+            )
+        ],
+    )
+    publish_events_to_eventbridge(bucket)
+    return bucket
+
+
+def acknowledge_sse_s3_only(bucket: s3.IBucket, how: str) -> None:
+    """ENC-3 is met another way where the delivering service supports only SSE-S3 (`how` says which and why)."""
+    for rule in (
+        "NIST.800.53.R5-S3DefaultEncryptionKMS",
+        "HIPAA.Security-S3DefaultEncryptionKMS",
+        "PCI.DSS.321-S3DefaultEncryptionKMS",
+        "cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check",
+    ):
+        acknowledge(bucket, rule, control="ENC-3", basis="met another way", how=how)
+
+
+def acknowledge_not_replicated(bucket: s3.IBucket, how: str) -> None:
+    """BAK-5 does not apply to a log bucket that holds no tenant data (`how` says what it holds)."""
+    for rule in (
+        "NIST.800.53.R5-S3BucketReplicationEnabled",
+        "HIPAA.Security-S3BucketReplicationEnabled",
+        "PCI.DSS.321-S3BucketReplicationEnabled",
+    ):
+        acknowledge(bucket, rule, control="BAK-5", basis="not applicable", how=how)

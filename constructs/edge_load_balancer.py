@@ -30,8 +30,12 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import region_info
 
 from constructs import Construct
-from constructs.access_log_bucket import AccessLogBucket
-from constructs.encrypted_bucket import publish_events_to_eventbridge
+from constructs.access_log_bucket import (
+    AccessLogBucket,
+    acknowledge_not_replicated,
+    acknowledge_sse_s3_only,
+    log_delivery_bucket,
+)
 from policies.acknowledgements import acknowledge
 
 HTTPS = 443
@@ -165,40 +169,20 @@ class EdgeLoadBalancer(Construct):
 
     def _log_bucket(self, retention_days: int) -> s3.Bucket:
         server_logs = AccessLogBucket(self, "LogBucketAccessLogs", retention_days=retention_days)
-        bucket = s3.Bucket(
+        bucket = log_delivery_bucket(
             self,
             "Logs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
-            server_access_logs_bucket=server_logs.bucket,
-            server_access_logs_prefix="alb-logs/",
+            lifecycle_rule_id="expire-load-balancer-logs",
+            retention_days=retention_days,
             removal_policy=cdk.RemovalPolicy.RETAIN,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-load-balancer-logs",
-                    expiration=cdk.Duration.days(retention_days),
-                    noncurrent_version_expiration=cdk.Duration.days(30),
-                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
-                )
-            ],
+            server_access_logs=(server_logs.bucket, "alb-logs/"),
         )
-        publish_events_to_eventbridge(bucket)
-        sse_s3_only = (
+        acknowledge_sse_s3_only(
+            bucket,
             "Application Load Balancer access logs can be delivered only to a bucket with SSE-S3 default encryption "
             "(ELB user guide: the only server-side encryption option supported is S3-managed keys); the logs are "
-            "still encrypted at rest with AES-256, and the bucket is TLS-only and private."
+            "still encrypted at rest with AES-256, and the bucket is TLS-only and private.",
         )
-        for rule in (
-            "NIST.800.53.R5-S3DefaultEncryptionKMS",
-            "HIPAA.Security-S3DefaultEncryptionKMS",
-            "PCI.DSS.321-S3DefaultEncryptionKMS",
-            "cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check",
-        ):
-            acknowledge(bucket, rule, control="ENC-3", basis="met another way", how=sse_s3_only)
         acknowledge(
             bucket,
             "cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check",
@@ -209,14 +193,9 @@ class EdgeLoadBalancer(Construct):
             "drop logs; they are protected by versioning, a TLS-only policy that admits writes only from ELB log "
             "delivery, and noncurrent versions kept 30 days.",
         )
-        replication = (
+        acknowledge_not_replicated(
+            bucket,
             "load balancer logs are operational evidence, not tenant data; they are versioned and kept for the "
-            "retention period in this region, and tenant data itself is replicated (BAK-5) by the data bucket."
+            "retention period in this region, and tenant data itself is replicated (BAK-5) by the data bucket.",
         )
-        for rule in (
-            "NIST.800.53.R5-S3BucketReplicationEnabled",
-            "HIPAA.Security-S3BucketReplicationEnabled",
-            "PCI.DSS.321-S3BucketReplicationEnabled",
-        ):
-            acknowledge(bucket, rule, control="BAK-5", basis="not applicable", how=replication)
         return bucket
