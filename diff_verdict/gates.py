@@ -38,41 +38,14 @@ def gate_findings(stack: str, base: Resources, head: Resources) -> tuple[list[Fi
         logical_id, rule = key
         if key not in before:
             kind, reason = after[key]
-            found.append(
-                Finding(
-                    "gate",
-                    stack,
-                    logical_id,
-                    kind,
-                    "acknowledgement added",
-                    f"{rule}: {show(reason, 200)}",
-                    _controls(reason),
-                )
-            )
+            change, detail = "acknowledgement added", f"{rule}: {show(reason, 200)}"
         elif key not in after:
             kind, reason = before[key]
-            found.append(
-                Finding(
-                    "gate",
-                    stack,
-                    logical_id,
-                    kind,
-                    "acknowledgement removed",
-                    f"{rule} (was: {show(reason, 120)})",
-                    _controls(reason),
-                )
-            )
+            change, detail = "acknowledgement removed", f"{rule} (was: {show(reason, 120)})"
         elif before[key][1] != after[key][1]:
             kind, reason = after[key]
-            found.append(
-                Finding(
-                    "gate",
-                    stack,
-                    logical_id,
-                    kind,
-                    "acknowledgement reason changed",
-                    f"{rule}: {show(reason, 200)}",
-                    _controls(reason),
-                )
-            )
+            change, detail = "acknowledgement reason changed", f"{rule}: {show(reason, 200)}"
+        else:
+            continue
+        found.append(Finding("gate", stack, logical_id, kind, change, detail, _controls(reason)))
     return found, len(before), len(after)
