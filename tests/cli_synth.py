@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
 
 def clean_env() -> dict[str, str]:
@@ -28,6 +29,13 @@ def make_synth_command(out: Path, config: Path | None = None) -> list[str]:
     if config is not None:
         command.append(f"CONFIG={config}")
     return command
+
+
+def cdk_diff(app: Path, base_template: Path, stack: str, *, fail: bool = True) -> subprocess.CompletedProcess[str]:
+    """The pinned CLI's offline diff of one stack against a template file (`--fail`: exit 1 on a difference)."""
+    command = [str(CDK), "diff", "--app", str(app), "--template", str(base_template), "--exclusively", "--no-notices"]
+    command += [*(["--fail"] if fail else []), stack]
+    return subprocess.run(command, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=300, check=False)
 
 
 def make_synth(out: Path, config: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,7 @@ from policies.create_only_names import content_digest
 from tests.bastion_probes import SSHD, tiny_bastion
 from tests.conftest import DEV, PROD, Synthesized
 from tests.probes import nag_findings, tiny_stack
+from tests.template_resources import of_type, only
 
 BASTION = f"{PROD}-bastion"
 ALICE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOGX/CO//m+BoXVBMLicNSbA0Y+rmFahu/pXs3Ja3zsK alice@example.com"
@@ -34,17 +35,6 @@ def template(synthesized: Synthesized) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def env_config(synthesized: Synthesized) -> EnvironmentConfig:
     return synthesized.environments[PROD].bastion.env_config
-
-
-def of_type(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_name}
-
-
-def only(template: dict[str, Any], type_name: str) -> tuple[str, dict[str, Any]]:
-    found = of_type(template, type_name)
-    assert len(found) == 1, f"expected one {type_name}, found {sorted(found)}"
-    logical_id, resource = next(iter(found.items()))
-    return logical_id, resource["Properties"]
 
 
 def key_with_alias(template: dict[str, Any], alias: str) -> str:

@@ -14,12 +14,9 @@ from typing import Any
 import pytest
 
 from policies.gate_cache import GateCache, content_key
-from tests.cli_synth import BackgroundSynth, clean_env, shared_synth
+from tests.cli_synth import ROOT, BackgroundSynth, cdk_diff, shared_synth
 from tests.cli_synth import make_synth as cli_synth_run
 from tests.conftest import PROD, Synthesized
-
-ROOT = Path(__file__).resolve().parents[1]
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
 # cfn-lint findings we accept, each with its reason (the same standard as a policy acknowledgement).
 CFN_LINT_ACCEPTED = {
@@ -75,12 +72,6 @@ def test_two_synths_give_byte_identical_templates(cli_synth: Path, synthesized: 
         cli = (cli_synth / f"{name}.template.json").read_bytes()
         in_process = (synthesized.outdir / f"{name}.template.json").read_bytes()
         assert cli == in_process, name
-
-
-def cdk_diff(app: Path, base_template: Path, stack: str) -> subprocess.CompletedProcess[str]:
-    command = [str(CDK), "diff", "--app", str(app), "--template", str(base_template), "--exclusively", "--no-notices"]
-    command += ["--fail", stack]
-    return subprocess.run(command, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_offline_diff_reports_no_change_against_itself(synthesized: Synthesized) -> None:

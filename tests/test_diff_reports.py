@@ -5,16 +5,14 @@ replacement."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from diff_verdict.__main__ import main
-from tests.cli_synth import clean_env
+from tests.cli_synth import cdk_diff
 from tests.diff_probes import STACK, ProbeKnobs, synth_probe
-from tests.test_cli_and_checkers import CDK, ROOT
 from tests.test_diff_verdict import flagged, verdict_of
 
 
@@ -94,16 +92,7 @@ def test_missing_assembly_gives_one_line_and_leaves_old_reports(
 def test_cdk_diff_agrees_a_bucket_rename_is_a_replacement(base: Path, tmp_path: Path) -> None:
     """The CDK CLI's own offline diff, on the same pair, says the bucket would be replaced."""
     head = head_of(tmp_path, bucket_name="probe-moved-111122223333")
-    command = [str(CDK), "diff", "--app", str(head), "--template", str(base / f"{STACK}.template.json")]
-    result = subprocess.run(
-        [*command, "--exclusively", "--no-notices", STACK],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = cdk_diff(head, base / f"{STACK}.template.json", STACK, fail=False)
     output = result.stdout + result.stderr
     line = next(line for line in output.splitlines() if "Data666C94C7" in line and "AWS::S3::Bucket" in line)
     assert line.endswith(" replace")

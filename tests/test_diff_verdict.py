@@ -19,8 +19,8 @@ from diff_verdict.replacement import compare_resources
 from diff_verdict.schemas import values_at
 from diff_verdict.verdict import Verdict, judge
 from policies.controls import CONTROL_IDS
+from tests.cli_synth import ROOT
 from tests.diff_probes import SECOND_STACK, STACK, ProbeKnobs, edit_template, resource_of_type, synth_probe
-from tests.test_cli_and_checkers import ROOT
 
 
 @pytest.fixture(scope="module")

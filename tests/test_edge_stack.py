@@ -22,6 +22,7 @@ from stacks.edge import EdgeStack
 from stacks.network import NetworkStack
 from tests.conftest import DEV, PROD, Synthesized
 from tests.probes import nag_findings, project_findings, tiny_stack
+from tests.template_resources import of_type, only
 
 EDGE = f"{PROD}-edge"
 NETWORK = f"{PROD}-network"
@@ -42,17 +43,6 @@ def settings(synthesized: Synthesized) -> EdgeSettings:
     edge = synthesized.environments[PROD].edge
     assert edge is not None
     return edge.env_config.edge  # type: ignore[return-value]
-
-
-def of_type(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_name}
-
-
-def only(template: dict[str, Any], type_name: str) -> tuple[str, dict[str, Any]]:
-    found = of_type(template, type_name)
-    assert len(found) == 1, f"expected one {type_name}, found {sorted(found)}"
-    logical_id, resource = next(iter(found.items()))
-    return logical_id, resource["Properties"]
 
 
 def attributes(load_balancer: dict[str, Any]) -> dict[str, Any]:
