@@ -44,8 +44,9 @@ def content_digest(content: Mapping[str, Any]) -> str:
 class CreateOnlyShape:
     """What the CloudFormation resource schema says about one type: its identifying names and create-only content."""
 
-    identity: tuple[str, ...]
+    identity: tuple[str, ...]  # the writable primary-identifier properties that are create-only
     create_only: tuple[str, ...]
+    writable_identifier: tuple[str, ...]  # every primary-identifier property that is not read-only
 
 
 @cache
@@ -64,8 +65,11 @@ def create_only_shape(resource_type: str) -> CreateOnlyShape | None:
 
     create_only = top_level(schema.get("createOnlyProperties", []))
     read_only = set(top_level(schema.get("readOnlyProperties", [])))
-    identity = [p for p in top_level(schema.get("primaryIdentifier", [])) if p in create_only and p not in read_only]
-    return CreateOnlyShape(identity=tuple(identity), create_only=tuple(create_only))
+    writable_identifier = [p for p in top_level(schema.get("primaryIdentifier", [])) if p not in read_only]
+    identity = [p for p in writable_identifier if p in create_only]
+    return CreateOnlyShape(
+        identity=tuple(identity), create_only=tuple(create_only), writable_identifier=tuple(writable_identifier)
+    )
 
 
 def references_another_resource(value: Any) -> bool:

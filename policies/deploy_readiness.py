@@ -20,15 +20,13 @@ from another are checked together. Acknowledge a finding with `ProjectDeployRead
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
-from cfnlint.schema import ResourceNotFoundError
-from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
 from config.limits import BACKUP_RESOURCE_CONTROLS, RESTORE_PLACEMENT_KEYS
+from policies.create_only_names import create_only_shape
 from policies.template_rules import (
     Finding,
     TemplateRule,
@@ -43,7 +41,6 @@ from policies.template_rules import (
 )
 
 PLUGIN_NAME = "ProjectDeployReadiness"
-SCHEMA_REGION = "us-east-1"  # resource schemas are the same in every region for the types we use
 # Types AWS Backup protects that a template can hold (Backup Audit Manager resource controls evaluate these).
 PROTECTED_TYPES = frozenset(
     {
@@ -113,24 +110,15 @@ def replication_role_reads_what_it_replicates(templates: Templates) -> list[Find
 # ------------------------------------------------------------------------------------------------ fixed names
 
 
-@functools.cache
 def name_properties(resource_type: str) -> frozenset[str]:
     """The top-level properties that give a resource of this type its fixed name, from its resource schema: the
     writable properties of its primary identifier (BucketName, LogGroupName, BackupVaultName, DBInstanceIdentifier),
     and a create-only `<Type>Name` (TopicName, FrameworkName). Custom and unknown types have none."""
-    try:
-        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
-    except ResourceNotFoundError:  # a type cfn-lint does not know (custom types map to CustomResource)
+    shape = create_only_shape(resource_type)
+    if shape is None:
         return frozenset()
-
-    def top_level(pointers: list[str]) -> set[str]:
-        return {p.removeprefix("/properties/") for p in pointers if p.count("/") == 2}
-
-    read_only = top_level(schema.get("readOnlyProperties", []))
-    identifier = top_level(schema.get("primaryIdentifier", [])) - read_only
-    create_only = top_level(schema.get("createOnlyProperties", []))
     type_name = resource_type.rsplit("::", 1)[-1]
-    return frozenset(identifier | (create_only & {f"{type_name}Name"}))
+    return frozenset(shape.writable_identifier) | (set(shape.create_only) & {f"{type_name}Name"})
 
 
 def retained_fixed_names_survive_failed_creates(templates: Templates) -> list[Finding]:
