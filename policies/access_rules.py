@@ -27,7 +27,7 @@ import aws_cdk as cdk
 import jsii
 
 from policies.create_only_names import literal_text, names_fixed_against_content
-from policies.template_rules import Location, Template, TemplateRule, TemplateRulePlugin, each_template
+from policies.template_rules import Location, Template, TemplateRule, TemplateRulePlugin, as_list, each_template
 
 NAME_RULE = "Project-ACC2-NameChangesWithCreateOnlyContent"
 SESSION_RULE = "Project-ACC2-SessionManagerSshOnly"
@@ -73,23 +73,19 @@ def _policy_documents(resource: Mapping[str, Any]) -> Iterator[tuple[str, Mappin
             yield f"Policies/{index}/PolicyDocument", policy["PolicyDocument"]
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def _grants_start_session(statement: Mapping[str, Any]) -> bool:
     if statement.get("Effect") != "Allow":
         return False
     if "NotAction" in statement:
-        return not any(fnmatch.fnmatchcase(START_SESSION, str(a).lower()) for a in _as_list(statement["NotAction"]))
-    return any(fnmatch.fnmatchcase(START_SESSION, str(a).lower()) for a in _as_list(statement.get("Action", [])))
+        return not any(fnmatch.fnmatchcase(START_SESSION, str(a).lower()) for a in as_list(statement["NotAction"]))
+    return any(fnmatch.fnmatchcase(START_SESSION, str(a).lower()) for a in as_list(statement.get("Action", [])))
 
 
 def _has_document_check(statement: Mapping[str, Any]) -> bool:
     for operator in ("Bool", "BoolIfExists"):
         block = (statement.get("Condition") or {}).get(operator) or {}
         for key, value in block.items():
-            if key.lower() == DOCUMENT_CHECK and [str(v).lower() for v in _as_list(value)] == ["true"]:
+            if key.lower() == DOCUMENT_CHECK and [str(v).lower() for v in as_list(value)] == ["true"]:
                 return True
     return False
 
@@ -99,7 +95,7 @@ def _documents_beyond_ssh(statement: Mapping[str, Any]) -> list[str]:
     if "NotResource" in statement:
         return ["NotResource"]
     beyond = []
-    for resource in _as_list(statement.get("Resource", [])):
+    for resource in as_list(statement.get("Resource", [])):
         text = literal_text(resource)
         parts = text.split(":", 5)  # arn:partition:service:region:account:resource (pseudo parameters dropped)
         if text == "*":
@@ -120,7 +116,7 @@ def session_grants_beyond_ssh(template: Mapping[str, Any]) -> Iterator[Finding]:
         if resource.get("Type") not in POLICY_TYPES:
             continue
         for where, document in _policy_documents(resource):
-            for index, statement in enumerate(_as_list(document.get("Statement", []))):
+            for index, statement in enumerate(as_list(document.get("Statement", []))):
                 if not isinstance(statement, dict) or not _grants_start_session(statement):
                     continue
                 location = f"Resources/{logical_id}/Properties/{where}/Statement/{index}"
@@ -139,13 +135,13 @@ def service_key_statements_unbound(template: Mapping[str, Any]) -> Iterator[Find
         if resource.get("Type") not in KEY_TYPES:
             continue
         policy = (resource.get("Properties") or {}).get("KeyPolicy") or {}
-        for index, statement in enumerate(_as_list(policy.get("Statement", []))):
+        for index, statement in enumerate(as_list(policy.get("Statement", []))):
             principal = statement.get("Principal") if isinstance(statement, dict) else None
             if statement.get("Effect") != "Allow" or not isinstance(principal, dict) or "Service" not in principal:
                 continue
             keys = [key.lower() for block in (statement.get("Condition") or {}).values() for key in block]
             location = f"Resources/{logical_id}/Properties/KeyPolicy/Statement/{index}"
-            actions = {str(action).lower() for action in _as_list(statement.get("Action", []))}
+            actions = {str(action).lower() for action in as_list(statement.get("Action", []))}
             if actions and actions <= CONTEXT_FREE_ACTIONS:
                 # No encryption context to bind by: only the caller's source can, and it must (ENC-3).
                 if not any(key.startswith("aws:source") for key in keys):

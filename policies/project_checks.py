@@ -42,10 +42,6 @@ def referenced(template: Template, value: Any) -> tuple[str, dict[str, Any]] | N
     return (logical_id, resource) if resource is not None else None
 
 
-def tags(resource: Mapping[str, Any]) -> dict[str, str]:
-    return resource_tags(dict(resource))
-
-
 REFERENCE_ONLY_ROLES = frozenset({"application", "database"})
 OPEN_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 EDGE_OPEN_PORT = 443
@@ -54,19 +50,19 @@ EDGE_OPEN_PORT = 443
 def data_tier_has_no_routes(template: Template) -> Iterator[Location]:
     for logical_id, properties in resources(template, "AWS::EC2::Route"):
         table = referenced(template, properties.get("RouteTableId"))
-        if table is not None and tags(table[1]).get(TIER_TAG) == "data":
+        if table is not None and resource_tags(table[1]).get(TIER_TAG) == "data":
             yield logical_id, "Properties/RouteTableId"
 
 
 def _ingress_rules(template: Template) -> Iterator[tuple[str, str | None, Mapping[str, Any], str]]:
     """(logical id, role of the group admitting, rule, location) for every ingress rule in the template."""
     for logical_id, properties in resources(template, "AWS::EC2::SecurityGroup"):
-        role = tags({"Properties": properties}).get(SG_ROLE_TAG)
+        role = resource_tags({"Properties": properties}).get(SG_ROLE_TAG)
         for index, rule in enumerate(properties.get("SecurityGroupIngress") or []):
             yield logical_id, role, rule, f"Properties/SecurityGroupIngress/{index}"
     for logical_id, properties in resources(template, "AWS::EC2::SecurityGroupIngress"):
         group = referenced(template, properties.get("GroupId"))
-        role = tags(group[1]).get(SG_ROLE_TAG) if group is not None else None
+        role = resource_tags(group[1]).get(SG_ROLE_TAG) if group is not None else None
         yield logical_id, role, properties, "Properties"
 
 

@@ -65,7 +65,8 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A policy field that may be one value or a list of them (Action, Resource, Statement), as a list."""
     return value if isinstance(value, list) else [value]
 
 
@@ -97,7 +98,7 @@ def imports_in(value: Any) -> Iterator[str]:
             yield from imports_in(item)
 
 
-def resource_tags(resource: dict[str, Any]) -> dict[str, str]:
+def resource_tags(resource: Mapping[str, Any]) -> dict[str, str]:
     tags = (resource.get("Properties") or {}).get("Tags")
     if isinstance(tags, dict):
         return {key: value for key, value in tags.items() if isinstance(value, str)}
@@ -113,12 +114,12 @@ def role_statements(template: Template, role_id: str) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
     role = (template.get("Resources") or {}).get(role_id, {})
     for policy in (role.get("Properties") or {}).get("Policies") or []:
-        statements += _as_list(policy.get("PolicyDocument", {}).get("Statement", []))
+        statements += as_list(policy.get("PolicyDocument", {}).get("Statement", []))
     attached = set(logical_ids_in((role.get("Properties") or {}).get("ManagedPolicyArns") or []))
     for logical_id, policy in resources_of(template, "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         properties = policy.get("Properties") or {}
         if role_id in logical_ids_in(properties.get("Roles") or []) or logical_id in attached:
-            statements += _as_list(properties.get("PolicyDocument", {}).get("Statement", []))
+            statements += as_list(properties.get("PolicyDocument", {}).get("Statement", []))
     return statements
 
 
@@ -129,9 +130,9 @@ def allows(statements: list[dict[str, Any]], action: str, resource: Any) -> bool
     for statement in statements:
         if statement.get("Effect") != "Allow":
             continue
-        if not any(fnmatch.fnmatchcase(action.lower(), str(a).lower()) for a in _as_list(statement.get("Action"))):
+        if not any(fnmatch.fnmatchcase(action.lower(), str(a).lower()) for a in as_list(statement.get("Action"))):
             continue
-        for granted in _as_list(statement.get("Resource", [])):
+        for granted in as_list(statement.get("Resource", [])):
             if granted == "*" or canonical(granted) == target:
                 return True
             if isinstance(granted, str) and isinstance(resource, str) and fnmatch.fnmatchcase(resource, granted):
