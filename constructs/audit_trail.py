@@ -25,6 +25,7 @@ from constructs import Construct
 from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket
 from policies.acknowledgements import acknowledge
+from policies.rule_targets import in_compliance_packs
 
 
 def trail_arn(stack: cdk.Stack, region: str, trail_name: str) -> str:
@@ -128,13 +129,12 @@ class AuditTrail(Construct):
         cfn.node.add_dependency(logs_policy)
         cfn.add_property_deletion_override("EventSelectors")
         cfn.add_property_override("AdvancedEventSelectors", data_event_selectors(stack.partition, data_bucket_prefixes))
-        for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-            acknowledge(
-                self.bucket,
-                f"{pack}-S3BucketReplicationEnabled",
-                control="ACC-4",
-                basis="met another way",
-                how="the audit log is kept tamper-evident and undeletable in place: Object Lock, versioning, "
-                "CloudTrail digest files (log file validation) and a retained bucket; the trail also streams every "
-                "event to a CloudWatch Logs group, a second copy outside this bucket.",
-            )
+        acknowledge(
+            self.bucket,
+            in_compliance_packs("S3BucketReplicationEnabled"),
+            control="ACC-4",
+            basis="met another way",
+            how="the audit log is kept tamper-evident and undeletable in place: Object Lock, versioning, "
+            "CloudTrail digest files (log file validation) and a retained bucket; the trail also streams every "
+            "event to a CloudWatch Logs group, a second copy outside this bucket.",
+        )

@@ -5,7 +5,9 @@ Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS Cont
 (cfn-guard rules, run offline). Ours, over the templates: `ProjectChecks` (NET-1, NET-3, BAK-4),
 `SecretLiteralScan` (ENC-4), `AccessRules` (ACC-2, ACC-3, ENC-3) and `DeployReadiness` (BAK-5, BAK-6, NET-3):
 what the running services accept and require. Any
-unacknowledged finding fails the synth.
+unacknowledged finding fails the synth. A rule rejected by design for the whole app is excluded here, once
+(`policies/rule_exclusions.py`: AwsSolutions-VPC3 for NET-1's per-tier network ACLs, cfn-lint W3010 for LOC-1's
+pinned zones), never acknowledged resource by resource.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from policies.access_rules import AccessRules
 from policies.baseline_rules import BaselineRules
 from policies.control_tower import StrictCfnGuard
 from policies.deploy_readiness import DeployReadiness
+from policies.excluded_rules import with_exclusions
 from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
 from policies.secret_scan import SecretLiteralScan
@@ -39,8 +42,8 @@ def nag_packs(
 
 def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
     """Every gate, in the order they run: aws-cdk-lib's template validation, the cdk-nag packs, Control Tower,
-    then our template scans."""
-    return [
+    then our template scans; each with the app-wide rule exclusions applied."""
+    gates: list[cdk.IPolicyValidationPlugin] = [
         CachedTemplateValidation(),
         *nag_packs(app).values(),
         StrictCfnGuard(),
@@ -50,6 +53,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
         DeployReadiness(),
         BaselineRules(),
     ]
+    return [with_exclusions(gate) for gate in gates]
 
 
 def attach_policy_gates(app: cdk.App, *, on_gate_done: GateCallback | None = None) -> None:
