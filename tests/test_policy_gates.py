@@ -20,9 +20,10 @@ from app import build, new_app
 from config import AppConfig
 from policies.acknowledgements import AcknowledgementError, acknowledge, recorded_not_applied
 from policies.control_tower import StrictCfnGuard
-from policies.packs import attach_policy_gates
+from policies.packs import attach_policy_gates, nag_packs
 from policies.secret_scan import RULE_NAME as SECRET_RULE
 from policies.secret_scan import SecretLiteralScan, find_secret_literals
+from tests.acknowledgement_findings import CDK_OWN_ACKNOWLEDGEMENTS, Entry, fired, template_entries, unanswered
 from tests.conftest import Synthesized
 from tests.probes import nag_findings, project_findings, synth_report, tiny_stack
 
@@ -39,7 +40,7 @@ GATES = (
     "ProjectBaselineRules",
 )
 REASON = re.compile(r"^(ACC|NET|ENC|BAK|LOC|HA|CMP)-\d \((met another way|not applicable)\): .{30,}$")
-README = Path(__file__).resolve().parents[1] / "README.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "acknowledgements.md"
 
 
 def test_cmp1_synth_of_every_environment_passes_all_gates(synthesized: Synthesized) -> None:
@@ -223,65 +224,97 @@ def test_cmp1_probe_acknowledging_a_whole_stack_is_refused() -> None:
         acknowledge(stack, "AwsSolutions-S1", control="ACC-4", basis="not applicable", how="x" * 40)
 
 
-# Made by aws-cdk-lib itself (on flow logs), not by this project.
-CDK_OWN_ACKNOWLEDGEMENTS = ("CloudFormation-Validate::F3002", "CloudFormation-Validate::F3003")
-# Acknowledgement ids are the rule name, namespaced for plugins other than cdk-nag's packs.
-NAMESPACES = {
-    "cdk-validator-cfnguard": "cdk-validator-cfnguard::",
-    "CloudFormation Validate": "CloudFormation-Validate::",
-    "ProjectDeployReadiness": "ProjectDeployReadiness::",
-}
-
-
-def acknowledgements(synthesized: Synthesized) -> list[tuple[str, str, str, str]]:
-    """(stack, logical id, rule, reason) for every acknowledgement of ours written into template Metadata."""
-    found = []
-    for name in synthesized.stack_names():
-        for logical_id, resource in synthesized.template_json(name)["Resources"].items():
-            for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):
-                if rule["id"] not in CDK_OWN_ACKNOWLEDGEMENTS:
-                    found.append((name, logical_id, rule["id"], rule["reason"]))
-    return found
+def acknowledgements(synthesized: Synthesized) -> list[Entry]:
+    """Every acknowledgement of ours written into template Metadata (aws-cdk-lib's own flow-log entries left out)."""
+    templates = [(name, synthesized.template_json(name)) for name in synthesized.stack_names()]
+    return [e for e in template_entries(templates) if e.rule_id not in CDK_OWN_ACKNOWLEDGEMENTS]
 
 
 def test_cmp1_every_acknowledgement_is_in_the_template_with_control_and_basis(synthesized: Synthesized) -> None:
     found = acknowledgements(synthesized)
     assert found, "acknowledgements must be written into template Metadata for auditors"
-    for stack, logical_id, rule, reason in found:
-        assert REASON.match(reason), f"{stack}/{logical_id} {rule}: {reason}"
+    for entry in found:
+        assert REASON.match(entry.reason), f"{entry.stack}/{entry.logical_id} {entry.rule_id}: {entry.reason}"
 
 
-def test_cmp1_every_acknowledgement_suppresses_a_finding_that_fires_without_it(
-    example_config: AppConfig, tmp_path: Path
+def test_cmp1_every_acknowledgement_answers_a_finding_on_its_own_resource(
+    synthesized: Synthesized, example_config: AppConfig, tmp_path: Path
 ) -> None:
-    """Build the app with acknowledgements listed but not applied: each must then be needed (a third full synth)."""
+    """Build the app with acknowledgements recorded, not applied (a third full synth): each entry in the templates
+    must then match a finding of its rule on exactly its resource, not on a sibling or a child."""
     with recorded_not_applied() as made:
         app = new_app(outdir=str(tmp_path), context={"aws:cdk:bundling-stacks": []})
         build(app, example_config)
     with contextlib.suppress(RuntimeError):
         app.synth()
-    report = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
-    fired: dict[str, set[str]] = {}
-    for plugin in report["pluginReports"]:
-        namespace = NAMESPACES.get(plugin["pluginName"], "")
-        for violation in plugin["violations"]:
-            paths = {construct.get("constructPath") or "" for construct in violation["violatingConstructs"]}
-            fired.setdefault(namespace + violation["ruleName"], set()).update(paths)
+    findings = fired(json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8")))
+    entries = acknowledgements(synthesized)
     assert made
-    stale = [
-        (path, rule)
-        for path, rule in made
-        if not any(hit == path or hit.startswith(f"{path}/") for hit in fired.get(rule, set()))
-    ]
-    assert stale == [], "acknowledged, but the finding does not fire there"
+    assert entries
+    assert unanswered(entries, findings) == [], "acknowledged, but the rule does not fire on that resource"
+    assert {(path, rule) for path, rule in made} <= {(e.construct_path, e.rule_id) for e in entries}
 
 
-def test_cmp1_readme_reports_the_acknowledgement_count(synthesized: Synthesized) -> None:
-    """Counted as distinct (stack, rule) pairs: one acknowledgement may cover several resources of a construct."""
-    found = acknowledgements(synthesized)
-    findings = len({(stack, rule) for stack, _, rule, _ in found})
-    resources = len({(stack, logical_id) for stack, logical_id, _, _ in found})
-    text = README.read_text(encoding="utf-8")
-    stated = re.search(r"(\d+) acknowledged findings .* on (\d+) resources", text)
-    assert stated, "README.md must state the number of acknowledged findings and resources"
-    assert (int(stated.group(1)), int(stated.group(2))) == (findings, resources)
+def test_cmp1_probe_a_stray_acknowledgement_on_a_resource_its_rule_does_not_inspect_is_caught(tmp_path: Path) -> None:
+    """The bucket's entry answers a finding; the same rule planted on its bucket policy (the old copy-to-subtree
+    behaviour) answers none, and the per-entry check names exactly that entry."""
+
+    def probe_app(outdir: Path) -> tuple[cdk.App, s3.Bucket]:
+        stack = tiny_stack(outdir=outdir)
+        bucket = s3.Bucket(stack, "Logs", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True)
+        return stack.node.root, bucket  # type: ignore[return-value]
+
+    rule = "NIST.800.53.R5-S3DefaultEncryptionKMS"
+    app, bucket = probe_app(tmp_path / "applied")
+    packs = nag_packs(app)
+    acknowledge(bucket, rule, control="ENC-3", basis="met another way", how="probe: the bucket is a log target")
+    assert bucket.policy is not None
+    cdk.Validations.of(bucket.policy).acknowledge(cdk.Acknowledgment(id=rule, reason="ENC-3 (not applicable): stray"))
+    app.synth()
+    template = json.loads((tmp_path / "applied" / "Probe.template.json").read_text(encoding="utf-8"))
+    entries = [e for e in template_entries([("Probe", template)]) if e.rule_id == rule]
+    assert {e.resource_type for e in entries} == {"AWS::S3::Bucket", "AWS::S3::BucketPolicy"}
+
+    bare, _ = probe_app(tmp_path / "bare")
+    report = packs["NIST.800.53.R5"].validate_scope(bare)
+    findings = {
+        (violation.rule_name, resource.construct_path or "")
+        for violation in report.violations
+        for resource in violation.violating_resources
+    }
+    assert [(e.resource_type, e.rule_id) for e in unanswered(entries, findings)] == [("AWS::S3::BucketPolicy", rule)]
+
+
+def test_cmp1_probe_acknowledging_a_rule_on_a_resource_it_does_not_inspect_is_refused() -> None:
+    stack = tiny_stack()
+    bucket = s3.Bucket(stack, "Logs")
+    policy = s3.CfnBucketPolicy(stack, "Policy", bucket=bucket.bucket_name, policy_document={})
+    with pytest.raises(AcknowledgementError, match="the rule inspects"):
+        acknowledge(
+            policy, "NIST.800.53.R5-S3DefaultEncryptionKMS", control="ENC-3", basis="met another way", how="x" * 40
+        )
+
+
+def test_cmp1_acknowledging_a_construct_lands_only_on_the_resources_its_rule_inspects() -> None:
+    """Given the L2 bucket, the entry lands on its CfnBucket alone, not on the bucket policy below it."""
+    stack = tiny_stack()
+    bucket = s3.Bucket(stack, "Logs", enforce_ssl=True)
+    with recorded_not_applied() as made:
+        acknowledge(
+            bucket,
+            "NIST.800.53.R5-S3DefaultEncryptionKMS",
+            control="ENC-3",
+            basis="met another way",
+            how="probe: only the bucket is inspected by this rule",
+        )
+    assert made == [("Probe/Logs/Resource", "NIST.800.53.R5-S3DefaultEncryptionKMS")]
+
+
+def test_cmp1_docs_report_the_acknowledgement_count(synthesized: Synthesized) -> None:
+    """docs/acknowledgements.md states the example's entries, resources and causes, as the templates hold them."""
+    templates = [(name, synthesized.template_json(name)) for name in synthesized.stack_names()]
+    entries = template_entries(templates)
+    stated = re.search(r"(\d+) acknowledgement entries on (\d+) resources, for (\d+) causes", DOCS.read_text("utf-8"))
+    assert stated, "docs/acknowledgements.md must state the acknowledgement count"
+    found = (len(entries), len({(e.stack, e.logical_id) for e in entries}), len({e.reason for e in entries}))
+    assert tuple(int(n) for n in stated.groups()) == found
