@@ -103,14 +103,22 @@ class TieredVpc(Construct):
                 ],
             )
         )
-        self.flow_log = self.vpc.add_flow_log(
+        # The flow log as an L1 resource, at the path (and logical id) the L2 `vpc.add_flow_log` gave it: the L2 also
+        # acknowledges cfn-lint F3002/F3003 (for its camelCase DestinationOptions, which this log does not set) with
+        # a reason naming no control, on a resource where neither fires. The managed policy above is the role's
+        # only permission.
+        flow_log_scope = Construct(self.vpc, "FlowLog")
+        self.flow_log = ec2.CfnFlowLog(
+            flow_log_scope,
             "FlowLog",
-            # The managed policy above is the role's only permission: no inline policy is added.
-            destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                self.flow_log_group, self.flow_log_role.without_policy_updates()
-            ),
-            traffic_type=ec2.FlowLogTrafficType.ALL,
+            resource_id=self.vpc.vpc_id,
+            resource_type="VPC",
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_group_name=self.flow_log_group.log_group_name,
+            deliver_logs_permission_arn=self.flow_log_role.role_arn,
         )
+        cdk.Tags.of(flow_log_scope).add("Name", flow_log_scope.node.path)
         self._acknowledge_public_routes()
         # cfn-lint W3010 (zones pinned) is excluded for the whole app, once: policies/rule_exclusions.py (LOC-1).
         self._acknowledge_default_security_group_provider()
