@@ -74,7 +74,8 @@ def acknowledge_cause(construct: IConstruct, rule_ids: str | Iterable[str], caus
 
 
 def inspected_resources(construct: IConstruct, rule_id: str) -> list[cdk.CfnResource]:
-    """The L1 resources at `construct` that `rule_id` inspects: the resource itself, or those below a construct."""
+    """The L1 resources at `construct` that `rule_id` inspects: the resource itself; below a construct, those of the
+    rule's types (policies/rule_targets.py), or for a rule not listed there the construct's own L1 (`default_child`)."""
     if isinstance(construct, (cdk.Stack, cdk.App, cdk.Stage)):
         raise AcknowledgementError(
             f"acknowledgement of {rule_id}: acknowledge on the resource it concerns, never a whole stack or app"
@@ -88,6 +89,9 @@ def inspected_resources(construct: IConstruct, rule_id: str) -> list[cdk.CfnReso
             )
         return [construct]
     if types is None:
+        default = construct.node.default_child
+        if isinstance(default, cdk.CfnResource):  # an L2 construct: its own L1 resource, not its other children
+            return [default]
         raise AcknowledgementError(
             f"acknowledgement of {rule_id} on {construct.node.path}: give the exact L1 resource, or add the rule's "
             "resource types to policies/rule_targets.py"

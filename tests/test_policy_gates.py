@@ -18,6 +18,7 @@ from aws_cdk import aws_s3 as s3
 
 from app import build, new_app
 from config import AppConfig
+from constructs import Construct
 from policies.acknowledgements import AcknowledgementError, acknowledge, recorded_not_applied
 from policies.control_tower import StrictCfnGuard
 from policies.packs import attach_policy_gates, nag_packs
@@ -318,3 +319,14 @@ def test_cmp1_docs_report_the_acknowledgement_count(synthesized: Synthesized) ->
     assert stated, "docs/acknowledgements.md must state the acknowledgement count"
     found = (len(entries), len({(e.stack, e.logical_id) for e in entries}), len({e.reason for e in entries}))
     assert tuple(int(n) for n in stated.groups()) == found
+
+
+def test_cmp1_a_rule_without_known_types_lands_on_the_constructs_own_resource_only() -> None:
+    stack = tiny_stack()
+    bucket = s3.Bucket(stack, "Logs", enforce_ssl=True)
+    group = Construct(stack, "Group")
+    with recorded_not_applied() as made:
+        acknowledge(bucket, "AwsSolutions-S10", control="ENC-1", basis="met another way", how="probe: " + "x" * 30)
+    assert made == [("Probe/Logs/Resource", "AwsSolutions-S10")]
+    with pytest.raises(AcknowledgementError, match="give the exact L1 resource"):
+        acknowledge(group, "AwsSolutions-S10", control="ENC-1", basis="met another way", how="probe: " + "x" * 30)
