@@ -1,10 +1,10 @@
 """The account's AWS Support role (ACC-8; CIS AWS Foundations 1.17, Security Hub IAM.18).
 
 CIS asks for an IAM role that carries AWS's `AWSSupportAccess` so incidents can be raised and followed with AWS
-Support without the root user or a standing IAM user. It is a role, assumable only by this account's roles
-(`aws:PrincipalArn` under `role/`, so never by an IAM user), each of which still needs an identity policy that
-lets it call `sts:AssumeRole` on this role: the account's administrators grant that to the roles of the people who
-handle incidents. It carries nothing but `AWSSupportAccess`.
+Support, rather than a standing IAM user holding that policy. Like the job roles (ACC-3) it is assumed by people of
+this account after an MFA sign-in within the hour (`constructs/job_roles.mfa_principals`), each of whom still needs
+an identity policy that lets them call `sts:AssumeRole` on it: the account's administrators grant that to the
+people who handle incidents. It carries nothing but `AWSSupportAccess`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
+from constructs.job_roles import mfa_principals
 from policies.acknowledgements import acknowledge
 
 SUPPORT_POLICY: Final = "AWSSupportAccess"
@@ -27,14 +28,11 @@ class SupportRole(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        this_accounts_roles = f"arn:{stack.partition}:iam::{stack.account}:role/*"
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.AccountPrincipal(stack.account).with_conditions(
-                {"ArnLike": {"aws:PrincipalArn": this_accounts_roles}}
-            ),
-            description="AWS Support cases for incidents, assumable by this account's roles only (CIS 1.17, ACC-8)",
+            assumed_by=mfa_principals([f"arn:{stack.partition}:iam::{stack.account}:root"]),
+            description="AWS Support cases for incidents, by this account's people after MFA (CIS 1.17, ACC-8)",
             max_session_duration=MAX_SESSION,
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(SUPPORT_POLICY)],
         )

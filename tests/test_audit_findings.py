@@ -82,7 +82,7 @@ def test_acc4_enc3_rds_may_publish_to_the_encrypted_topic_through_both_policies(
 # ACC-8: the support role ------------------------------------------------------------------------------------
 
 
-def test_acc8_the_account_has_a_support_role_for_roles_not_users(synthesized: Synthesized) -> None:
+def test_acc8_the_account_has_a_support_role_people_assume_with_mfa(synthesized: Synthesized) -> None:
     roles = [
         r
         for r in of_type(synthesized, HOME, "AWS::IAM::Role").values()
@@ -95,9 +95,8 @@ def test_acc8_the_account_has_a_support_role_for_roles_not_users(synthesized: Sy
     assert statement["Action"] == "sts:AssumeRole"
     assert "AWS" in statement["Principal"]
     assert "Service" not in statement["Principal"]
-    pattern = json.dumps(statement["Condition"]["ArnLike"]["aws:PrincipalArn"])
-    assert ":role/*" in pattern
-    assert ":user/" not in pattern
+    assert json.dumps(statement["Principal"]["AWS"]).endswith(':iam::111122223333:root"')
+    assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
     assert of_type(synthesized, HOME, "AWS::IAM::User") == {}
 
 
