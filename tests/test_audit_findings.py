@@ -15,13 +15,13 @@ from constructs.database_event_alerts import CRITICAL_INSTANCE_EVENTS, RDS_EVENT
 from constructs.support_role import SUPPORT_POLICY
 from policies.access_rules import service_key_statements_unbound
 from tests.conftest import DEV, PROD, Synthesized
+from tests.template_resources import of_type
 
 HOME = "account-111122223333-baseline"
 
 
-def of_type(synthesized: Synthesized, stack: str, resource_type: str) -> dict[str, dict[str, Any]]:
-    resources = synthesized.template_json(stack)["Resources"]
-    return {logical_id: r for logical_id, r in resources.items() if r["Type"] == resource_type}
+def typed(synthesized: Synthesized, stack: str, resource_type: str) -> dict[str, dict[str, Any]]:
+    return of_type(synthesized.template_json(stack), resource_type)
 
 
 # ACC-4 / HA-1: RDS event subscriptions ------------------------------------------------------------------------
@@ -32,10 +32,10 @@ def test_acc4_ha1_rds_critical_and_group_events_reach_the_environments_alert_top
     synthesized: Synthesized, env: str
 ) -> None:
     stack = f"{env}-backup"
-    (topic_id,) = of_type(synthesized, stack, "AWS::SNS::Topic")
-    (topic_policy_id,) = of_type(synthesized, stack, "AWS::SNS::TopicPolicy")
+    (topic_id,) = typed(synthesized, stack, "AWS::SNS::Topic")
+    (topic_policy_id,) = typed(synthesized, stack, "AWS::SNS::TopicPolicy")
     subscriptions = {
-        s["Properties"]["SourceType"]: s for s in of_type(synthesized, stack, "AWS::RDS::EventSubscription").values()
+        s["Properties"]["SourceType"]: s for s in typed(synthesized, stack, "AWS::RDS::EventSubscription").values()
     }
     assert set(subscriptions) == {"db-instance", "db-parameter-group", "db-security-group"}
     instance = subscriptions["db-instance"]["Properties"]
@@ -58,7 +58,7 @@ def test_acc4_enc3_rds_may_publish_to_the_encrypted_topic_through_both_policies(
     topic's key admits it bound by SNS's encryption context (ENC-3: never by aws:Source*)."""
     stack = f"{env}-backup"
     template = synthesized.template_json(stack)
-    (policy,) = of_type(synthesized, stack, "AWS::SNS::TopicPolicy").values()
+    (policy,) = typed(synthesized, stack, "AWS::SNS::TopicPolicy").values()
     (publish,) = [
         s
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
@@ -69,7 +69,7 @@ def test_acc4_enc3_rds_may_publish_to_the_encrypted_topic_through_both_policies(
     assert ":rds:" in json.dumps(publish["Condition"]["ArnLike"]["aws:SourceArn"])
     key_statements = [
         s
-        for key in of_type(synthesized, stack, "AWS::KMS::Key").values()
+        for key in typed(synthesized, stack, "AWS::KMS::Key").values()
         for s in key["Properties"]["KeyPolicy"]["Statement"]
         if s.get("Principal") == {"Service": RDS_EVENTS_SERVICE}
     ]
@@ -85,7 +85,7 @@ def test_acc4_enc3_rds_may_publish_to_the_encrypted_topic_through_both_policies(
 def test_acc8_the_account_has_a_support_role_people_assume_with_mfa(synthesized: Synthesized) -> None:
     roles = [
         r
-        for r in of_type(synthesized, HOME, "AWS::IAM::Role").values()
+        for r in typed(synthesized, HOME, "AWS::IAM::Role").values()
         if any(SUPPORT_POLICY in json.dumps(arn) for arn in r["Properties"].get("ManagedPolicyArns", []))
     ]
     (role,) = roles
@@ -97,14 +97,14 @@ def test_acc8_the_account_has_a_support_role_people_assume_with_mfa(synthesized:
     assert "Service" not in statement["Principal"]
     assert json.dumps(statement["Principal"]["AWS"]).endswith(':iam::111122223333:root"')
     assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
-    assert of_type(synthesized, HOME, "AWS::IAM::User") == {}
+    assert typed(synthesized, HOME, "AWS::IAM::User") == {}
 
 
 def test_acc8_probe_the_support_role_test_fails_without_the_role(synthesized: Synthesized) -> None:
     for stack in (f"{PROD}-data", f"{HOME}-dr"):  # stacks without a support role: the lookup finds none
         assert not [
             r
-            for r in of_type(synthesized, stack, "AWS::IAM::Role").values()
+            for r in typed(synthesized, stack, "AWS::IAM::Role").values()
             if SUPPORT_POLICY in json.dumps(r["Properties"].get("ManagedPolicyArns", []))
         ]
 
@@ -118,7 +118,7 @@ def test_acc5_passwords_do_not_expire_by_decision_nist_800_63b(synthesized: Synt
     assert "HardExpiry" not in PASSWORD_POLICY
     (call,) = [
         json.loads(r["Properties"]["Create"])
-        for r in of_type(synthesized, HOME, "Custom::AWS").values()
+        for r in typed(synthesized, HOME, "Custom::AWS").values()
         if "updateAccountPasswordPolicy" in r["Properties"]["Create"]
     ]
     assert "MaxPasswordAge" not in call["parameters"]
