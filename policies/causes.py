@@ -58,7 +58,7 @@ AWS_DOCUMENTED_MANAGED_POLICY = Cause(
     "ACC-3",
     "met another way",
     "the role carries the AWS-managed policy AWS documents for exactly this role (the AWS Backup service role's "
-    "backup/restore policies, the RDS enhanced-monitoring role, the auditor's SecurityAudit job-function policy); AWS "
-    "keeps it current as services change, which a hand-written copy would miss, and the role's trust admits only "
-    "that service or job role.",
+    "backup/restore policies, the RDS enhanced-monitoring role, the auditor's SecurityAudit job-function policy, the "
+    "support role's AWSSupportAccess that CIS 1.17 names); AWS keeps it current as services change, which a "
+    "hand-written copy would miss, and the role's trust admits only that service or job role.",
 )
