@@ -7,6 +7,7 @@ import copy
 import json
 import re
 import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from scripts.acks import main as acks_main
 from tests.conftest import Synthesized
 
 CONTROL_IDS = frozenset(load_catalog().ids)
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "acknowledgements.md"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "acknowledgements.md"
 
 
 def stacks_of(outdir: Path) -> list[Stack]:
@@ -154,3 +156,17 @@ def test_cmp1_docs_list_every_rule_exclusion() -> None:
     text = DOCS.read_text(encoding="utf-8")
     for exclusion in RULE_EXCLUSIONS:
         assert f"`{exclusion.rule_id}` | {exclusion.plugin} | {exclusion.control} ({exclusion.basis})" in text
+
+
+def test_cmp1_make_acks_prints_the_summary_of_an_assembly(synthesized: Synthesized) -> None:
+    """The command docs/acknowledgements.md shows, as a user runs it."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", "acks", f"OUT={synthesized.outdir}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.match(r"acknowledgements: \d+ entries on \d+ resources", done.stdout)
+    assert "excluded for the whole app: AwsSolutions-VPC3" in done.stdout
