@@ -21,9 +21,11 @@ from config import AppConfig
 from constructs import Construct
 from policies.acknowledgements import AcknowledgementError, acknowledge, recorded_not_applied
 from policies.control_tower import StrictCfnGuard
-from policies.packs import attach_policy_gates, nag_packs
+from policies.gate_cache import GateCache
+from policies.packs import attach_policy_gates, nag_packs, policy_gates
 from policies.secret_scan import RULE_NAME as SECRET_RULE
 from policies.secret_scan import SecretLiteralScan, find_secret_literals
+from policies.template_validation import CachedTemplateValidation
 from tests.acknowledgement_findings import CDK_OWN_ACKNOWLEDGEMENTS, Entry, fired, template_entries, unanswered
 from tests.conftest import Synthesized
 from tests.probes import nag_findings, project_findings, synth_report, tiny_stack
@@ -330,3 +332,32 @@ def test_cmp1_a_rule_without_known_types_lands_on_the_constructs_own_resource_on
     assert made == [("Probe/Logs/Resource", "AwsSolutions-S10")]
     with pytest.raises(AcknowledgementError, match="give the exact L1 resource"):
         acknowledge(group, "AwsSolutions-S10", control="ENC-1", basis="met another way", how="probe: " + "x" * 30)
+
+
+def test_net1_vpc3_is_excluded_once_where_the_packs_are_attached_and_other_rules_stay_live(tmp_path: Path) -> None:
+    """Probe: a network ACL fires AwsSolutions-VPC3 in the bare pack; through the attached gate only the rule
+    excluded in policies/rule_exclusions.py is dropped, the bucket's AwsSolutions-S1 still fails the synth."""
+    stack = tiny_stack(outdir=tmp_path)
+    ec2.CfnNetworkAcl(stack, "TierAcl", vpc_id="vpc-1234")
+    s3.CfnBucket(stack, "PlainBucket")
+    app = stack.node.root
+    assert "AwsSolutions-VPC3" in nag_findings(stack, "AwsSolutions")
+    cdk.Validations.of(app).add_plugins(*(gate for gate in policy_gates(app) if gate.name == "AwsSolutions"))  # type: ignore[arg-type]
+    findings = synth_report(stack)
+    assert "AwsSolutions-VPC3" not in findings
+    assert "AwsSolutions-S1" in findings
+
+
+def test_loc1_w3010_is_excluded_once_where_the_gates_are_attached(tmp_path: Path) -> None:
+    """Probe: a subnet with a pinned zone fires cfn-lint W3010 in aws-cdk-lib's template validation; the attached
+    gate drops exactly that rule (LOC-1 pins zones on purpose), so the wrapped plugin reports nothing."""
+    pinned = tiny_stack(outdir=tmp_path / "bare")
+    ec2.CfnSubnet(pinned, "Pinned", vpc_id="vpc-1234", cidr_block="10.0.0.0/24", availability_zone="us-east-1a")
+    cdk.Validations.of(pinned.node.root).add_plugins(CachedTemplateValidation(GateCache("probe-w3010")))
+    assert "W3010" in synth_report(pinned)
+    gated = tiny_stack(outdir=tmp_path / "gated")
+    ec2.CfnSubnet(gated, "Pinned", vpc_id="vpc-1234", cidr_block="10.0.0.0/24", availability_zone="us-east-1a")
+    app = gated.node.root
+    validation = [gate for gate in policy_gates(app) if gate.name == "CloudFormation Validate"]  # type: ignore[arg-type]
+    cdk.Validations.of(app).add_plugins(*validation)
+    assert "W3010" not in synth_report(gated)
