@@ -97,10 +97,11 @@ class AccountSdkCalls(Construct):
         return resource
 
     def _acknowledge_provider(self) -> None:
-        provider = cdk.Stack.of(self).node.try_find_child(PROVIDER_ID)
-        if not isinstance(provider, lambda_.Function) or getattr(provider, "_baseline_acknowledged", False):
+        stack = cdk.Stack.of(self)  # created in Python, so the same object on every call (the provider's proxy is not)
+        provider = stack.node.try_find_child(PROVIDER_ID)
+        if not isinstance(provider, lambda_.Function) or getattr(stack, "_sdk_provider_acknowledged", False):
             return
-        provider._baseline_acknowledged = True  # type: ignore[attr-defined]
+        stack._sdk_provider_acknowledged = True  # type: ignore[attr-defined]
         deploy_time = (
             "CDK's AwsCustomResource provider runs only while CloudFormation deploys this stack, to make the "
             "account-setting calls listed in its role's policy; it handles no data and serves no traffic"
