@@ -21,6 +21,7 @@ from constructs.restore_tests import RestorePlacement
 from policies.gate_report import crashed_gates, failed_gates
 from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
+from policies.pipeline_order import PipelineProdOrder
 from policies.stage_twins import StageTwins
 from stacks.backup import BackupStack
 from stacks.backup_dr import BackupDrStack
@@ -35,6 +36,7 @@ from stacks.pipeline import CellPipelineStack, CellStages
 from stacks.pipeline_artifacts import PipelineSupportStack
 from stacks.pipeline_stage import DeploymentStage
 from stacks.pipeline_steps import Target
+from stacks.tenant_bootstrap import TenantBootstrapStack
 
 # CDK feature flags live here, not in cdk.json, so `cdk synth` and the tests' in-process synth build the same
 # templates (cdk.json context reaches only apps started by the CLI).
@@ -161,13 +163,17 @@ def build(
     for env_config in wanted:
         environments[env_config.name] = add_environment(app, env_config)
         baselines[env_config.account].depended_on_by(environments[env_config.name])
-    stages = [
-        stage for name in cells if cell in (None, name) for stage in add_cell_pipeline(app, config, name).all_stages()
-    ]
+    cell_stages = [add_cell_pipeline(app, config, name) for name in cells if cell in (None, name)]
+    if config.pipeline is not None and cell is None:  # deployed once from a workstation (docs/pipeline.md)
+        regions = sorted({r for env in config.environments if env.account for r in (env.region, env.dr_region)})
+        TenantBootstrapStack(app, settings=config.pipeline, regions=regions)
     attach_policy_gates(app, on_gate_done=on_gate_done)
-    if stages:
+    if cell_stages:
+        stages = [stage for each in cell_stages for stage in each.all_stages()]
+        prod = [stage for each in cell_stages for stage in each.prod]
         cdk.Validations.of(app).add_plugins(
-            StageTwins(lambda: [item for stage in stages for item in stage.stack_templates().items()])
+            StageTwins(lambda: [item for stage in stages for item in stage.stack_templates().items()]),
+            PipelineProdOrder(lambda: [name for stage in prod for name in stage.stack_templates()]),
         )
     return environments
 

@@ -36,6 +36,10 @@ BASELINE_STACKS: Final = 2
 ENVIRONMENT_STACKS: Final = 6  # network, bastion, data-dr, data, backup-dr, backup; +1 with an edge
 VERIFY_ACTIONS: Final = 1  # `ops verify` after each environment
 
+# The tag every stack of the delivery machinery carries (the cell pipelines, their support stacks, the tenant
+# bootstrap StackSet), so tools and tests that look at tenant stacks can leave them aside.
+FLEET_TAG: Final = "fleet-component"
+
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
 Account = Annotated[str, Field(pattern=r"^\d{12}$")]
 

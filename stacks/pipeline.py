@@ -19,7 +19,7 @@ from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_logs as logs
 from aws_cdk import pipelines
 
-from config.pipeline import CellPlan, PipelineSettings
+from config.pipeline import FLEET_TAG, CellPlan, PipelineSettings
 from constructs import Construct
 from constructs.purpose_keys import PurposeKeys, logs_service_use
 from stacks.pipeline_acknowledgements import acknowledge_pipeline_findings
@@ -75,7 +75,7 @@ class CellPipelineStack(cdk.Stack):
             analytics_reporting=False,
             **kwargs,
         )
-        for key, value in {"managed-by": "cdk", "pipeline-cell": plan.name}.items():
+        for key, value in {"managed-by": "cdk", "pipeline-cell": plan.name, FLEET_TAG: "pipeline"}.items():
             cdk.Tags.of(self).add(key, value)
         targets = list(stages.targets.values())
         self.store = ArtifactStore(

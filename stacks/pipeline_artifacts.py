@@ -17,10 +17,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
+from config.pipeline import FLEET_TAG
 from constructs import Construct
 from constructs.access_log_bucket import AccessLogBucket, acknowledge_not_replicated
 from constructs.encrypted_bucket import EncryptedBucket
-from constructs.purpose_keys import deny_grants_not_for_aws_resources
+from constructs.purpose_keys import PurposeKeys, key_alias
 from stacks.pipeline_steps import BOOTSTRAP_QUALIFIER
 
 # Artifacts are rebuilt from the source on every run; a week covers re-running a failed execution.
@@ -50,15 +51,11 @@ class ArtifactStore(Construct):
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         bucket_name, alias = store_names(cell, stack.account, stack.region)
-        self.key = kms.Key(
-            self,
-            "Key",
-            description=f"pipeline-{cell}: artifacts of the cell pipeline (ENC-3)",
-            enable_key_rotation=True,
-            alias=alias,
-            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-        )
-        self.key.add_to_resource_policy(deny_grants_not_for_aws_resources())
+        # Usable only through S3 (the artifacts are SSE-KMS objects), grants only for AWS resources (ENC-3).
+        self.key = PurposeKeys(self, "Keys", alias_prefix=f"pipeline-{cell}", purposes={"artifacts": ["s3"]}).keys[
+            "artifacts"
+        ]
+        assert alias == key_alias(f"pipeline-{cell}", "artifacts")
         self.access_logs = AccessLogBucket(self, "AccessLogs")
         self.store = EncryptedBucket(
             self,
@@ -113,6 +110,7 @@ class PipelineSupportStack(cdk.Stack):
             **kwargs,
         )
         cdk.Tags.of(self).add("managed-by", "cdk")
+        cdk.Tags.of(self).add(FLEET_TAG, "pipeline-support")
         self.store = ArtifactStore(self, "Store", cell=cell, readers=deploy_roles(targets, region))
 
 

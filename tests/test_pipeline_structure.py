@@ -18,7 +18,7 @@ import pytest
 from app import add_cell_pipeline, new_app
 from config import AppConfig, parse_config
 from config.pipeline import MAX_ACTIONS_PER_STAGE, MAX_PIPELINE_ACTIONS, MAX_STAGES_PER_PIPELINE, cell_plan
-from policies.pipeline_order import prod_order_problems
+from policies.pipeline_delivery import prod_order_problems
 from tests.fleet_configs import fleet, fleet_data
 
 DEPLOY_ROLE = re.compile(r":iam::(\d{12}):role/cdk-hnb659fds-deploy-role-(\d{12})-([a-z0-9-]+)$")
