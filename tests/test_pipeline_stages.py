@@ -46,7 +46,7 @@ def test_cmp1_stage_stacks_keep_their_names(synthesized: Synthesized) -> None:
         "assembly-main-acme-prod",
         "assembly-main-account-111122223333",
     }
-    assert "pipeline-main" in synthesized.stack_names()
+    assert "pipeline-main" in synthesized.fleet_stack_names()
 
 
 def test_cmp1_the_example_with_its_pipeline_passes_every_gate(synthesized: Synthesized) -> None:
