@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from app import add_cell_pipeline, new_app
 from config import AppConfig, parse_config
 from config.pipeline import MAX_ACTIONS_PER_STAGE, MAX_PIPELINE_ACTIONS, MAX_STAGES_PER_PIPELINE, cell_plan
 from policies.pipeline_delivery import prod_order_problems
+from tests.cli_synth import ROOT, clean_env
 from tests.fleet_configs import fleet, fleet_data
 
 DEPLOY_ROLE = re.compile(r":iam::(\d{12}):role/cdk-hnb659fds-deploy-role-(\d{12})-([a-z0-9-]+)$")
@@ -153,3 +156,30 @@ def test_acc1_no_account_of_another_cell_in_a_cells_pipeline(tmp_path: Path) -> 
     text = json.dumps(synthesize_cell(config, tmp_path, "a").template)
     assert ours <= set(re.findall(r"\d{12}", text))
     assert not theirs & set(re.findall(r"\d{12}", text))
+
+
+def test_bak_acc_every_environment_is_verified_in_its_account_after_its_stacks_deploy(cell: CellPipeline) -> None:
+    """`ops verify` runs after each environment's deploys, through that account's fleet auditor role."""
+    for stage in cell.stages:
+        deploys = {a["Configuration"]["StackName"]: a["RunOrder"] for a in stage["Actions"] if "StackName" in str(a)}
+        for action in stage["Actions"]:
+            if not action["Name"].endswith(".Verify") and action["Name"] != "Verify":
+                continue
+            variables = {v["name"]: v["value"] for v in json.loads(action["Configuration"]["EnvironmentVariables"])}
+            env = next(e for e in cell.config.environments if e.name == variables["ENVIRONMENT"])
+            assert variables["AUDITOR_ROLE_ARN"] == f"arn:aws:iam::{env.account}:role/fleet-verify-auditor"
+            own = [order for name, order in deploys.items() if name.startswith(f"{env.name}-")]
+            assert own
+            assert action["RunOrder"] > max(own)
+    verified = [a for s in cell.stages for a in s["Actions"] if a["Name"].split(".")[-1] == "Verify"]
+    assert len(verified) == len(cell.config.environments)
+
+
+def test_cmp1_probe_an_unknown_cell_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """`make synth CELL=nope` (make's staging folder then leaves cdk.out as it was)."""
+    env = {**clean_env(), "CDK_CONTEXT_JSON": json.dumps({"cell": "nope"}), "CDK_OUTDIR": str(tmp_path / "out")}
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "config error: cell = 'nope': no such cell; known cells: main"
