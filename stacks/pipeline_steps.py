@@ -25,7 +25,8 @@ from constructs import Construct
 BOOTSTRAP_QUALIFIER: Final = "hnb659fds"
 FLEET_AUDITOR_ROLE: Final = "fleet-verify-auditor"
 BUILD_IMAGE: Final = codebuild.LinuxBuildImage.STANDARD_7_0  # Python 3.11 and Node 20, as the project pins
-SETUP: Final = "make .venv/.runtime-installed"
+# The verdict imports diff_verdict (the runtime group) and boto3 (the ops group); `make verify` installs its own.
+VERDICT_SETUP: Final = "make .venv/.runtime-installed .venv/.ops-installed"
 
 
 def lookup_role_arn(account: str, region: str) -> str:
@@ -65,7 +66,7 @@ def danger_verdict_step(
         build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
         env={"ALLOW_REPLACE": ",".join(allow_replace)},
         commands=[
-            SETUP,
+            VERDICT_SETUP,
             ".venv/bin/python scripts/deployed_base.py --assembly cdk.out --base base.out --head head.out "
             + " ".join(f"--stage {directory}" for directory in stage_directories),
             '.venv/bin/python -m diff_verdict --base base.out --head head.out --allow-replace "$ALLOW_REPLACE"',
@@ -115,7 +116,6 @@ class VerifyProject(Construct):
                 {
                     "version": "0.2",
                     "phases": {
-                        "install": {"commands": [SETUP]},
                         "build": {
                             "commands": [
                                 'aws configure set profile.tenant.role_arn "$AUDITOR_ROLE_ARN"',
