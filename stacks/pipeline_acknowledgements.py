@@ -17,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 
 from policies.acknowledgements import acknowledge
+from policies.service_trust import trust_conditions
 
 _ARTIFACTS: Final = (
     "CDK Pipelines' grant on the cell's own artifact bucket (KMS-encrypted, TLS-only, versioned, locked): the "
@@ -65,8 +66,26 @@ ROLE_REASONS: Final = {
 _NAG_PACKS: Final = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
 
 
+def bind_service_trust(stack: cdk.Stack) -> None:
+    """The roles CDK Pipelines creates for CodePipeline and CodeBuild get the trust conditions of their service's
+    row in policies/service_trust.py (ACC-3), as the project's own roles do through constructs/trusted_service.py."""
+    for construct in stack.node.find_all():
+        if not isinstance(construct, iam.CfnRole):
+            continue
+        document = stack.resolve(construct.assume_role_policy_document)
+        for index, statement in enumerate(document.get("Statement", [])):
+            services = (statement.get("Principal") or {}).get("Service")
+            for service in [services] if isinstance(services, str) else services or []:
+                conditions = trust_conditions(
+                    service, partition=stack.partition, region=stack.region, account=stack.account
+                )
+                if conditions is not None:
+                    construct.add_property_override(f"AssumeRolePolicyDocument.Statement.{index}.Condition", conditions)
+
+
 def acknowledge_pipeline_findings(stack: cdk.Stack) -> None:
     """Call once the pipeline is built (`CodePipeline.build_pipeline()`): then every generated resource exists."""
+    bind_service_trust(stack)
     checks = AwsSolutionsChecks()
     for construct in stack.node.find_all():
         if isinstance(construct, iam.CfnPolicy) and construct.node.path.endswith("/DefaultPolicy/Resource"):
