@@ -665,13 +665,6 @@ class AppConfig(StrictModel):
         return self
 
     @model_validator(mode="after")
-    def _cells_cover_the_fleet(self) -> AppConfig:
-        """Each environment with an account in exactly one cell, an account in one cell, cells within quotas."""
-        if self.pipeline is not None and (problem := cell_problem(self.pipeline, self.environments)):
-            raise FieldValueError(*problem)
-        return self
-
-    @model_validator(mode="after")
     def _one_baseline_per_account(self) -> AppConfig:
         """Account singletons (one detector, hub, recorder per region) allow one baseline per account (NET-5)."""
         seen: dict[str | None, int] = {}
@@ -703,4 +696,11 @@ class AppConfig(StrictModel):
                         f"differs from its account's baseline ({expected}); an account's environments share the "
                         "baseline's home and DR regions",
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _cells_cover_the_fleet(self) -> AppConfig:
+        """Each environment with an account in exactly one cell, an account in one cell, cells within quotas."""
+        if self.pipeline is not None and (problem := cell_problem(self.pipeline, self.environments)):
+            raise FieldValueError(*problem)
         return self

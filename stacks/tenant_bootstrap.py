@@ -1,6 +1,7 @@
 """The bootstrap of every tenant account, delivered by a service-managed CloudFormation StackSet (CMP-1, ACC-8).
 
-The StackSet's template is the pinned CDK CLI's own bootstrap template (`cdk bootstrap --show-template`), with:
+The StackSet's template is the pinned CDK CLI's own bootstrap template (`cdk bootstrap --show-template`, kept as
+JSON in stacks/cdk_bootstrap_template.json), with:
 - trust for the pipeline account (`TrustedAccounts`, `TrustedAccountsForLookup`): its deploy actions assume the
   deploy role, the danger verdict the read-only lookup role;
 - a least-privilege CloudFormation execution policy instead of AdministratorAccess: the AWS services the tenant
@@ -23,14 +24,15 @@ from pathlib import Path
 from typing import Any, Final
 
 import aws_cdk as cdk
-from cfnlint.decode import cfn_yaml
 
 from config.pipeline import FLEET_TAG, PipelineSettings
 from constructs import Construct
 from stacks.pipeline_steps import FLEET_AUDITOR_ROLE
 
 ROOT = Path(__file__).resolve().parents[1]
-BOOTSTRAP_TEMPLATE: Final = ROOT / "node_modules" / "aws-cdk" / "lib" / "api" / "bootstrap" / "bootstrap-template.yaml"
+# The pinned CDK CLI's bootstrap template (node_modules/aws-cdk/lib/api/bootstrap/bootstrap-template.yaml) as JSON;
+# tests/test_tenant_bootstrap.py proves the copy equals the CLI's, so a CLI upgrade shows up as a failing test.
+BOOTSTRAP_TEMPLATE: Final = Path(__file__).with_name("cdk_bootstrap_template.json")
 VERIFY_POLICY: Final = ROOT / "policies" / "iam" / "ops-verify.json"
 EXECUTION_POLICY_NAME: Final = "fleet-cfn-execution"
 BOUNDARY_NAME: Final = "fleet-cfn-execution-boundary"
@@ -130,7 +132,7 @@ def permissions_boundary() -> dict[str, Any]:
 
 def tenant_bootstrap_template(pipeline_account: str) -> dict[str, Any]:
     """The CDK bootstrap template with the fleet's execution policy, boundary and verify role."""
-    template: dict[str, Any] = json.loads(json.dumps(cfn_yaml.loads(BOOTSTRAP_TEMPLATE.read_text(encoding="utf-8"))))
+    template: dict[str, Any] = json.loads(BOOTSTRAP_TEMPLATE.read_text(encoding="utf-8"))
     resources = template["Resources"]
     resources["FleetExecutionPolicy"] = {
         "Type": "AWS::IAM::ManagedPolicy",

@@ -8,6 +8,7 @@ project's own (diff_verdict/), on the two assemblies scripts/deployed_base.py wr
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,11 @@ from moto import mock_aws
 from diff_verdict.__main__ import main as verdict_main
 from scripts.deployed_base import main as deployed_base_main
 
-ACCOUNT = "210987654321"
 BUCKET = {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 TOPIC = {"Type": "AWS::SNS::Topic"}
 
 
-def stage_assembly(root: Path, stacks: dict[str, dict[str, Any]]) -> Path:
+def stage_assembly(root: Path, account: str, stacks: dict[str, dict[str, Any]]) -> Path:
     """A pipeline stage folder as the app writes it: manifest.json and one template per stack."""
     stage = root / "cdk.out" / "assembly-main-t000-prod"
     stage.mkdir(parents=True)
@@ -32,17 +32,17 @@ def stage_assembly(root: Path, stacks: dict[str, dict[str, Any]]) -> Path:
         (stage / f"{name}.template.json").write_text(json.dumps({"Resources": resources}), encoding="utf-8")
         artifacts[name] = {
             "type": "aws:cloudformation:stack",
-            "environment": f"aws://{ACCOUNT}/us-east-1",
+            "environment": f"aws://{account}/us-east-1",
             "properties": {"templateFile": f"{name}.template.json"},
         }
     (stage / "manifest.json").write_text(json.dumps({"version": "55.0.0", "artifacts": artifacts}), encoding="utf-8")
     return stage
 
 
-def deploy(name: str, resources: dict[str, Any]) -> None:
+def deploy(account: str, name: str, resources: dict[str, Any]) -> None:
     """Deploy a template into the target account (moto: assume a role there, then create the stack)."""
     credentials = boto3.client("sts", region_name="us-east-1").assume_role(
-        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/deployer", RoleSessionName="setup"
+        RoleArn=f"arn:aws:iam::{account}:role/deployer", RoleSessionName="setup"
     )["Credentials"]
     boto3.client(
         "cloudformation",
@@ -54,12 +54,14 @@ def deploy(name: str, resources: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Any:
+def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """moto, and a target account of this test's own (the suite may keep one moto backend for the session)."""
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        yield
+        yield f"21{zlib.crc32(str(tmp_path).encode()):010d}"
 
 
 def run(tmp_path: Path, allow: str = "") -> int:
@@ -88,23 +90,23 @@ def run(tmp_path: Path, allow: str = "") -> int:
     )
 
 
-def test_cmp1_unchanged_prod_passes_the_verdict(aws: Any, tmp_path: Path) -> None:
-    deploy("t000-prod-data", {"Data": BUCKET})
-    stage_assembly(tmp_path, {"t000-prod-data": {"Data": BUCKET}, "t000-prod-new": {"Topic": TOPIC}})
+def test_cmp1_unchanged_prod_passes_the_verdict(aws: str, tmp_path: Path) -> None:
+    deploy(aws, "t000-prod-data", {"Data": BUCKET})
+    stage_assembly(tmp_path, aws, {"t000-prod-data": {"Data": BUCKET}, "t000-prod-new": {"Topic": TOPIC}})
     assert run(tmp_path) == 0
     manifest = json.loads((tmp_path / "base.out" / "manifest.json").read_text(encoding="utf-8"))
     assert list(manifest["artifacts"]) == ["t000-prod-data"]  # the undeployed stack is new, not in the base
 
 
-def test_cmp1_probe_deleting_a_deployed_bucket_stops_the_pipeline(aws: Any, tmp_path: Path) -> None:
-    deploy("t000-prod-data", {"Data": BUCKET, "Topic": TOPIC})
-    stage_assembly(tmp_path, {"t000-prod-data": {"Topic": TOPIC}})
+def test_cmp1_probe_deleting_a_deployed_bucket_stops_the_pipeline(aws: str, tmp_path: Path) -> None:
+    deploy(aws, "t000-prod-data", {"Data": BUCKET, "Topic": TOPIC})
+    stage_assembly(tmp_path, aws, {"t000-prod-data": {"Topic": TOPIC}})
     assert run(tmp_path) == 2
 
 
-def test_cmp1_a_deletion_the_change_accepts_passes(aws: Any, tmp_path: Path) -> None:
-    deploy("t000-prod-data", {"Data": BUCKET, "Topic": TOPIC})
-    stage_assembly(tmp_path, {"t000-prod-data": {"Topic": TOPIC}})
+def test_cmp1_a_deletion_the_change_accepts_passes(aws: str, tmp_path: Path) -> None:
+    deploy(aws, "t000-prod-data", {"Data": BUCKET, "Topic": TOPIC})
+    stage_assembly(tmp_path, aws, {"t000-prod-data": {"Topic": TOPIC}})
     assert run(tmp_path, allow="t000-prod-data/Data") == 0
 
 

@@ -7,9 +7,15 @@ import json
 from typing import Any
 
 import pytest
+from cfnlint.decode import cfn_yaml
 
 from config.pipeline import FLEET_TAG
-from stacks.tenant_bootstrap import TEMPLATE_BODY_LIMIT, types_outside_the_execution_policy
+from stacks.tenant_bootstrap import (
+    BOOTSTRAP_TEMPLATE,
+    ROOT,
+    TEMPLATE_BODY_LIMIT,
+    types_outside_the_execution_policy,
+)
 from tests.conftest import Synthesized
 
 
@@ -18,6 +24,12 @@ def stack_set(synthesized: Synthesized) -> dict[str, Any]:
     template = synthesized.template_json("fleet-tenant-bootstrap")
     (resource,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"]
     return dict(resource["Properties"])
+
+
+def test_cmp1_the_bootstrap_template_is_the_pinned_clis() -> None:
+    cli = ROOT / "node_modules" / "aws-cdk" / "lib" / "api" / "bootstrap" / "bootstrap-template.yaml"
+    converted = json.loads(json.dumps(cfn_yaml.loads(cli.read_text(encoding="utf-8"))))
+    assert json.loads(BOOTSTRAP_TEMPLATE.read_text(encoding="utf-8")) == converted
 
 
 def test_cmp1_service_managed_stack_set_with_auto_deployment_on_the_tenant_ous(stack_set: dict[str, Any]) -> None:
