@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from config.catalog import load_catalog
-from evidence_report.acknowledgement_targets import Targets, summarize, summary_lines
+from evidence_report.acknowledgement_targets import Targets, split_fleet, summarize, summary_lines
 from evidence_report.assembly import AssemblyError, load_assembly
 
 
@@ -22,10 +22,21 @@ def main(argv: list[str]) -> int:
         print(f"acks: {error}", file=sys.stderr)
         return 2
     targets = Targets()
-    summary = summarize(assembly.stacks, frozenset(load_catalog().ids))
+    control_ids = frozenset(load_catalog().ids)
+    environments, fleet = split_fleet(assembly.stacks)
+    summary = summarize(environments, control_ids)
     for line in summary_lines(summary, targets):
         print(line)
     missed = summary.misses(targets)
+    if fleet:
+        pipelines = summarize(fleet, control_ids)
+        print(
+            f"cell pipelines, counted apart: {pipelines.entries} entries on {pipelines.resources} resources, "
+            f"{pipelines.reasons} distinct reasons, {len(pipelines.stray)} on resources their rule does not inspect"
+        )
+        missed += [
+            f"cell pipelines: {line}" for line in pipelines.misses(Targets(max_reasons=10**6, max_entries=10**6))
+        ]
     for line in missed:
         print(f"acks: target missed: {line}", file=sys.stderr)
     return 1 if missed else 0

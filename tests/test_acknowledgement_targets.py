@@ -16,7 +16,7 @@ import pytest
 from cdk_nag import _jsii as nag_jsii
 
 from config.catalog import load_catalog
-from evidence_report.acknowledgement_targets import Targets, summarize
+from evidence_report.acknowledgement_targets import Targets, split_fleet, summarize
 from evidence_report.assembly import Stack, load_assembly
 from policies.gate_cache import cache_dir
 from policies.guard_rules import control_tower_rules
@@ -35,9 +35,11 @@ def stacks_of(outdir: Path) -> list[Stack]:
 
 
 def test_cmp1_example_keeps_the_acknowledgement_targets(synthesized: Synthesized) -> None:
-    summary = summarize(stacks_of(synthesized.outdir), CONTROL_IDS)
-    assert summary.misses(Targets()) == []
-    assert summary.stray == ()
+    environments, fleet = split_fleet(stacks_of(synthesized.outdir))
+    assert summarize(environments, CONTROL_IDS).misses(Targets()) == []
+    everything = summarize([*environments, *fleet], CONTROL_IDS)
+    assert everything.stray == ()
+    assert everything.without_control == ()
 
 
 def test_cmp1_probe_a_stray_entry_misses_the_target() -> None:
@@ -62,7 +64,7 @@ def test_cmp1_probe_a_stray_entry_misses_the_target() -> None:
 
 
 def test_cmp1_probe_too_many_causes_or_entries_miss_the_target(synthesized: Synthesized) -> None:
-    summary = summarize(stacks_of(synthesized.outdir), CONTROL_IDS)
+    summary = summarize(split_fleet(stacks_of(synthesized.outdir))[0], CONTROL_IDS)
     missed = summary.misses(Targets(max_reasons=summary.reasons - 1, max_entries=summary.entries - 1))
     assert [line.split(",")[0].split(" ", 1)[1] for line in missed] == ["distinct reasons", "entries"]
 
@@ -132,6 +134,7 @@ _CFN_CLASS_TYPES = {
     "aws_rds_1.CfnDBInstance": "AWS::RDS::DBInstance",
     "aws_s3_1.CfnBucket": "AWS::S3::Bucket",
     "aws_elasticloadbalancingv2_1.CfnLoadBalancer": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "aws_codebuild_1.CfnProject": "AWS::CodeBuild::Project",
 }
 
 

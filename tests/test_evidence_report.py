@@ -22,6 +22,7 @@ from trestle.oscal.component import ComponentDefinition
 import evidence_report.output
 from config.catalog import load_catalog
 from evidence_report.__main__ import run
+from evidence_report.assembly import load_assembly
 from evidence_report.gates import pack_of
 from evidence_report.proving_tests import collect, control_ids_in, with_outcomes
 from policies.rule_exclusions import RULE_EXCLUSIONS
@@ -372,7 +373,7 @@ def test_cmp1_acknowledgements_are_shown_once_per_cause_and_totals_per_control_m
     report: Path, synthesized: Synthesized
 ) -> None:
     document = json.loads((report / "evidence.json").read_text(encoding="utf-8"))
-    templates = [(name, synthesized.template_json(name)) for name in synthesized.stack_names()]
+    templates = [(stack.name, stack.template) for stack in load_assembly(synthesized.outdir).stacks]
     in_templates = Counter(e.reason.split(" ", 1)[0] for e in template_entries(templates))
     reasons = []
     for control in document["controls"]:
