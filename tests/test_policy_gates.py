@@ -232,7 +232,8 @@ def test_cmp1_probe_acknowledging_a_whole_stack_is_refused() -> None:
 
 def acknowledgements(synthesized: Synthesized) -> list[Entry]:
     """Every acknowledgement of ours written into template Metadata (aws-cdk-lib's own flow-log entries left out)."""
-    templates = [(name, synthesized.template_json(name)) for name in synthesized.stack_names()]
+    names = [*synthesized.stack_names(), *synthesized.fleet_stack_names()]
+    templates = [(name, synthesized.template_json(name)) for name in names]
     return [e for e in template_entries(templates) if e.rule_id not in CDK_OWN_ACKNOWLEDGEMENTS]
 
 
@@ -260,7 +261,7 @@ def test_cmp1_every_acknowledgement_answers_a_finding_on_its_own_resource(
     assert unanswered(entries, findings) == [], "acknowledged, but the rule does not fire on that resource"
     # Every recorded acknowledgement of a top-level stack is in its template (the cell pipeline's stages are
     # synthesized into nested assemblies by CDK Pipelines while the app is built).
-    top_level = set(synthesized.stack_names())
+    top_level = {*synthesized.stack_names(), *synthesized.fleet_stack_names()}
     recorded = {(path, rule) for path, rule in made if path.split("/", 1)[0] in top_level}
     assert recorded <= {(e.construct_path, e.rule_id) for e in entries}
 
