@@ -21,7 +21,8 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint typecheck unit bench diff evidence clean clean-cache setup preflight verify restore-drill keys
+.PHONY: synth test lint typecheck unit bench diff evidence clean clean-cache setup preflight verify restore-drill keys \
+  check-config
 
 setup: $(VENV)/.dev-installed $(CDK)
 
@@ -47,22 +48,34 @@ $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Validate the config alone, without starting the CDK (config/__main__.py: the same load_config app.py uses).
+check-config: $(VENV)/.runtime-installed
+	@$(BIN)/python -m config $(CONFIG)
+
 # Synthesize into a staging folder and move it into place only when every gate passed, so a rejected
-# config or a policy finding never leaves a half-written cdk.out behind.
+# config or a policy finding never leaves a half-written cdk.out behind. The config is checked first, so a rejected
+# one is reported before the CDK starts. `--ci` sends the CLI's non-error messages to stdout (errors stay on
+# stderr), where the three lines it prints after every multi-stack synth are dropped: "Successfully synthesized to
+# <staging folder>", "Supply a stack id (...) to display its template" and "N feature flags are not configured"
+# (the flags live in app.py, which the CLI does not see; the CLI has no option to lower its log level).
+CDK_SYNTH_NOISE := ^(Successfully synthesized to |Supply a stack id \(|[0-9]+ feature flags are not configured\. |$$)
 synth: $(VENV)/.runtime-installed $(CDK)
-	rm -rf $(OUT).staging
-	if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) -o $(OUT).staging; then \
+	@$(BIN)/python -m config $(CONFIG) >/dev/null
+	@rm -rf $(OUT).staging
+	@if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) -o $(OUT).staging \
+	    | { grep -v -E '$(CDK_SYNTH_NOISE)' || true; }; then \
 	  rm -rf $(OUT) && mv $(OUT).staging $(OUT) && echo "synthesized into $(OUT)/"; \
 	else \
 	  rm -rf $(OUT).staging; echo "synth failed: $(OUT)/ left as it was" >&2; exit 1; \
 	fi
 
+# Quiet on success: `make test` runs these beside pytest, whose progress line they would otherwise break.
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	@$(BIN)/ruff check --quiet .
+	@$(BIN)/ruff format --check --quiet .
 
 typecheck: $(VENV)/.dev-installed
-	$(BIN)/mypy
+	@$(BIN)/mypy --no-error-summary
 
 # Two workers on the two cores, tests handed out one by one (--dist load: pytest 9 ignores pytest-xdist 3.8's
 # groups); the workers share one CLI synth (tests/cli_synth.py), each deploys moto for itself.
@@ -73,7 +86,8 @@ unit: $(VENV)/.dev-installed $(CDK)
 # Lint, type-check and the suite run side by side (a cold mypy takes about a minute of one core). Output is not held
 # back: ruff and mypy print a few lines, pytest its progress, so CI shows the suite's progress as it runs.
 test:
-	$(MAKE) --no-print-directory -j3 lint typecheck unit
+	@$(MAKE) --no-print-directory -j3 lint typecheck unit
+	@echo "lint, typecheck and unit passed"
 
 # What the gates cost, as ratios measured side by side in one run (a benchmark, not a timed test);
 # BENCH_TESTS=1 also times a warm and a fresh-clone `make test`.

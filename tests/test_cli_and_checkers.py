@@ -42,7 +42,7 @@ def test_bad_config_stops_make_synth_with_a_clear_error_and_no_output(tmp_path: 
     result = make_synth(tmp_path, bad)
 
     assert result.returncode != 0
-    assert "config error: environments[0].admin_cidrs[0] = '0.0.0.0/0': must not be open" in result.stderr
+    assert "config error: environments[0] (acme-prod).admin_cidrs[0] = '0.0.0.0/0': must not be open" in result.stderr
     assert [p.name for p in out.iterdir()] == ["previous-good-synth.txt"], "the last good output must be untouched"
     assert not (tmp_path / "out.staging").exists(), "no half-written output may be left behind"
 
