@@ -124,5 +124,5 @@ def _show(value: Any) -> str:
         return "'-----BEGIN ... PRIVATE KEY-----' (not shown)"  # never echo a secret into a terminal or CI log
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = repr(str(value)) if not isinstance(value, (int, list, dict)) or isinstance(value, bool) else repr(value)
+    text = repr(value) if isinstance(value, (int, float, list, dict)) else repr(str(value))
     return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 5] + "...'"
