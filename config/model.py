@@ -93,7 +93,8 @@ class DatabaseSettings(StrictModel):
     @field_validator("port")
     @classmethod
     def _not_the_well_known_port(cls, port: int) -> int:
-        """NET-3: the README's rule, refused here rather than later by the AwsSolutions-RDS11 / CT.RDS.PR.23 gates."""
+        """NET-3 (docs/configuration.md): refused here, naming the field, rather than later by the gates
+        (AwsSolutions-RDS11, CT.RDS.PR.23) in a message about a resource."""
         if port == limits.POSTGRES_DEFAULT_PORT:
             raise ValueError("is PostgreSQL's well-known port; choose another port of 1150-65535, e.g. 5433 (NET-3)")
         return port
