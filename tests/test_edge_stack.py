@@ -530,11 +530,11 @@ def test_net3_below_prod_the_edge_has_no_deletion_protection_and_that_alone_is_a
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("hosted_zone_id", "example.com", "should match pattern"),
-        ("domain", "App.Acme.Example.Com", "should match pattern"),
+        ("hosted_zone_id", "example.com", "must be a Route 53 hosted zone ID"),
+        ("domain", "App.Acme.Example.Com", "must be a lowercase DNS name"),
         ("blocked_requests_alarm_threshold", 0, "greater than or equal to 1"),
-        ("app_image", "acme-portal", "should match pattern"),  # neither a tag nor a digest: not reproducible
-        ("sign_in_domain_prefix", "-acme", "should match pattern"),
+        ("app_image", "acme-portal", "with a tag or a digest"),  # neither a tag nor a digest: not reproducible
+        ("sign_in_domain_prefix", "-acme", "not starting or ending with '-'"),
     ],
 )
 def test_acc6_probe_malformed_edge_values_are_refused(field: str, value: Any, message: str) -> None:
