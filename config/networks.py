@@ -21,6 +21,8 @@ RFC1918: Final = (
 
 def as_network(value: Any) -> IpNetwork:
     """A CIDR string as a network; a string with host bits set is refused with the network it probably meant."""
+    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return value  # built in Python, not read from TOML
     if not isinstance(value, str):
         raise ValueError("must be a network in CIDR notation, in quotes, e.g. '10.20.0.0/16'")
     try:
