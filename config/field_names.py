@@ -56,16 +56,16 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
             continue
         if model is None or part not in model.model_fields:
             return None
-        model = _model_in(model.model_fields[part].annotation)
+        model = section_model(model.model_fields[part].annotation)
     return model
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def section_model(annotation: Any) -> type[BaseModel] | None:
     """The BaseModel inside `X`, `list[X]`, `X | None` or `Annotated[X, ...]`."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if typing.get_origin(annotation) in (list, typing.Union, types.UnionType, typing.Annotated):
         for argument in typing.get_args(annotation):
-            if found := _model_in(argument):
+            if found := section_model(argument):
                 return found
     return None

@@ -11,9 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+from pydantic import BaseModel
+
 import app
 from app import gate_line
-from config import loader
+from config import AppConfig, loader
+from config.field_names import section_model
 from policies.gate_report import GateCounts, gate_counts
 from policies.gate_timing import GateRun
 from tests.cli_synth import ROOT, clean_env
@@ -100,3 +103,23 @@ def test_gate_counts_read_acknowledged_and_open_findings_from_the_report(tmp_pat
     }
     (tmp_path / "validation-report.json").write_text(json.dumps(report), encoding="utf-8")
     assert gate_counts(tmp_path) == {"G": GateCounts(acknowledged=2, open=1), "H": GateCounts(acknowledged=0, open=0)}
+
+
+def config_keys(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted path, key) of every key the config model accepts, nested sections included."""
+    found = []
+    for key, field in model.model_fields.items():
+        found.append((f"{prefix}{key}", key))
+        if nested := section_model(field.annotation):
+            found += config_keys(nested, f"{prefix}{key}.")
+    return found
+
+
+def test_every_config_key_is_in_the_configuration_reference() -> None:
+    """The one list of allowed keys the config errors point to names every key the model accepts."""
+    reference = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in reference.splitlines() if line.startswith("| `"))
+    sections = {path.rsplit(".", 1)[0] for path, _ in config_keys(AppConfig) if "." in path}
+    leaves = [(path, key) for path, key in config_keys(AppConfig) if path not in sections]
+    missing = [path for path, key in leaves if not re.search(rf"[`.]{re.escape(key)}[`/]", table)]
+    assert missing == []
