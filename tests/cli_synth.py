@@ -18,8 +18,10 @@ CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
 
 def clean_env() -> dict[str, str]:
-    """No AWS credentials at all: synth and diff must not need them."""
+    """No AWS credentials at all: synth and diff must not need them. Nor the flags of a `make test` that runs this
+    suite: a make started here with the parent's jobserver flags warns "jobserver unavailable" on stderr."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CA_BUNDLE"}
+    env = {k: v for k, v in env.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}}
     env.update(AWS_EC2_METADATA_DISABLED="true", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
     return env
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from policies.gate_cache import GateCache, content_key
-from tests.cli_synth import ROOT, cdk_diff, printed
+from tests.cli_synth import ROOT, cdk_diff, clean_env, printed
 from tests.cli_synth import make_synth as cli_synth_run
 from tests.conftest import PROD, Synthesized
 
@@ -65,12 +65,13 @@ def test_make_synth_prints_its_steps_not_its_recipe_or_the_clis_noise(cli_synth:
 def test_lint_and_typecheck_print_nothing_when_clean_so_make_test_output_stays_legible() -> None:
     """`make test` runs them beside pytest; a "Success" line used to land inside pytest's progress dots."""
     lint = subprocess.run(
-        ["make", "--no-print-directory", "lint"], cwd=ROOT, capture_output=True, text=True, check=False
+        ["make", "--no-print-directory", "lint"], cwd=ROOT, env=clean_env(), capture_output=True, text=True, check=False
     )
     assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
     recipe = subprocess.run(
         ["make", "--no-print-directory", "-n", "typecheck", "test"],
         cwd=ROOT,
+        env=clean_env(),
         capture_output=True,
         text=True,
         check=False,
