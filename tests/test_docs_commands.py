@@ -49,9 +49,12 @@ def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def dry_run(command: str) -> str:
-    """`make X ...` as `make -n X ...` (prints what it would run, runs nothing)."""
-    assert command.startswith("make "), f"only make commands can be dry-run: {command}"
-    return "make -n " + command.removeprefix("make ")
+    """`make X ...` as `make -n X ...` (prints what it would run, runs nothing), in every part of `a && b`."""
+    parts = re.split(r"(\s*(?:&&|\|\||;)\s*)", command)
+    for index in range(0, len(parts), 2):
+        assert parts[index].startswith("make "), f"only make commands can be dry-run: {command}"
+        parts[index] = "make -n " + parts[index].removeprefix("make ")
+    return "".join(parts)
 
 
 def test_the_docs_show_commands_and_the_rules_see_each_of_them() -> None:
