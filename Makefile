@@ -44,6 +44,7 @@ $(BIN)/python:
 # One requirement group per kind of command, so each installs exactly what it needs (an auditor's `make evidence`
 # gets no test toolchain). tests/test_runtime_requirements.py proves every third-party import of each command is
 # pinned in the group its target installs.
+#   config    requirements-config.txt    check-config (every other group includes it)
 #   runtime   requirements.txt           synth, diff (the CDK app and its gates)
 #   ops       requirements-ops.txt       preflight, verify, keys, restore-drill
 #   evidence  requirements-evidence.txt  evidence
@@ -75,8 +76,13 @@ $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Validate the config alone, without starting the CDK (config/__main__.py: the same load_config app.py uses).
-check-config: $(VENV)/.runtime-installed
+# Validate the config alone, without starting the CDK (config/__main__.py: the same load_config app.py uses). It
+# installs only the config group, so on a fresh clone it answers after seconds of setup, not the CDK's minute.
+$(VENV)/.config-installed: requirements-config.txt constraints.txt | $(BIN)/python
+	$(call install,-r requirements-config.txt -c constraints.txt)
+	touch $@
+
+check-config: $(VENV)/.config-installed
 	@$(BIN)/python -m config $(CONFIG)
 
 # Synthesize into a staging folder and move it into place only when every gate passed, so a rejected
