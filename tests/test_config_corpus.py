@@ -5,6 +5,7 @@ image, pasted private keys, CIDRs with host bits, typos, unreadable files. Pure 
 from __future__ import annotations
 
 import copy
+import datetime
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -100,6 +101,13 @@ CORPUS = [
         ".admin_cidrs = '203.0.113.0/28': must be a list",
     ),
     ("text-as-table", lambda d: acme(d).update(database="big"), ".database = 'big': must be a table of keys"),
+    ("quoted-count", lambda d: globex(d).update(nat_gateways="3"), "(globex-dev).nat_gateways = '3': must be a whole"),
+    ("text-as-section", lambda d: acme(d).update(edge="x"), "(acme-prod).edge = 'x': must be a table of keys"),
+    (  # TOML reads `start_time_utc = 05:00:00` as a time of day
+        "toml-time-as-text",
+        lambda d: acme(d)["backup"].update(start_time_utc=datetime.time(5, 0)),
+        ".backup.start_time_utc = '05:00:00': must be text, in quotes",
+    ),
     # private ranges are exactly RFC 1918, as the message says
     ("link-local-vpc", lambda d: acme(d).update(vpc_cidr="169.254.0.0/16"), "must lie in a private range of RFC 1918"),
     ("documentation-vpc", lambda d: acme(d).update(vpc_cidr="192.0.2.0/24"), "must lie in a private range of RFC 1918"),
