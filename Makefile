@@ -61,11 +61,11 @@ $(VENV)/.evidence-installed: requirements-evidence.txt requirements-config.txt c
 	$(call install,-r requirements-evidence.txt -c constraints.txt)
 	touch $@
 
-# The dev group includes the three others (-r) and installs them in one resolve, so it marks them installed too.
+# The dev group includes the others (-r) and installs them in one resolve, so it marks them installed too.
 $(VENV)/.dev-installed: requirements-dev.txt requirements.txt requirements-ops.txt requirements-evidence.txt \
   requirements-config.txt constraints.txt | $(BIN)/python
 	$(call install,-r requirements-dev.txt -c constraints.txt)
-	touch $(VENV)/.runtime-installed $(VENV)/.ops-installed $(VENV)/.evidence-installed $@
+	touch $(VENV)/.config-installed $(VENV)/.runtime-installed $(VENV)/.ops-installed $(VENV)/.evidence-installed $@
 
 node-version:
 	@if [ $(MAKELEVEL) = 0 ] && [ $(NODE_MAJOR) -lt $(NODE_REQUIRED) ]; then \
