@@ -91,11 +91,13 @@ check-config: $(VENV)/.config-installed
 # stderr), where the three lines it prints after every multi-stack synth are dropped: "Successfully synthesized to
 # <staging folder>", "Supply a stack id (...) to display its template" and "N feature flags are not configured"
 # (the flags live in app.py, which the CLI does not see; the CLI has no option to lower its log level).
+# CELL=<name> synthesizes one cell's pipeline and only its environments (what the cell pipeline's synth step runs).
+CELL ?=
 CDK_SYNTH_NOISE := ^(Successfully synthesized to |Supply a stack id \(|[0-9]+ feature flags are not configured\. |$$)
 synth: $(VENV)/.runtime-installed $(CDK) | node-version
 	@$(BIN)/python -m config $(CONFIG) >/dev/null
 	@rm -rf $(OUT).staging
-	@if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) -o $(OUT).staging \
+	@if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) $(if $(CELL),-c cell=$(CELL)) -o $(OUT).staging \
 	    | { grep -v -E '$(CDK_SYNTH_NOISE)' || true; }; then \
 	  rm -rf $(OUT) && mv $(OUT).staging $(OUT) && echo "synthesized into $(OUT)/"; \
 	else \
