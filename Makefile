@@ -100,11 +100,12 @@ evidence: $(VENV)/.dev-installed
 
 # Operations on a real account (read-only except restore-drill); credentials from AWS_PROFILE or the default chain,
 # IAM policies in policies/iam/. e.g. make verify ENV=acme-prod ; make restore-drill ENV=acme-prod OPS_ARGS=--yes
+# The recipe is not echoed: with OPS_ARGS=--json, stdout is the JSON document alone (`> out.json` parses).
 ENV ?=
 OPS_ARGS ?=
 preflight verify restore-drill keys: $(VENV)/.runtime-installed
 	@test -n "$(ENV)" || { echo "name the environment: make $@ ENV=<tenant>-<stage>" >&2; exit 2; }
-	$(BIN)/python -m ops $@ --config $(CONFIG) --env $(ENV) $(if $(filter preflight,$@),$(if $(wildcard $(OUT)/manifest.json),--assembly $(OUT))) $(OPS_ARGS)
+	@$(BIN)/python -m ops $@ --config $(CONFIG) --env $(ENV) $(if $(filter preflight,$@),$(if $(wildcard $(OUT)/manifest.json),--assembly $(OUT))) $(OPS_ARGS)
 
 # Gate results are cached by content in .gate-cache/ (GATE_CACHE_DIR overrides, GATE_CACHE=off disables).
 clean-cache:
