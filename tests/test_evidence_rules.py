@@ -4,6 +4,7 @@ evidence removed or broken makes the control "not met" (each rule can fail)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -383,3 +384,31 @@ def delete_in(assembly: Assembly, stack: str, resource_type: str, contains: str,
         assert delete(t, resource_type, contains) >= 1
 
     return status(changed(assembly, stack, remove), control)
+
+
+def acc3_trust_rows(assembly: Assembly) -> list[dict[str, object]]:
+    found = [r for r in rows(assembly, "ACC-3") if r.property_path.startswith("AssumeRolePolicyDocument")]
+    assert found
+    return [json.loads(r.value) for r in found]
+
+
+def test_acc3_trust_row_shows_the_principal_arn_condition_that_narrows_the_account(assembly: Assembly) -> None:
+    """An auditor reading `principal: arn:aws:iam::<account>:root` alone reads "trusts the whole account": the row
+    shows the aws:PrincipalArn condition that narrows it to the configured roles."""
+    for value in acc3_trust_rows(assembly):
+        assert str(value["principal"]).endswith(":root")
+        assert value["aws:PrincipalArn (ArnEquals)"] in (
+            ["arn:aws:iam::111122223333:role/OpsEngineers"],
+            ["arn:aws:iam::111122223333:role/ExternalAuditors"],
+        )
+
+
+def test_acc3_trust_row_says_so_when_nothing_narrows_the_account(assembly: Assembly) -> None:
+    def whole_account(t: Template) -> None:
+        statement = one(t, "AWS::IAM::Role", "Operator")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+        del statement["Condition"]["ArnEquals"]
+
+    values = acc3_trust_rows(changed(assembly, BASTION, whole_account))
+    assert {"aws:PrincipalArn": "not narrowed: any principal of the account, with MFA"} in [
+        {k: v for k, v in value.items() if k.startswith("aws:PrincipalArn")} for value in values
+    ]
