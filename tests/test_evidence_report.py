@@ -279,6 +279,20 @@ def test_cmp1_assessment_results_import_a_valid_assessment_plan(report: Path) ->
     assert [link.href for link in system.rlinks or []] == ["component-definition.json"]
 
 
+def test_cmp1_identifiers_wrap_at_separators_and_word_humps_never_mid_word(report: Path) -> None:
+    """The Property, Logical ID and Type columns offer line breaks after dots, colons and slashes and between the
+    words of a CamelCase name (<wbr>), so a narrow column wraps `AssumeRolePolicyDocument.Statement[0].Condition`
+    at a word; breaking anywhere is only CSS's last resort for a single word wider than the column."""
+    html = (report / "index.html").read_text(encoding="utf-8")
+    acc3 = html[html.index('id="ACC-3"') : html.index('id="ACC-4"')]
+    assert "Assume<wbr>Role<wbr>Policy<wbr>Document.<wbr>Statement[0].<wbr>Condition" in acc3
+    assert "AWS::<wbr>IAM::<wbr>Role" in acc3
+    assert "Job<wbr>Roles<wbr>Operator<wbr>AD3458A9" in acc3
+    assert "arn:<wbr>aws:<wbr>iam::<wbr>111122223333:<wbr>role/<wbr>Ops<wbr>Engineers" in acc3, "values too"
+    css = html[html.index("<style>") : html.index("</style>")]
+    assert "table.evidence td { overflow-wrap: anywhere; word-break: normal; }" in css
+
+
 def test_cmp1_html_is_one_self_contained_printable_page(report: Path) -> None:
     html = (report / "index.html").read_text(encoding="utf-8")
     assert "<script" not in html.lower()
