@@ -265,6 +265,7 @@ def test_cmp1_assessment_results_import_a_valid_assessment_plan(report: Path) ->
     plan (not ../evidence.json); the plan reviews exactly the controls the results review, and its import-ssp
     resolves to a back-matter resource naming the component definition (no system security plan is published)."""
     results = AssessmentResults.oscal_read(report / "oscal" / "assessment-results.json")
+    assert isinstance(results, AssessmentResults)
     assert results.import_ap.href == "assessment-plan.json"
     plan = AssessmentPlan.oscal_read(report / "oscal" / results.import_ap.href)
     assert isinstance(plan, AssessmentPlan)
