@@ -33,9 +33,11 @@ mock_aws().start()
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_ops_with_json_writes_only_json_on_stdout(tmp_path: Path) -> None:
+@pytest.mark.parametrize("make_flags", [(), ("-W", "requirements-ops.txt")], ids=["installed", "first-run"])
+def test_make_ops_with_json_writes_only_json_on_stdout(tmp_path: Path, make_flags: tuple[str, ...]) -> None:
     """`make keys ENV=globex-dev OPS_ARGS=--json > out.json`, in an empty moto account (the environment is not
-    deployed, so it exits 1): stdout parses as the tool's JSON document, nothing else is on it."""
+    deployed, so it exits 1): stdout parses as the tool's JSON document, nothing else is on it; also on a first run,
+    when make installs the ops group first (`-W` makes its requirements look newer: a real, no-op install)."""
     (tmp_path / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
     environment = {
         **os.environ,
@@ -48,7 +50,7 @@ def test_make_ops_with_json_writes_only_json_on_stdout(tmp_path: Path) -> None:
     environment.pop("AWS_PROFILE", None)
     environment.pop("MAKEFLAGS", None)
     result = subprocess.run(
-        ["make", "--no-print-directory", "keys", "ENV=globex-dev", "OPS_ARGS=--json"],
+        ["make", "--no-print-directory", *make_flags, "keys", "ENV=globex-dev", "OPS_ARGS=--json"],
         capture_output=True,
         text=True,
         env=environment,
