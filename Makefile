@@ -149,11 +149,14 @@ evidence: $(VENV)/.evidence-installed
 
 # Operations on a real account (read-only except restore-drill); credentials from AWS_PROFILE or the default chain,
 # IAM policies in policies/iam/. e.g. make verify ENV=acme-prod ; make restore-drill ENV=acme-prod OPS_ARGS=--yes
+# Nothing but the tool writes to stdout (neither this recipe nor a first run's install of the ops group is echoed),
+# so with OPS_ARGS=--json, `> out.json` is the JSON document alone.
 ENV ?=
 OPS_ARGS ?=
+.SILENT: $(VENV)/.ops-installed
 preflight verify restore-drill keys: $(VENV)/.ops-installed
 	@test -n "$(ENV)" || { echo "name the environment: make $@ ENV=<tenant>-<stage>" >&2; exit 2; }
-	$(BIN)/python -m ops $@ --config $(CONFIG) --env $(ENV) $(if $(filter preflight,$@),$(if $(wildcard $(OUT)/manifest.json),--assembly $(OUT))) $(OPS_ARGS)
+	@$(BIN)/python -m ops $@ --config $(CONFIG) --env $(ENV) $(if $(filter preflight,$@),$(if $(wildcard $(OUT)/manifest.json),--assembly $(OUT))) $(OPS_ARGS)
 
 # Gate results are cached by content in .gate-cache/ (GATE_CACHE_DIR overrides, GATE_CACHE=off disables).
 clean-cache:
