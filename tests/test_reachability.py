@@ -1,0 +1,264 @@
+"""NET-1 / NET-3: every promised flow of policies/reachability.toml gets its expected verdict in the example app, and
+the ProjectReachability gate catches a template that breaks one (probes on copies of the session's templates)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+
+from constructs.role_security_groups import RoleSecurityGroups
+from policies.reachability import evaluate
+from policies.reachability_flows import FlowTableError, parse_flows, promised_flows
+from policies.reachability_rules import RULES, ReachabilityRules
+from policies.template_rules import report
+from tests.conftest import DEV, PROD, Synthesized
+from tests.probes import synth_report, tiny_stack
+
+Templates = dict[str, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def templates(synthesized: Synthesized) -> Templates:
+    return {
+        str(path): json.loads(path.read_text(encoding="utf-8")) for path in synthesized.outdir.glob("*.template.json")
+    }
+
+
+def network_of(templates: Templates, environment: str) -> dict[str, Any]:
+    return next(t for path, t in templates.items() if path.endswith(f"{environment}-network.template.json"))
+
+
+def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+def gate_findings(templates: Templates) -> dict[str, list[str]]:
+    """Rule -> the messages of the ProjectReachability gate's violations (the plugin's own report)."""
+    result = report(list(RULES), templates)
+    return {v.rule_name: [loc for r in v.violating_resources for loc in r.locations] for v in result.violations}
+
+
+def verdicts(templates: Templates, environment: str) -> dict[str, Any]:
+    return {v.flow.name: v for v in evaluate(templates) if v.vpc[0].endswith(f"{environment}-network.template.json")}
+
+
+def public_acl_entry(template: dict[str, Any], number: int, *, egress: bool) -> str:
+    return next(
+        k
+        for k, v in resources(template, "AWS::EC2::NetworkAclEntry").items()
+        if "PublicAcl" in k
+        and v["Properties"]["RuleNumber"] == number
+        and v["Properties"].get("Egress", False) is egress
+    )
+
+
+# ------------------------------------------------------------------------------------------------ the example app
+
+
+def test_net1_net3_every_promised_flow_gets_its_expected_verdict(templates: Templates) -> None:
+    found = evaluate(templates)
+    assert found, "no VPC was read from the templates"
+    assert [(v.vpc[0], v.flow.name, v.summary) for v in found if not v.ok] == []
+    assert not gate_findings(templates)
+
+
+@pytest.mark.parametrize("environment", [PROD, DEV])
+def test_net1_net3_flows_apply_where_their_hosts_exist(templates: Templates, environment: str) -> None:
+    """acme-prod has an edge and a service: every flow but the no-edge one applies; globex-dev has neither."""
+    edge_flows = {
+        "the internet reaches the load balancer on HTTPS",
+        "the load balancer reaches the service",
+        "the service reaches the database",
+        "the internet reaches the load balancer on no port but HTTPS",
+    }
+    no_edge = {"without an edge the public tier's ACL admits no HTTPS from the internet"}
+    skipped = {name for name, v in verdicts(templates, environment).items() if v.status == "not applicable"}
+    assert skipped == (no_edge if environment == PROD else edge_flows)
+
+
+def test_net3_internet_reaches_the_load_balancer_on_https_and_the_replies_leave(templates: Templates) -> None:
+    """ELB guide, network ACLs for an internet-facing load balancer: listener in from 0.0.0.0/0, ephemeral out."""
+    verdict = verdicts(templates, PROD)["the internet reaches the load balancer on HTTPS"]
+    assert verdict.status == "allowed"
+    rules = [check.rule for check in verdict.path]
+    assert any("entry #600 (inbound)" in rule for rule in rules)
+    assert any("entry #600 (outbound)" in rule for rule in rules)
+
+
+def test_net3_without_an_edge_the_public_acl_admits_no_https_from_the_internet(templates: Templates) -> None:
+    verdict = verdicts(templates, DEV)["without an edge the public tier's ACL admits no HTTPS from the internet"]
+    assert verdict.status == "blocked"
+    assert verdict.summary.startswith("blocked by NACL FirewallPublicAcl")
+
+
+def test_net3_every_security_group_of_every_template_lists_its_egress(templates: Templates) -> None:
+    for path, template in templates.items():
+        for logical_id, group in resources(template, "AWS::EC2::SecurityGroup").items():
+            assert "SecurityGroupEgress" in group["Properties"], (path, logical_id)
+
+
+def test_net3_edge_group_without_a_load_balancer_keeps_egress_closed(templates: Templates) -> None:
+    """globex-dev's edge group has only a separate egress resource; its inline no-traffic rule keeps EC2's default
+    allow-all egress away (AWS::EC2::SecurityGroup)."""
+    groups = resources(network_of(templates, DEV), "AWS::EC2::SecurityGroup")
+    edge = next(v for k, v in groups.items() if k.startswith("SecurityGroupsEdge"))
+    assert edge["Properties"]["SecurityGroupEgress"] == [
+        {
+            "CidrIp": "255.255.255.255/32",
+            "Description": "Disallow all traffic",
+            "FromPort": 252,
+            "IpProtocol": "icmp",
+            "ToPort": 86,
+        }
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ probes
+
+
+def test_net3_probe_without_the_public_acls_443_entry_the_edge_is_unreachable(templates: Templates) -> None:
+    bad = copy.deepcopy(templates)
+    network = network_of(bad, PROD)
+    del network["Resources"][public_acl_entry(network, 600, egress=False)]
+    messages = gate_findings(bad)["NET3-PromisedFlows"]
+    assert len(messages) == 1
+    assert messages[0].startswith("the internet reaches the load balancer on HTTPS (expected allowed): blocked by NACL")
+    assert "(inbound): no entry admits tcp 443 from the internet" in messages[0]
+
+
+def test_net3_probe_without_the_client_reply_entry_the_edge_cannot_answer(templates: Templates) -> None:
+    bad = copy.deepcopy(templates)
+    network = network_of(bad, PROD)
+    del network["Resources"][public_acl_entry(network, 600, egress=True)]
+    (message,) = gate_findings(bad)["NET3-PromisedFlows"]
+    assert "(outbound): no entry admits replies on tcp 1024-65535" in message
+
+
+def test_net3_probe_a_deny_entry_before_the_listener_names_that_entry(templates: Templates) -> None:
+    """ACL entries are evaluated in rule-number order and the first match decides."""
+    bad = copy.deepcopy(templates)
+    network = network_of(bad, PROD)
+    allow = network["Resources"][public_acl_entry(network, 600, egress=False)]
+    deny = copy.deepcopy(allow)
+    deny["Properties"].update(RuleNumber=50, RuleAction="deny")
+    network["Resources"]["ProbeDeny"] = deny
+    messages = gate_findings(bad)["NET3-PromisedFlows"]
+    (message,) = [m for m in messages if m.startswith("the internet reaches the load balancer on HTTPS")]
+    assert "blocked by NACL FirewallPublicAcl" in message
+    assert "entry #50 (inbound)" in message
+
+
+def test_net3_probe_a_database_group_open_to_the_internet_is_caught(templates: Templates) -> None:
+    bad = copy.deepcopy(templates)
+    network = network_of(bad, PROD)
+    group = next(v for k, v in resources(network, "AWS::EC2::SecurityGroup").items() if "Database" in k)
+    group["Properties"]["SecurityGroupIngress"] = [
+        {"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 5433, "ToPort": 5433}
+    ]
+    messages = gate_findings(bad)["NET3-PromisedFlows"]
+    (message,) = [m for m in messages if m.startswith("the internet reaches the database on no port")]
+    assert "security-group must block it" in message
+    assert "SecurityGroupIngress[0]" in message
+
+
+def test_net3_probe_without_the_nat_route_the_application_tier_cannot_reach_the_internet(templates: Templates) -> None:
+    bad = copy.deepcopy(templates)
+    network = network_of(bad, DEV)
+    del network["Resources"][next(k for k in resources(network, "AWS::EC2::Route") if "ApplicationSubnet2" in k)]
+    (message,) = gate_findings(bad)["NET3-PromisedFlows"]
+    assert message.startswith("the application tier reaches the internet on HTTPS through NAT (expected allowed)")
+    assert "blocked by route table NetworkVpcApplicationSubnet2RouteTable" in message
+    assert "has no route to or from the internet" in message
+
+
+def test_net1_probe_a_data_tier_route_to_the_internet_gateway_is_caught(templates: Templates) -> None:
+    bad = copy.deepcopy(templates)
+    network = network_of(bad, PROD)
+    table = next(k for k in resources(network, "AWS::EC2::RouteTable") if "DataSubnet1" in k)
+    igw = next(iter(resources(network, "AWS::EC2::InternetGateway")))
+    network["Resources"]["ProbeLeak"] = {
+        "Type": "AWS::EC2::Route",
+        "Properties": {"RouteTableId": {"Ref": table}, "DestinationCidrBlock": "0.0.0.0/0", "GatewayId": {"Ref": igw}},
+    }
+    messages = gate_findings(bad)["NET1-PromisedFlows"]
+    assert any(
+        m.startswith("the data tier reaches the internet on no port") and "route must block it" in m for m in messages
+    )
+
+
+def test_net3_probe_a_group_without_inline_egress_is_caught(templates: Templates) -> None:
+    bad = copy.deepcopy(templates)
+    network = network_of(bad, DEV)
+    edge = next(k for k in resources(network, "AWS::EC2::SecurityGroup") if k.startswith("SecurityGroupsEdge"))
+    del network["Resources"][edge]["Properties"]["SecurityGroupEgress"]
+    assert gate_findings(bad)["NET3-GroupsListTheirEgress"] == [
+        "no SecurityGroupEgress: EC2 keeps its default rule allowing all outbound traffic"
+    ]
+
+
+def test_net3_probe_an_endpoint_policy_without_ecr_layers_is_caught(templates: Templates) -> None:
+    """Fargate pulls ECR layers from prod-<region>-starport-layer-bucket through the S3 gateway endpoint."""
+    bad = copy.deepcopy(templates)
+    network = network_of(bad, PROD)
+    endpoint = next(v for k, v in resources(network, "AWS::EC2::VPCEndpoint").items() if k.startswith("EndpointsS3"))
+    statements = endpoint["Properties"]["PolicyDocument"]["Statement"]
+    endpoint["Properties"]["PolicyDocument"]["Statement"] = [s for s in statements if s.get("Sid") != "EcrImageLayers"]
+    (message,) = gate_findings(bad)["NET3-GatewayEndpointAdmitsImageLayers"]
+    assert "prod-us-east-1-starport-layer-bucket" in message
+    dev_only = copy.deepcopy(bad)
+    del dev_only[next(p for p in dev_only if p.endswith(f"{PROD}-edge.template.json"))]
+    assert "NET3-GatewayEndpointAdmitsImageLayers" not in gate_findings(dev_only), "no ECR service, nothing to pull"
+
+
+# ------------------------------------------------------------------------------------------------ the flow table
+
+
+def test_net1_net3_flow_table_names_only_gated_controls() -> None:
+    assert {flow.control for flow in promised_flows()} == {"NET-1", "NET-3"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('expect = "blocked"', "blocked_by"),
+        ('expect = "allowed"\nports = "70000"', "not a port"),
+        ('expect = "allowed"\nsource = { place = "internet", group = "edge" }', "wears no security group"),
+    ],
+)
+def test_net1_probe_a_bad_flow_table_entry_is_refused_in_one_line(entry: str, message: str) -> None:
+    base = {
+        "name": '"probe"',
+        "control": '"NET-1"',
+        "source": '{ place = "internet" }',
+        "target": '{ tier = "data" }',
+        "ports": '"443"',
+    }
+    lines = entry.splitlines()
+    keys = {line.split(" = ", 1)[0] for line in lines}
+    text = "[[flow]]\n" + "\n".join([f"{k} = {v}" for k, v in base.items() if k not in keys] + lines)
+    with pytest.raises(FlowTableError, match=message) as caught:
+        parse_flows(text, "probe.toml")
+    assert "\n" not in str(caught.value)
+
+
+# ------------------------------------------------------------------------------------------------ security group egress
+
+
+def test_net3_probe_cdk_leaves_a_group_with_only_a_group_reference_open_and_the_gate_catches_it() -> None:
+    """aws-cdk-lib drops its no-traffic placeholder when any egress rule is added, also one it writes as a separate
+    AWS::EC2::SecurityGroupEgress: such a group keeps EC2's default allow-all egress. RoleSecurityGroups puts the
+    placeholder back (keep_egress_closed); a plain group is caught by the gate."""
+    stack = tiny_stack()
+    vpc = ec2.Vpc(stack, "Vpc", availability_zones=["us-east-1a", "us-east-1b"], nat_gateways=0)
+    roles = RoleSecurityGroups(stack, "Roles", vpc=vpc, vpc_cidr="10.0.0.0/16", admin_cidrs=[], database_port=5433)
+    plain = ec2.SecurityGroup(stack, "Plain", vpc=vpc, allow_all_outbound=False)
+    plain.add_egress_rule(roles.application, ec2.Port.tcp(443), "to the application group only")
+    cdk.Validations.of(stack.node.root).add_plugins(ReachabilityRules())
+    found = synth_report(stack)
+    (plain_id,) = found["NET3-GroupsListTheirEgress"]
+    assert plain_id.startswith("Plain")
