@@ -242,7 +242,8 @@ class _Reader:
             if table is None or network is None or destination is None:
                 continue
             gateway, nat = resolve(ref[0], p.get("GatewayId")), resolve(ref[0], p.get("NatGatewayId"))
-            if gateway and self.resolver.type_of(gateway) == "AWS::EC2::InternetGateway":
+            named = str(p.get("GatewayId", "")).startswith("igw-")  # an existing gateway, by ID
+            if named or (gateway and self.resolver.type_of(gateway) == "AWS::EC2::InternetGateway"):
                 route = Route(ref, destination, "internet gateway")
             elif nat:
                 route = Route(ref, destination, "NAT gateway", nat_subnets.get(nat))
