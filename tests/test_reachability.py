@@ -13,8 +13,12 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
 
 from constructs.role_security_groups import RoleSecurityGroups
+from constructs.tier_firewall import TierFirewall
+from constructs.tiered_vpc import TieredVpc
 from policies.reachability import evaluate
 from policies.reachability_flows import FlowTableError, parse_flows, promised_flows
 from policies.reachability_rules import RULES, ReachabilityRules
@@ -275,3 +279,49 @@ def test_net1_net3_evaluator_is_template_only_so_the_evidence_report_may_import_
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+@pytest.mark.parametrize("edge_flag", [False, True])
+def test_net3_probe_a_load_balancer_without_the_firewalls_edge_entries_fails_the_synth(edge_flag: bool) -> None:
+    """The review's finding, as a tiny app: an internet-facing load balancer in public subnets whose ACL was built
+    without the edge's listener entries is unreachable, and the synth says which entry is missing."""
+    stack = tiny_stack()
+    network = TieredVpc(
+        stack,
+        "Network",
+        cidr="10.0.0.0/16",
+        availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
+        subnet_prefix=20,
+        flow_log_key=kms.Key(stack, "Key"),
+        nat_gateways=1,
+    )
+    TierFirewall(
+        stack,
+        "Firewall",
+        vpc=network.vpc,
+        public_subnets=network.public_subnets,
+        application_subnets=network.application_subnets,
+        data_subnets=network.data_subnets,
+        admin_cidrs=["203.0.113.0/28"],
+        database_port=5433,
+        edge=edge_flag,
+    )
+    groups = RoleSecurityGroups(
+        stack, "Groups", vpc=network.vpc, vpc_cidr="10.0.0.0/16", admin_cidrs=["203.0.113.0/28"], database_port=5433
+    )
+    groups.edge.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS from the internet")
+    elbv2.ApplicationLoadBalancer(
+        stack,
+        "Edge",
+        vpc=network.vpc,
+        internet_facing=True,
+        vpc_subnets=ec2.SubnetSelection(subnets=network.public_subnets),
+        security_group=groups.edge,
+    )
+    cdk.Validations.of(stack.node.root).add_plugins(ReachabilityRules())
+    found = synth_report(stack)
+    if edge_flag:
+        assert "NET3-PromisedFlows" not in found, found
+    else:
+        (acl,) = set(found["NET3-PromisedFlows"])
+        assert acl.startswith("FirewallPublicAcl"), found
