@@ -274,7 +274,7 @@ def test_net3_probe_cdk_leaves_a_group_with_only_a_group_reference_open_and_the_
 def test_net1_net3_evaluator_is_template_only_so_the_evidence_report_may_import_it() -> None:
     """evidence_report/ reads assemblies only: importing its flow evidence loads no CDK, app, stack or construct."""
     code = (
-        "import sys, evidence_report.rules.reachability\n"
+        "import sys, evidence_report.__main__, evidence_report.rules.reachability\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'aws_cdk', 'jsii', 'stacks', 'app', 'boto3'})\n"
         "assert not bad, bad\n"
     )
