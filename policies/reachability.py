@@ -212,10 +212,12 @@ def evaluate_flow(network: Network, flow: Flow) -> Verdict:
     applies = {"always": True, "with-edge": network.has_edge, "without-edge": not network.has_edge}[flow.applies]
     sources, targets = places(network, flow.source), places(network, flow.target)
     ports = flow.port_ranges(network.database_port)
-    if not (applies and sources and targets and ports):
-        return Verdict(
-            flow, network.vpc, NOT_APPLICABLE, True, f"{NOT_APPLICABLE}: no {flow.source} or {flow.target}", None
-        )
+    if not applies:
+        edge = "has an" if network.has_edge else "has no"
+        return Verdict(flow, network.vpc, NOT_APPLICABLE, True, f"{NOT_APPLICABLE}: the VPC {edge} edge", None)
+    if not (sources and targets and ports):
+        missing = flow.source if not sources else flow.target if not targets else "database port"
+        return Verdict(flow, network.vpc, NOT_APPLICABLE, True, f"{NOT_APPLICABLE}: no {missing} here", None)
     first: list[Check] = []
     for src, dst in product(sources, targets):
         checks = path_checks(network, flow, src, dst, ports)
@@ -233,7 +235,8 @@ def evaluate_flow(network: Network, flow: Flow) -> Verdict:
                 admitted = "; ".join(c.rule for c in in_layer) or f"no {layer} on this path"
                 owner = next((c.owner for c in in_layer if c.owner), None)
                 summary = f"{layer} must block it from {src.label} to {dst.label}, but admits it: {admitted}"
-                return Verdict(flow, network.vpc, "allowed", False, summary, owner, tuple(checks))
+                status = "allowed" if all(c.admits for c in checks) else "blocked"  # by other layers, if at all
+                return Verdict(flow, network.vpc, status, False, summary, owner, tuple(checks))
     if flow.expect == "allowed":
         return Verdict(
             flow, network.vpc, "allowed", True, "allowed: " + "; ".join(c.rule for c in first), None, tuple(first)
