@@ -49,6 +49,11 @@ class Verdict:
     summary: str
     owner: Ref | None  # the resource the summary names (for findings and evidence rows)
     path: tuple[Check, ...] = ()
+    ports: tuple[tuple[int, int], ...] = ()  # the flow's port ranges in this network (its database port known)
+
+    @property
+    def port_text(self) -> str:
+        return ",".join(f"{low}" if low == high else f"{low}-{high}" for low, high in self.ports) or "-"
 
 
 # ----------------------------------------------------------------------------------------------- layers
@@ -149,7 +154,7 @@ def path_checks(
     """Every check on the way from `src` to `dst` (and back, for an allowed flow), in the order a packet meets them."""
     whole = flow.expect == "allowed"
     protocol = PROTOCOL_NUMBERS[flow.protocol]
-    text = ",".join(f"{low}" if low == high else f"{low}-{high}" for low, high in ports)
+    text = ",".join(f"{low}" if low == high else f"{low}-{high}" for low, high in ports)  # as Verdict.port_text
     to_dst = Traffic(f"{flow.protocol} {text} to {dst.label}", dst.addresses, _refs(dst), protocol, ports)
     from_src = Traffic(f"{flow.protocol} {text} from {src.label}", src.addresses, _refs(src), protocol, ports)
     crosses = src.subnet is None or dst.subnet is None or src.subnet.ref != dst.subnet.ref
@@ -225,9 +230,8 @@ def evaluate_flow(network: Network, flow: Flow) -> Verdict:
         if flow.expect == "allowed":
             blocked = next((c for c in checks if not c.admits), None)
             if blocked is not None:
-                return Verdict(
-                    flow, network.vpc, "blocked", False, f"blocked by {blocked.rule}", blocked.owner, tuple(checks)
-                )
+                summary = f"blocked by {blocked.rule}"
+                return Verdict(flow, network.vpc, "blocked", False, summary, blocked.owner, tuple(checks), ports)
             continue
         for layer in flow.blocked_by:
             in_layer = [c for c in checks if c.layer == layer]
@@ -236,14 +240,19 @@ def evaluate_flow(network: Network, flow: Flow) -> Verdict:
                 owner = next((c.owner for c in in_layer if c.owner), None)
                 summary = f"{layer} must block it from {src.label} to {dst.label}, but admits it: {admitted}"
                 status = "allowed" if all(c.admits for c in checks) else "blocked"  # by other layers, if at all
-                return Verdict(flow, network.vpc, status, False, summary, owner, tuple(checks))
+                return Verdict(flow, network.vpc, status, False, summary, owner, tuple(checks), ports)
     if flow.expect == "allowed":
+        # the row belongs where the target admits it: its security group rule (or the last rule on the way)
+        admitted_by = [c.owner for c in first if c.owner and c.layer == "security-group"] or [
+            c.owner for c in first if c.owner
+        ]
+        summary = "allowed: " + "; ".join(c.rule for c in first)
         return Verdict(
-            flow, network.vpc, "allowed", True, "allowed: " + "; ".join(c.rule for c in first), None, tuple(first)
+            flow, network.vpc, "allowed", True, summary, admitted_by[-1] if admitted_by else None, tuple(first), ports
         )
     blocking = [next(c for c in first if c.layer == layer and not c.admits) for layer in flow.blocked_by]
     summary = "blocked by " + "; and by ".join(c.rule for c in blocking)
-    return Verdict(flow, network.vpc, "blocked", True, summary, blocking[0].owner, tuple(first))
+    return Verdict(flow, network.vpc, "blocked", True, summary, blocking[0].owner, tuple(first), ports)
 
 
 def evaluate(templates: Mapping[str, Template], flows: Iterable[Flow] | None = None) -> list[Verdict]:

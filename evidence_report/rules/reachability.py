@@ -37,7 +37,7 @@ def _show(env: EnvironmentView, control: str, out: Evidence) -> None:
         assert resource is not None
         out.row(
             resource,
-            f"Flow: {flow.source} -> {flow.target} {flow.protocol} {','.join(flow.ports)}",
+            f"Flow: {flow.source} -> {flow.target} {flow.protocol} {verdict.port_text}",
             verdict.summary,
             f"{flow.name} (expected {flow.expect})",
         )
