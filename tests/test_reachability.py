@@ -325,3 +325,17 @@ def test_net3_probe_a_load_balancer_without_the_firewalls_edge_entries_fails_the
     else:
         (acl,) = set(found["NET3-PromisedFlows"])
         assert acl.startswith("FirewallPublicAcl"), found
+
+
+def test_net1_probe_a_broken_flow_table_fails_the_gate_with_its_one_line(
+    templates: Templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flow table that does not parse fails the synth with the table's own one-line error, never a traceback."""
+
+    def broken() -> tuple[()]:
+        raise FlowTableError("policies/reachability.toml: flow.0.expect: Input should be 'allowed' or 'blocked'")
+
+    monkeypatch.setattr("policies.reachability_rules.promised_flows", broken)
+    assert gate_findings(templates)["NET1-PromisedFlows"] == [
+        "policies/reachability.toml: flow.0.expect: Input should be 'allowed' or 'blocked'"
+    ]
