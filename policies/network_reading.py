@@ -151,6 +151,8 @@ def _hosts(resolver: Resolver) -> Iterator[Host]:
             if kind == "instance" and p.get("NetworkInterfaces"):
                 interface = p["NetworkInterfaces"][0]
                 groups, subnets = interface.get("GroupSet"), interface.get("SubnetId")
+            if kind == "load-balancer" and not subnets:  # placed by subnet mappings instead
+                subnets = [mapping.get("SubnetId") for mapping in p.get("SubnetMappings") or []]
             subnet_refs = resolver.resolve_all(ref[0], subnets or [])
             if kind == "database":  # the subnet group names the subnets
                 subnet_refs = tuple(
