@@ -125,8 +125,9 @@ class TieredVpc(Construct):
         public_route = Cause(
             "NET-3",
             "met another way",
-            "only the public tier routes to the internet gateway (NAT gateways, bastion); its network ACL admits only "
-            "admin SSH and replies, and the application and data tiers have no such route (NET-1).",
+            "only the public tier routes to the internet gateway (NAT gateways, bastion, load balancer); its network "
+            "ACL admits only admin SSH, replies and, with an edge, HTTPS to the load balancer, and the application and "
+            "data tiers have no such route (NET-1; the flows: policies/reachability.toml).",
         )
         for subnet in self.public_subnets:  # on each public subnet's default route, the only resource the rule reads
             acknowledge_cause(subnet, in_compliance_packs("VPCNoUnrestrictedRouteToIGW"), public_route)

@@ -4,10 +4,11 @@ aws-cdk-lib's own CloudFormation template validation (cached per template). Publ
 Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS Control Tower proactive controls
 (cfn-guard rules, run offline). Ours, over the templates: `ProjectChecks` (NET-1, NET-3, BAK-4),
 `SecretLiteralScan` (ENC-4), `AccessRules` (ACC-2, ACC-3, ENC-3), `TrustRules` (ACC-3: the source conditions of
-service-role trust policies) and `DeployReadiness` (BAK-5, BAK-6, NET-3): what the running services accept and
-require. Any unacknowledged finding fails the synth. A rule rejected by design for the whole app is excluded here,
-once (`policies/rule_exclusions.py`: AwsSolutions-VPC3 for NET-1's per-tier network ACLs, cfn-lint W3010 for LOC-1's
-pinned zones), never acknowledged resource by resource.
+service-role trust policies), `DeployReadiness` (BAK-5, BAK-6, NET-3): what the running services accept and
+require, and `ReachabilityRules` (NET-1, NET-3): the promised network flows through security groups, network ACLs
+and routes. Any unacknowledged finding fails the synth. A rule rejected by design for the whole app is excluded
+here, once (`policies/rule_exclusions.py`: AwsSolutions-VPC3 for NET-1's per-tier network ACLs, cfn-lint W3010 for
+LOC-1's pinned zones), never acknowledged resource by resource.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from policies.deploy_readiness import DeployReadiness
 from policies.excluded_rules import with_exclusions
 from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
+from policies.reachability_rules import ReachabilityRules
 from policies.secret_scan import SecretLiteralScan
 from policies.template_validation import CachedTemplateValidation
 from policies.trust_rules import TrustRules
@@ -54,6 +56,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
         TrustRules(),
         DeployReadiness(),
         BaselineRules(),
+        ReachabilityRules(),
     ]
     return [with_exclusions(gate) for gate in gates]
 

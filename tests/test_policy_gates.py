@@ -44,6 +44,7 @@ GATES = (
     "ProjectAccessRules",
     "ProjectDeployReadiness",
     "ProjectBaselineRules",
+    "ProjectReachability",
 )
 REASON = re.compile(r"^(ACC|NET|ENC|BAK|LOC|HA|CMP)-\d \((met another way|not applicable)\): .{30,}$")
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "acknowledgements.md"
