@@ -18,6 +18,7 @@ from constructs.restore_tests import RestorePlacement
 from policies.gate_report import crashed_gates, failed_gates
 from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
+from policies.synth_timeline import Timeline
 from stacks.backup import BackupStack
 from stacks.backup_dr import BackupDrStack
 from stacks.baseline import BaselineStack
@@ -146,16 +147,20 @@ def build(app: cdk.App, config: AppConfig, *, on_gate_done: GateCallback | None 
 
 
 class SynthProgress:
-    """Short progress lines on stderr: what step, how long. Plain lines, so CI logs stay readable."""
+    """Short progress lines on stderr: what step, how long. Plain lines, so CI logs stay readable. Each step is also
+    a mark of the synth's timeline (`make bench` reads it: policies/synth_timeline.py)."""
 
     def __init__(self) -> None:
         self._started = time.perf_counter()
+        self.timeline = Timeline()
 
-    def say(self, message: str) -> None:
+    def say(self, message: str, *, phase: str | None = None, seconds: float | None = None) -> None:
+        self.timeline.mark(phase or message.split(":", maxsplit=1)[0], seconds)
         print(f"synth [{time.perf_counter() - self._started:5.1f}s] {message}", file=sys.stderr, flush=True)
 
     def gate_done(self, run: GateRun) -> None:
-        self.say(f"gate {run.name}: {run.findings} finding(s) before acknowledgements, {run.seconds:.1f}s")
+        message = f"gate {run.name}: {run.findings} finding(s) before acknowledgements, {run.seconds:.1f}s"
+        self.say(message, phase=f"gate {run.name}", seconds=run.seconds)
 
 
 def main() -> int:
@@ -171,6 +176,8 @@ def main() -> int:
     build(app, config, on_gate_done=progress.gate_done)
     progress.say(f"stacks built: {sum(isinstance(c, cdk.Stack) for c in app.node.children)} stacks; running the gates")
     app.synth()  # under the CLI, unacknowledged findings are printed and set the exit status; they do not raise
+    progress.timeline.mark("assembly written")
+    progress.timeline.write()
     if crashed := crashed_gates(app.outdir):
         for line in crashed:
             print(f"synth error: gate did not run: {line}", file=sys.stderr)

@@ -20,13 +20,18 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
+
+from policies.gate_cache import GateCache, content_key
 
 DIGEST_LENGTH = 10
 KEPT_ON_DELETE = frozenset({"Retain", "RetainExceptOnCreate", "Snapshot"})
 SCHEMA_REGION = "us-east-1"  # createOnlyProperties and primaryIdentifier do not differ between regions
+SHAPE_CACHE_FORMAT = "create-only-shape-1"
 _REFERENCE_KEYS = frozenset({"Fn::GetAtt", "Fn::ImportValue"})
 _SUB_REFERENCE = re.compile(r"\$\{(?!AWS::)[^!][^}]*\}")
 
@@ -51,8 +56,32 @@ class CreateOnlyShape:
 
 @cache
 def create_only_shape(resource_type: str) -> CreateOnlyShape | None:
-    """From cfn-lint's CloudFormation resource schemas; None for types it does not know (custom resources)."""
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # noqa: PLC0415 - imported when the gate runs, not at import
+    """From cfn-lint's CloudFormation resource schemas; None for types it does not know (custom resources).
+
+    Importing cfn-lint and reading its schemas costs about a second at every synth, so each answer is kept in the
+    gate cache, keyed by the type, the cfn-lint version (which pins its schema data) and this file's bytes (which pin
+    how a schema is read): a warm synth never imports cfn-lint (issue 25).
+    """
+    shapes, schema_source = _shape_cache()
+    key = content_key(schema_source, resource_type)
+    cached = shapes.get(key)
+    if cached is not None:
+        return CreateOnlyShape(**{field: tuple(value) for field, value in cached["shape"].items()}) if cached else None
+    shape = _shape_from_schema(resource_type)
+    shapes.put(key, {"shape": asdict(shape)} if shape else {})
+    return shape
+
+
+@cache
+def _shape_cache() -> tuple[GateCache, str]:
+    """The cache of schema answers and the key part naming where they come from (schema data, reader, region)."""
+    reader = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    source = f"{SHAPE_CACHE_FORMAT} cfn-lint {version('cfn-lint')} reader {reader} {SCHEMA_REGION}"
+    return GateCache("create-only-shape"), source
+
+
+def _shape_from_schema(resource_type: str) -> CreateOnlyShape | None:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # noqa: PLC0415 - imported on a cache miss only
     from cfnlint.schema.manager import ResourceNotFoundError  # noqa: PLC0415
 
     try:

@@ -40,10 +40,11 @@ def nag_packs(
 def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
     """Every gate, in the order they run: aws-cdk-lib's template validation, the cdk-nag packs, Control Tower,
     then our template scans."""
+    control_tower = StrictCfnGuard()
     return [
-        CachedTemplateValidation(),
+        CachedTemplateValidation(meanwhile=control_tower.start),  # cfn-guard runs on the second core meanwhile
         *nag_packs(app).values(),
-        StrictCfnGuard(),
+        control_tower,
         ProjectChecks(),
         SecretLiteralScan(),
         AccessRules(),

@@ -11,6 +11,7 @@ engine), so those form the cache key (`policies/gate_cache.py`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -53,9 +54,12 @@ class _SomeStacks:
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
 class CachedTemplateValidation:
-    def __init__(self, cache: GateCache | None = None) -> None:
+    def __init__(self, cache: GateCache | None = None, *, meanwhile: Callable[[list[str]], None] | None = None) -> None:
+        """`meanwhile` hears the template paths first: work that can run beside the engine, which holds the jsii
+        kernel for seconds on a cold synth (the Control Tower gate's cfn-guard runs, issue 25)."""
         self._cache = cache or GateCache("cloudformation-validate")
         self._library = f"aws-cdk-lib {version('aws-cdk-lib')}"
+        self._meanwhile = meanwhile
 
     @property
     def name(self) -> str:
@@ -74,6 +78,8 @@ class CachedTemplateValidation:
         return self._cache
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        if self._meanwhile is not None:
+            self._meanwhile(list(context.template_paths))
         records: dict[str, list[dict[str, object]]] = {}
         keys: dict[str, str] = {}
         unchecked: list[cdk.PolicyValidationStack] = []
