@@ -11,10 +11,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from policies.gate_cache import GateCache, content_key
-from tests.cli_synth import ROOT, BackgroundSynth, cdk_diff, shared_synth
+from tests.cli_synth import ROOT, cdk_diff
 from tests.cli_synth import make_synth as cli_synth_run
 from tests.conftest import PROD, Synthesized
 
@@ -45,19 +43,6 @@ def test_bad_config_stops_make_synth_with_a_clear_error_and_no_output(tmp_path: 
     assert "config error: environments[0].admin_cidrs[0] = '0.0.0.0/0': must not be open" in result.stderr
     assert [p.name for p in out.iterdir()] == ["previous-good-synth.txt"], "the last good output must be untouched"
     assert not (tmp_path / "out.staging").exists(), "no half-written output may be left behind"
-
-
-@pytest.fixture(scope="module")
-def cli_synth(background_cli_synth: BackgroundSynth | None, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The README's main command, through the pinned CLI, with no credentials (the suite's second full synth,
-    started in the background at the beginning of the session where it can be: tests/conftest.py)."""
-    if background_cli_synth is not None:
-        returncode, stderr = background_cli_synth.result()
-        out = background_cli_synth.out
-    else:  # under pytest-xdist: one synth for every worker
-        out, returncode, stderr = shared_synth(tmp_path_factory.getbasetemp().parent / "shared-make-synth")
-    assert returncode == 0, stderr[-3000:]
-    return out
 
 
 def test_make_synth_writes_every_stack_of_every_environment(cli_synth: Path, synthesized: Synthesized) -> None:

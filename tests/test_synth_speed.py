@@ -1,0 +1,129 @@
+"""What makes a synth fast changes no answer (CMP-1, issue 25).
+
+A warm synth takes cfn-lint's schema answers from the gate cache (never importing cfn-lint), the Control Tower gate
+runs cfn-guard beside the CloudFormation validation engine, and `make synth` marks its phases for `make bench`.
+Each shortcut is proved to give what the slow path gives, and to miss when its input changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policies import control_tower, create_only_names
+from policies.control_tower import StrictCfnGuard
+from policies.create_only_names import _shape_from_schema, create_only_shape
+from policies.gate_cache import GateCache
+from tests.cli_synth import ROOT
+from tests.test_control_tower_gate import gate_findings, probe_templates, shipped_plugin_findings
+
+SCHEMA_TYPES = ("AWS::EC2::KeyPair", "AWS::S3::Bucket", "AWS::IAM::Role", "AWS::SNS::Topic", "Custom::Unknown")
+ASK_ONE_SHAPE = (
+    "import sys\n"
+    "from policies.create_only_names import create_only_shape\n"
+    "print(repr(create_only_shape(sys.argv[1])), 'cfnlint' in sys.modules)\n"
+)
+
+
+def shape_in_a_fresh_process(resource_type: str, cache: Path) -> tuple[str, bool]:
+    """The answer and whether cfn-lint was imported to give it, from a process with an empty memory."""
+    env = {**os.environ, "GATE_CACHE_DIR": str(cache)}
+    env.pop("GATE_CACHE", None)
+    command = [sys.executable, "-c", ASK_ONE_SHAPE, resource_type]
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    answer, imported = run.stdout.strip().rsplit(" ", 1)
+    return answer, imported == "True"
+
+
+def test_cmp1_cached_schema_answers_equal_the_schema() -> None:
+    for resource_type in SCHEMA_TYPES:
+        assert create_only_shape(resource_type) == _shape_from_schema(resource_type), resource_type
+
+
+def test_cmp1_a_warm_synth_reads_schema_answers_from_the_cache_without_cfn_lint(tmp_path: Path) -> None:
+    first = shape_in_a_fresh_process("AWS::EC2::KeyPair", tmp_path)
+    second = shape_in_a_fresh_process("AWS::EC2::KeyPair", tmp_path)
+    assert first[1], "the first answer comes from cfn-lint's schema"
+    assert second == (first[0], False), "the second comes from the cache, and cfn-lint is not imported"
+
+
+def test_cmp1_probe_a_schema_answer_is_keyed_by_the_cfn_lint_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poisoned entry is read back under its own key (so the probe can fail), and not under another cfn-lint
+    version, where the answer comes from the schema again."""
+    monkeypatch.setenv("GATE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("GATE_CACHE", raising=False)
+
+    def fresh_answer() -> Any:
+        create_only_shape.cache_clear()
+        create_only_names._shape_cache.cache_clear()
+        return create_only_shape("AWS::EC2::KeyPair")
+
+    try:
+        assert fresh_answer().identity == ("KeyName",)
+        (entry,) = (tmp_path / "create-only-shape").glob("*.json")
+        entry.write_text(json.dumps({"shape": {"identity": [], "create_only": [], "writable_identifier": []}}))
+        assert fresh_answer().identity == ()
+        monkeypatch.setattr(create_only_names, "version", lambda name: "0.0.0-another")
+        assert fresh_answer().identity == ("KeyName",)
+    finally:
+        monkeypatch.undo()
+        fresh_answer()
+
+
+def test_cmp1_cfn_guard_started_beside_the_engine_finds_what_the_shipped_plugin_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`start` runs cfn-guard in the background (a fresh cache, so it does run); `validate` then only collects:
+    no second run, and exactly the shipped plugin's findings."""
+    paths = probe_templates(tmp_path)
+    threads: list[str] = []
+    run_plugin = control_tower._run_plugin
+
+    def counted(plugin: Path, rules: Any, checks: list[Any]) -> dict[str, list[dict[str, Any]]]:
+        threads.append(threading.current_thread().name)
+        return run_plugin(plugin, rules, checks)
+
+    monkeypatch.setattr(control_tower, "_run_plugin", counted)
+    gate = StrictCfnGuard(cache=GateCache("probe", root=tmp_path / "cache"))
+    gate.start([str(path) for path in paths])
+    found = gate_findings(paths, gate)
+    assert threads, "the cache was empty: cfn-guard must have run"
+    assert all(name.startswith("cfn-guard") for name in threads), "every run was started by `start`, none by validate"
+    assert found == shipped_plugin_findings(paths)
+    runs = len(threads)
+    assert gate_findings(paths, gate) == found
+    assert len(threads) == runs, "collected results were cached, not run again"
+
+
+def test_cmp1_probe_the_plugin_failing_outside_the_kernel_fails_the_gate(tmp_path: Path) -> None:
+    """The plugin's own errors (here: it cannot be loaded) raise, as they did through jsii, so the synth records a
+    crashed gate instead of passing (tests/test_control_tower_gate.py proves a crashed gate fails the synth)."""
+    (template,) = probe_templates(tmp_path)[:1]
+    gate = StrictCfnGuard(cache=GateCache("probe", root=tmp_path / "cache"))
+    check = gate._check(template)
+    with pytest.raises(RuntimeError, match="cdk-validator-cfnguard failed"):
+        control_tower._run_plugin(tmp_path / "missing" / "index.js", check.rules, [check])
+
+
+def test_cmp1_make_synth_marks_each_phase_for_the_benchmark(cli_synth: Path) -> None:
+    marks = json.loads((cli_synth.parent / "timeline.json").read_text(encoding="utf-8"))
+    phases = [mark["phase"] for mark in marks]
+    assert phases[:4] == ["python started", "imports", "config validated", "stacks built"]
+    assert phases[-1] == "assembly written"
+    gates = [mark for mark in marks if mark["phase"].startswith("gate ")]
+    assert {"gate CloudFormation Validate", "gate cdk-validator-cfnguard", "gate ProjectAccessRules"} <= {
+        mark["phase"] for mark in gates
+    }
+    assert all(mark["seconds"] is not None for mark in gates)
+    assert [mark["at"] for mark in marks] == sorted(mark["at"] for mark in marks)
+    assert [mark["cpu"] for mark in marks] == sorted(mark["cpu"] for mark in marks)
