@@ -8,9 +8,6 @@ Each shortcut is proved to give what the slow path gives, and to miss when its i
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,26 +18,16 @@ from policies import control_tower, create_only_names
 from policies.control_tower import StrictCfnGuard
 from policies.create_only_names import _shape_from_schema, create_only_shape
 from policies.gate_cache import GateCache
-from tests.cli_synth import ROOT
-from tests.test_control_tower_gate import gate_findings, probe_templates, shipped_plugin_findings
+from tests.test_control_tower_gate import gate_findings, shipped_plugin_findings
 
 SCHEMA_TYPES = ("AWS::EC2::KeyPair", "AWS::S3::Bucket", "AWS::IAM::Role", "AWS::SNS::Topic", "Custom::Unknown")
-ASK_ONE_SHAPE = (
-    "import sys\n"
-    "from policies.create_only_names import create_only_shape\n"
-    "print(repr(create_only_shape(sys.argv[1])), 'cfnlint' in sys.modules)\n"
-)
 
 
-def shape_in_a_fresh_process(resource_type: str, cache: Path) -> tuple[str, bool]:
-    """The answer and whether cfn-lint was imported to give it, from a process with an empty memory."""
-    env = {**os.environ, "GATE_CACHE_DIR": str(cache)}
-    env.pop("GATE_CACHE", None)
-    command = [sys.executable, "-c", ASK_ONE_SHAPE, resource_type]
-    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stderr
-    answer, imported = run.stdout.strip().rsplit(" ", 1)
-    return answer, imported == "True"
+def fresh_answer() -> Any:
+    """The key pair's shape as a new process would get it: nothing remembered in memory, the gate cache as it is."""
+    create_only_shape.cache_clear()
+    create_only_names._shape_cache.cache_clear()
+    return create_only_shape("AWS::EC2::KeyPair")
 
 
 def test_cmp1_cached_schema_answers_equal_the_schema() -> None:
@@ -48,11 +35,28 @@ def test_cmp1_cached_schema_answers_equal_the_schema() -> None:
         assert create_only_shape(resource_type) == _shape_from_schema(resource_type), resource_type
 
 
-def test_cmp1_a_warm_synth_reads_schema_answers_from_the_cache_without_cfn_lint(tmp_path: Path) -> None:
-    first = shape_in_a_fresh_process("AWS::EC2::KeyPair", tmp_path)
-    second = shape_in_a_fresh_process("AWS::EC2::KeyPair", tmp_path)
-    assert first[1], "the first answer comes from cfn-lint's schema"
-    assert second == (first[0], False), "the second comes from the cache, and cfn-lint is not imported"
+def test_cmp1_a_warm_synth_reads_schema_answers_from_the_cache_without_cfn_lint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first answer reads cfn-lint's schema; the next process (its memory cleared) reads the cache and never
+    reaches the schema reader, the only code that imports cfn-lint."""
+    monkeypatch.setenv("GATE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("GATE_CACHE", raising=False)
+    reads: list[str] = []
+
+    def schema(resource_type: str) -> Any:
+        reads.append(resource_type)
+        return _shape_from_schema(resource_type)
+
+    monkeypatch.setattr(create_only_names, "_shape_from_schema", schema)
+    try:
+        first = fresh_answer()
+        assert reads == ["AWS::EC2::KeyPair"]
+        assert fresh_answer() == first
+        assert reads == ["AWS::EC2::KeyPair"], "a cached answer must not read the schema again"
+    finally:
+        monkeypatch.undo()
+        fresh_answer()
 
 
 def test_cmp1_probe_a_schema_answer_is_keyed_by_the_cfn_lint_version(
@@ -62,12 +66,6 @@ def test_cmp1_probe_a_schema_answer_is_keyed_by_the_cfn_lint_version(
     version, where the answer comes from the schema again."""
     monkeypatch.setenv("GATE_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("GATE_CACHE", raising=False)
-
-    def fresh_answer() -> Any:
-        create_only_shape.cache_clear()
-        create_only_names._shape_cache.cache_clear()
-        return create_only_shape("AWS::EC2::KeyPair")
-
     try:
         assert fresh_answer().identity == ("KeyName",)
         (entry,) = (tmp_path / "create-only-shape").glob("*.json")
@@ -80,12 +78,33 @@ def test_cmp1_probe_a_schema_answer_is_keyed_by_the_cfn_lint_version(
         fresh_answer()
 
 
+def bad_templates(folder: Path) -> list[Path]:
+    """Two small templates some Control Tower rules object to, selecting different rule files (two cfn-guard runs)."""
+    open_group = {
+        "Type": "AWS::EC2::SecurityGroup",
+        "Properties": {
+            "GroupDescription": "probe",
+            "VpcId": "vpc-1234",
+            "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}],
+        },
+    }
+    resources = {
+        "Bucket": {"Resources": {"Open": {"Type": "AWS::S3::Bucket"}}},
+        "Group": {"Resources": {"Ssh": open_group}},
+    }
+    paths = []
+    for name, template in resources.items():
+        paths.append(folder / f"{name}.template.json")
+        paths[-1].write_text(json.dumps(template), encoding="utf-8")
+    return paths
+
+
 def test_cmp1_cfn_guard_started_beside_the_engine_finds_what_the_shipped_plugin_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`start` runs cfn-guard in the background (a fresh cache, so it does run); `validate` then only collects:
     no second run, and exactly the shipped plugin's findings."""
-    paths = probe_templates(tmp_path)
+    paths = bad_templates(tmp_path)
     threads: list[str] = []
     run_plugin = control_tower._run_plugin
 
@@ -97,9 +116,10 @@ def test_cmp1_cfn_guard_started_beside_the_engine_finds_what_the_shipped_plugin_
     gate = StrictCfnGuard(cache=GateCache("probe", root=tmp_path / "cache"))
     gate.start([str(path) for path in paths])
     found = gate_findings(paths, gate)
-    assert threads, "the cache was empty: cfn-guard must have run"
+    assert len(threads) == 2, "the cache was empty: cfn-guard must have run once per rule selection"
     assert all(name.startswith("cfn-guard") for name in threads), "every run was started by `start`, none by validate"
     assert found == shipped_plugin_findings(paths)
+    assert {rule for rule, *_ in found} >= {"s3_bucket_logging_enabled_check", "vpc_sg_restricted_common_ports_check"}
     runs = len(threads)
     assert gate_findings(paths, gate) == found
     assert len(threads) == runs, "collected results were cached, not run again"
@@ -108,7 +128,7 @@ def test_cmp1_cfn_guard_started_beside_the_engine_finds_what_the_shipped_plugin_
 def test_cmp1_probe_the_plugin_failing_outside_the_kernel_fails_the_gate(tmp_path: Path) -> None:
     """The plugin's own errors (here: it cannot be loaded) raise, as they did through jsii, so the synth records a
     crashed gate instead of passing (tests/test_control_tower_gate.py proves a crashed gate fails the synth)."""
-    (template,) = probe_templates(tmp_path)[:1]
+    template = bad_templates(tmp_path)[0]
     gate = StrictCfnGuard(cache=GateCache("probe", root=tmp_path / "cache"))
     check = gate._check(template)
     with pytest.raises(RuntimeError, match="cdk-validator-cfnguard failed"):
