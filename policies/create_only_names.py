@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib.metadata import version
@@ -32,6 +33,7 @@ DIGEST_LENGTH = 10
 KEPT_ON_DELETE = frozenset({"Retain", "RetainExceptOnCreate", "Snapshot"})
 SCHEMA_REGION = "us-east-1"  # createOnlyProperties and primaryIdentifier do not differ between regions
 SHAPE_CACHE_FORMAT = "create-only-shape-1"
+_SCHEMA_READER = threading.Lock()
 _REFERENCE_KEYS = frozenset({"Fn::GetAtt", "Fn::ImportValue"})
 _SUB_REFERENCE = re.compile(r"\$\{(?!AWS::)[^!][^}]*\}")
 
@@ -67,9 +69,22 @@ def create_only_shape(resource_type: str) -> CreateOnlyShape | None:
     cached = shapes.get(key)
     if cached is not None:
         return CreateOnlyShape(**{field: tuple(value) for field, value in cached["shape"].items()}) if cached else None
-    shape = _shape_from_schema(resource_type)
+    with _SCHEMA_READER:  # one thread at a time in cfn-lint's schema manager (see read_shapes_beside)
+        shape = _shape_from_schema(resource_type)
     shapes.put(key, {"shape": asdict(shape)} if shape else {})
     return shape
+
+
+def read_shapes_beside(template_paths: Sequence[str]) -> None:
+    """Answer `create_only_shape` for every resource type of these templates on a background thread. On a cold
+    synth cfn-lint's import and schema reads (about a second) then run while the jsii kernel validates the templates
+    (`policies/packs.py` calls this first), and the gates that ask later find the answers ready (issue 25)."""
+    types = {
+        str(resource.get("Type", ""))
+        for path in template_paths
+        for resource in (json.loads(Path(path).read_text(encoding="utf-8")).get("Resources") or {}).values()
+    }
+    threading.Thread(target=lambda: [create_only_shape(t) for t in sorted(types)], name="schema-reads").start()
 
 
 @cache

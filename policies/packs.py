@@ -17,6 +17,7 @@ from constructs import IConstruct
 from policies.access_rules import AccessRules
 from policies.baseline_rules import BaselineRules
 from policies.control_tower import StrictCfnGuard
+from policies.create_only_names import read_shapes_beside
 from policies.deploy_readiness import DeployReadiness
 from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
@@ -41,8 +42,14 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
     """Every gate, in the order they run: aws-cdk-lib's template validation, the cdk-nag packs, Control Tower,
     then our template scans."""
     control_tower = StrictCfnGuard()
+
+    def beside_the_engine(template_paths: list[str]) -> None:
+        """Work that needs no jsii kernel, started while aws-cdk-lib's validation engine holds it (issue 25)."""
+        control_tower.start(template_paths)
+        read_shapes_beside(template_paths)
+
     return [
-        CachedTemplateValidation(meanwhile=control_tower.start),  # cfn-guard runs on the second core meanwhile
+        CachedTemplateValidation(meanwhile=beside_the_engine),
         *nag_packs(app).values(),
         control_tower,
         ProjectChecks(),
