@@ -10,6 +10,8 @@ require. Any unacknowledged finding fails the synth.
 
 from __future__ import annotations
 
+import contextlib
+
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
 
@@ -45,9 +47,11 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
     control_tower = StrictCfnGuard()
 
     def beside_the_engine(template_paths: list[str]) -> None:
-        """Work that needs no jsii kernel, started while aws-cdk-lib's validation engine holds it (issue 25)."""
-        control_tower.start(template_paths)
-        read_shapes_beside(template_paths)
+        """Work that needs no jsii kernel, started while aws-cdk-lib's validation engine holds it (issue 25). Only a
+        head start: if starting fails, the gates do the work themselves and report their own errors."""
+        for start in (control_tower.start, read_shapes_beside):
+            with contextlib.suppress(Exception):
+                start(template_paths)
 
     return [
         CachedTemplateValidation(meanwhile=beside_the_engine),
