@@ -19,6 +19,7 @@ from policies.gate_report import crashed_gates, failed_gates
 from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
 from policies.synth_timeline import Timeline
+from policies.validation_engine import start_early_if_cold
 from stacks.backup import BackupStack
 from stacks.backup_dr import BackupDrStack
 from stacks.baseline import BaselineStack
@@ -173,6 +174,7 @@ def main() -> int:
         print(error, file=sys.stderr)
         return 2
     progress.say(f"config validated: {len(config.environments)} environment(s) from {config_path}")
+    start_early_if_cold()  # a cold synth's validation engine starts on the second core while the stacks are built
     build(app, config, on_gate_done=progress.gate_done)
     progress.say(f"stacks built: {sum(isinstance(c, cdk.Stack) for c in app.node.children)} stacks; running the gates")
     app.synth()  # under the CLI, unacknowledged findings are printed and set the exit status; they do not raise

@@ -103,13 +103,14 @@ class StrictCfnGuard:
         return self._cache
 
     def start(self, template_paths: Sequence[str]) -> None:
-        """Launch the cfn-guard runs these templates need (none when all are cached) on a background thread; the
+        """Launch the cfn-guard runs these templates need (none when all are cached) on background threads; the
         Node processes they start use the second core while the caller keeps the jsii kernel busy."""
         checks = [self._check(Path(path)) for path in template_paths]
         batches = _batches([check for check in checks if self._cache.get(check.key) is None])
         if not batches:
             return
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cfn-guard")
+        # Two at a time: one beside the validation engine, and both cores once the engine is done.
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cfn-guard")
         for rules, batch in batches.items():
             future = pool.submit(_run_plugin, self._rules.plugin, rules, batch)
             self._started.update(dict.fromkeys((check.key for check in batch), future))

@@ -12,12 +12,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 
 from policies import control_tower, create_only_names
 from policies.control_tower import StrictCfnGuard
 from policies.create_only_names import _shape_from_schema, create_only_shape
-from policies.gate_cache import GateCache
+from policies.gate_cache import GateCache, violation_records
+from policies.template_validation import CachedTemplateValidation, SomeStacks
+from policies.validation_engine import EngineWorker
+from tests.conftest import PROD, Synthesized
 from tests.test_control_tower_gate import gate_findings, shipped_plugin_findings
 
 SCHEMA_TYPES = ("AWS::EC2::KeyPair", "AWS::S3::Bucket", "AWS::IAM::Role", "AWS::SNS::Topic", "Custom::Unknown")
@@ -147,3 +151,54 @@ def test_cmp1_make_synth_marks_each_phase_for_the_benchmark(cli_synth: Path) -> 
     assert all(mark["seconds"] is not None for mark in gates)
     assert [mark["at"] for mark in marks] == sorted(mark["at"] for mark in marks)
     assert [mark["cpu"] for mark in marks] == sorted(mark["cpu"] for mark in marks)
+
+
+def test_cmp1_the_early_validation_engine_finds_what_the_engine_in_the_kernel_finds(synthesized: Synthesized) -> None:
+    """The worker a cold synth starts early (policies/validation_engine.py) against aws-cdk-lib's plugin in this
+    process, on example templates that have findings (so the comparison cannot pass empty)."""
+    names = [f"{PROD}-network", f"{PROD}-data", f"{PROD}-edge", "deploying-account-baseline"]
+    stacks = [
+        cdk.PolicyValidationStack(
+            template_path=str(synthesized.outdir / f"{name}.template.json"),
+            stack_construct_path=name,
+            account_id="111122223333",
+            region="us-east-1",
+        )
+        for name in names
+    ]
+    in_kernel = violation_records(cdk.CloudFormationValidatePlugin().validate(SomeStacks(cdk.App(), stacks)))
+    worker = EngineWorker().validate(
+        [
+            {
+                "template_path": s.template_path,
+                "stack_construct_path": name,
+                "account_id": "111122223333",
+                "region": "us-east-1",
+            }
+            for s, name in zip(stacks, names, strict=True)
+        ]
+    )
+    assert any(in_kernel.values()), "the example templates have findings before acknowledgements"
+    assert worker == in_kernel
+
+
+def test_cmp1_a_failing_early_engine_leaves_the_validation_to_the_kernel(tmp_path: Path) -> None:
+    """The worker is only a head start: when it fails, the gate validates in the kernel and finds the same."""
+
+    class BrokenWorker(EngineWorker):
+        def __init__(self) -> None:
+            self.stopped = False
+
+        def validate(self, stacks: list[dict[str, str]]) -> dict[str, list[dict[str, Any]]]:
+            raise RuntimeError("probe: the worker died")
+
+        def stop(self) -> None:
+            self.stopped = True
+
+    template = tmp_path / "Empty.template.json"
+    template.write_text(json.dumps({"Resources": {}}), encoding="utf-8")
+    stack = cdk.PolicyValidationStack(template_path=str(template), stack_construct_path="Empty")
+    broken = BrokenWorker()
+    found = CachedTemplateValidation._validate(cdk.App(), [stack], broken)
+    assert broken.stopped
+    assert any(record["rule_name"] == "F0001" for record in found[str(template)])  # empty Resources: the engine ran
