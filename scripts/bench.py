@@ -8,6 +8,8 @@ Every figure is taken on a fresh clone of this repository (committed HEAD) after
    writing the assembly, the CLI reading it back), wall and CPU, medians
 4. with BENCH_TESTS=1: fresh-clone `make test`, setup included (target <= 150 s), then warm `make test` (<= 60 s)
 5. with BENCH_ENVIRONMENTS=1: ten environments / one (issue 9, target <= 3.0)
+6. one cell pipeline's synth, 50 environments / 1, empty gate cache: <= 15x, and how time and cdk.out grow (issue 26;
+   BENCH_CELLS=0 skips it)
 
 The empty app runs through the clone's venv and CLI with the environment `make synth` gives its app; the two
 commands alternate, BENCH_ROUNDS (3) rounds each, and each side is the median of its rounds, so a load that comes
@@ -36,6 +38,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ON_UNLESS_ZERO = frozenset({"BENCH_CELLS"})  # switches that are on unless set to 0; the others are off unless set
 # What the Makefile exports to every recipe, so the empty app runs in the environment `make synth` gives ours.
 MAKE_ENVIRONMENT = {
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
@@ -209,12 +212,27 @@ def ten_environments(bench: Bench) -> None:
     ratio("5. ten environments / one (cold)", 3.0, *alternate(environments(10, True), environments(1, True)))
 
 
+def cell_scale(bench: Bench) -> None:
+    """(issue 26) one cell pipeline's synth step, 50 environments / 1, empty gate cache (a pipeline build starts
+    with none): goal <= 15x. Prints each size's time and cdk.out size."""
+    figures = {}
+    for count in (1, 10, 50):
+        out = bench.work / f"cell{count}"
+        command = [str(bench.clone / ".venv" / "bin" / "python"), "-m", "tests.benchmarks.synth_cell", str(count)]
+        seconds = bench.run([*command, str(out)], env={"GATE_CACHE": "off"})
+        size = sum(path.stat().st_size for path in out.rglob("*") if path.is_file()) / 1e6
+        figures[count] = seconds
+        print(f"6. cell of {count:2d} environment(s), cold gates: {seconds:6.1f} s, cdk.out {size:6.1f} MB")
+    print(f"6. fifty environments / one (cold): {figures[50] / figures[1]:4.2f}x (goal <= 15x; {load()})")
+
+
 MEASUREMENTS: list[tuple[str | None, Callable[[Bench], None]]] = [
     (None, warm_synth),
     (None, cold_synth),
     (None, breakdown),
     ("BENCH_TESTS", make_test),
     ("BENCH_ENVIRONMENTS", ten_environments),
+    ("BENCH_CELLS", cell_scale),
 ]
 
 
@@ -231,7 +249,7 @@ def main() -> int:
         head = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True).strip()
         print(f"fresh clone of {head}; make setup {setup:.1f} s")
         for switch, measure in MEASUREMENTS:
-            if switch is None or os.environ.get(switch):
+            if switch is None or os.environ.get(switch, "1" if switch in ON_UNLESS_ZERO else "") not in ("", "0"):
                 measure(bench)
     print(f"done; {load()}")
     return 0
