@@ -30,7 +30,8 @@ unexport PYTHONDONTWRITEBYTECODE
 
 NODE_REQUIRED := 22
 
-.PHONY: node-version synth test lint typecheck unit bench diff evidence clean clean-cache setup preflight verify restore-drill keys
+.PHONY: node-version synth test lint typecheck unit bench diff evidence clean clean-cache setup preflight verify \
+  restore-drill keys check-config
 
 setup: $(VENV)/.dev-installed $(CDK)
 
@@ -40,62 +41,88 @@ UV_VERSION := 0.13.8
 install = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); \
   else $(BIN)/pip install --quiet --quiet $(1); fi
 
+# Setup recipes are silent and say what they do in one line on stderr, so a command's standard output stays its own
+# (`make verify ... OPS_ARGS=--json > out.json` on a fresh clone is JSON alone).
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --quiet uv==$(UV_VERSION) || echo "uv unavailable: installing with pip"
+	@echo "setup: creating $(VENV) with $(PYTHON)" >&2
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --quiet uv==$(UV_VERSION) || echo "setup: uv unavailable: installing with pip" >&2
 
 # One requirement group per kind of command, so each installs exactly what it needs (an auditor's `make evidence`
 # gets no test toolchain). tests/test_runtime_requirements.py proves every third-party import of each command is
 # pinned in the group its target installs.
+#   config    requirements-config.txt    check-config (every other group includes it)
 #   runtime   requirements.txt           synth, diff (the CDK app and its gates)
 #   ops       requirements-ops.txt       preflight, verify, keys, restore-drill
 #   evidence  requirements-evidence.txt  evidence
 #   dev       requirements-dev.txt       test, lint, typecheck, bench (all of the above, plus the test tools)
 $(VENV)/.runtime-installed: requirements.txt requirements-config.txt constraints.txt | $(BIN)/python
-	$(call install,-r requirements.txt -c constraints.txt)
-	touch $@
+	@echo "setup: installing the runtime group (requirements.txt)" >&2
+	@$(call install,-r requirements.txt -c constraints.txt)
+	@touch $@
 
 $(VENV)/.ops-installed: requirements-ops.txt requirements-config.txt constraints.txt | $(BIN)/python
-	$(call install,-r requirements-ops.txt -c constraints.txt)
-	touch $@
+	@echo "setup: installing the ops group (requirements-ops.txt)" >&2
+	@$(call install,-r requirements-ops.txt -c constraints.txt)
+	@touch $@
 
 $(VENV)/.evidence-installed: requirements-evidence.txt requirements-config.txt constraints.txt | $(BIN)/python
-	$(call install,-r requirements-evidence.txt -c constraints.txt)
-	touch $@
+	@echo "setup: installing the evidence group (requirements-evidence.txt)" >&2
+	@$(call install,-r requirements-evidence.txt -c constraints.txt)
+	@touch $@
 
-# The dev group includes the three others (-r) and installs them in one resolve, so it marks them installed too.
+# The dev group includes the others (-r) and installs them in one resolve, so it marks them installed too.
 $(VENV)/.dev-installed: requirements-dev.txt requirements.txt requirements-ops.txt requirements-evidence.txt \
   requirements-config.txt constraints.txt | $(BIN)/python
-	$(call install,-r requirements-dev.txt -c constraints.txt)
-	touch $(VENV)/.runtime-installed $(VENV)/.ops-installed $(VENV)/.evidence-installed $@
+	@echo "setup: installing the dev group (requirements-dev.txt)" >&2
+	@$(call install,-r requirements-dev.txt -c constraints.txt)
+	@touch $(VENV)/.config-installed $(VENV)/.runtime-installed $(VENV)/.ops-installed $(VENV)/.evidence-installed $@
 
 node-version:
 	@if [ $(MAKELEVEL) = 0 ] && [ $(NODE_MAJOR) -lt $(NODE_REQUIRED) ]; then \
-	  echo "make: Node $(if $(filter 0,$(NODE_MAJOR)),is not installed,$(NODE_MAJOR) is older than $(NODE_REQUIRED)): install Node $(NODE_REQUIRED) or later (README: Requirements)" >&2; \
+	  echo "make: Node $(if $(filter 0,$(NODE_MAJOR)),is not installed,$(NODE_MAJOR) is older than $(NODE_REQUIRED)): install Node $(NODE_REQUIRED) or later (README, "The two commands")" >&2; \
 	fi
 
 $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@touch $@
+
+# Validate the config alone, without starting the CDK (config/__main__.py: the same load_config app.py uses). It
+# installs only the config group, so on a fresh clone it answers after seconds of setup, not the CDK's minute.
+$(VENV)/.config-installed: requirements-config.txt constraints.txt | $(BIN)/python
+	@echo "setup: installing the config group (requirements-config.txt)" >&2
+	@$(call install,-r requirements-config.txt -c constraints.txt)
+	@touch $@
+
+check-config: $(VENV)/.config-installed
+	@$(BIN)/python -m config $(CONFIG)
 
 # Synthesize into a staging folder and move it into place only when every gate passed, so a rejected
-# config or a policy finding never leaves a half-written cdk.out behind.
+# config or a policy finding never leaves a half-written cdk.out behind. The config is checked first, so a rejected
+# one is reported before the CDK starts. `--ci` sends the CLI's non-error messages to stdout (errors stay on
+# stderr), where the three lines it prints after every multi-stack synth are dropped: "Successfully synthesized to
+# <staging folder>", "Supply a stack id (...) to display its template" and "N feature flags are not configured"
+# (the flags live in app.py, which the CLI does not see; the CLI has no option to lower its log level).
 # CELL=<name> synthesizes one cell's pipeline and only its environments (what the cell pipeline's synth step runs).
 CELL ?=
+CDK_SYNTH_NOISE := ^(Successfully synthesized to |Supply a stack id \(|[0-9]+ feature flags are not configured\. |$$)
 synth: $(VENV)/.runtime-installed $(CDK) | node-version
-	rm -rf $(OUT).staging
-	if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) $(if $(CELL),-c cell=$(CELL)) -o $(OUT).staging; then \
+	@$(BIN)/python -m config $(CONFIG) >/dev/null
+	@rm -rf $(OUT).staging
+	@if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) $(if $(CELL),-c cell=$(CELL)) -o $(OUT).staging \
+	    | { grep -v -E '$(CDK_SYNTH_NOISE)' || true; }; then \
 	  rm -rf $(OUT) && mv $(OUT).staging $(OUT) && echo "synthesized into $(OUT)/"; \
 	else \
 	  rm -rf $(OUT).staging; echo "synth failed: $(OUT)/ left as it was" >&2; exit 1; \
 	fi
 
+# Quiet on success: `make test` runs these beside pytest, whose progress line they would otherwise break.
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	@$(BIN)/ruff check --quiet .
+	@$(BIN)/ruff format --check --quiet .
 
 typecheck: $(VENV)/.dev-installed
-	$(BIN)/mypy
+	@$(BIN)/mypy --no-error-summary
 
 # Two workers on the two cores, tests handed out one by one (--dist load: pytest 9 ignores pytest-xdist 3.8's
 # groups); the workers share one CLI synth (tests/cli_synth.py), each deploys moto for itself.
@@ -104,9 +131,10 @@ unit: $(VENV)/.dev-installed $(CDK) | node-version
 	$(BIN)/pytest -n 2 --dist load --junitxml=test-results.xml
 
 # Lint, type-check and the suite run side by side (a cold mypy takes about a minute of one core). Output is not held
-# back: ruff and mypy print a few lines, pytest its progress, so CI shows the suite's progress as it runs.
+# back: ruff and mypy print nothing when clean, pytest its progress, so CI shows the suite's progress as it runs.
 test:
-	$(MAKE) --no-print-directory -j3 lint typecheck unit
+	@$(MAKE) --no-print-directory -j3 lint typecheck unit
+	@echo "lint, typecheck and unit passed"
 
 # What the gates cost, as ratios measured side by side in one run (a benchmark, not a timed test);
 # BENCH_TESTS=1 also times a warm and a fresh-clone `make test`.
@@ -133,11 +161,13 @@ evidence: $(VENV)/.evidence-installed
 
 # Operations on a real account (read-only except restore-drill); credentials from AWS_PROFILE or the default chain,
 # IAM policies in policies/iam/. e.g. make verify ENV=acme-prod ; make restore-drill ENV=acme-prod OPS_ARGS=--yes
+# Nothing but the tool writes to stdout (this recipe is not echoed, and a first run's setup reports on stderr), so
+# with OPS_ARGS=--json, `> out.json` is the JSON document alone.
 ENV ?=
 OPS_ARGS ?=
 preflight verify restore-drill keys: $(VENV)/.ops-installed
 	@test -n "$(ENV)" || { echo "name the environment: make $@ ENV=<tenant>-<stage>" >&2; exit 2; }
-	$(BIN)/python -m ops $@ --config $(CONFIG) --env $(ENV) $(if $(filter preflight,$@),$(if $(wildcard $(OUT)/manifest.json),--assembly $(OUT))) $(OPS_ARGS)
+	@$(BIN)/python -m ops $@ --config $(CONFIG) --env $(ENV) $(if $(filter preflight,$@),$(if $(wildcard $(OUT)/manifest.json),--assembly $(OUT))) $(OPS_ARGS)
 
 # Gate results are cached by content in .gate-cache/ (GATE_CACHE_DIR overrides, GATE_CACHE=off disables).
 clean-cache:
