@@ -11,6 +11,8 @@ and routes. Any unacknowledged finding fails the synth.
 
 from __future__ import annotations
 
+import contextlib
+
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
 
@@ -18,6 +20,7 @@ from constructs import IConstruct
 from policies.access_rules import AccessRules
 from policies.baseline_rules import BaselineRules
 from policies.control_tower import StrictCfnGuard
+from policies.create_only_names import read_shapes_beside
 from policies.deploy_readiness import DeployReadiness
 from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
@@ -43,10 +46,19 @@ def nag_packs(
 def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
     """Every gate, in the order they run: aws-cdk-lib's template validation, the cdk-nag packs, Control Tower,
     then our template scans."""
+    control_tower = StrictCfnGuard()
+
+    def beside_the_engine(template_paths: list[str]) -> None:
+        """Work that needs no jsii kernel, started while aws-cdk-lib's validation engine holds it (issue 25). Only a
+        head start: if starting fails, the gates do the work themselves and report their own errors."""
+        for start in (control_tower.start, read_shapes_beside):
+            with contextlib.suppress(Exception):
+                start(template_paths)
+
     return [
-        CachedTemplateValidation(),
+        CachedTemplateValidation(meanwhile=beside_the_engine),
         *nag_packs(app).values(),
-        StrictCfnGuard(),
+        control_tower,
         ProjectChecks(),
         SecretLiteralScan(),
         AccessRules(),
