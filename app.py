@@ -23,6 +23,8 @@ from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
 from policies.pipeline_order import PipelineProdOrder
 from policies.stage_twins import StageTwins
+from policies.synth_timeline import Timeline
+from policies.validation_engine import start_early_if_cold
 from stacks.backup import BackupStack
 from stacks.backup_dr import BackupDrStack
 from stacks.baseline import BaselineStack
@@ -251,21 +253,28 @@ class SynthProgress:
     """Short progress lines on stderr: what step, how long. Plain lines, so CI logs stay readable.
 
     aws-cdk-lib applies acknowledgements after the last gate, so each gate's line ("gate X: 18 findings, 18
-    acknowledged, 0 open, 1.2s") is printed once the report says which findings were acknowledged."""
+    acknowledged, 0 open, 1.2s") is printed once the report says which findings were acknowledged. Each step, each
+    gate when it ends, is also a mark of the synth's timeline (`make bench` reads it: policies/synth_timeline.py)."""
 
     def __init__(self) -> None:
         self._started = time.perf_counter()
         self._runs: list[GateRun] = []
+        self.timeline = Timeline()
 
     def say(self, message: str) -> None:
+        self.timeline.mark(message.split(":", maxsplit=1)[0])
+        self._print(message)
+
+    def _print(self, message: str) -> None:
         print(f"synth [{time.perf_counter() - self._started:5.1f}s] {message}", file=sys.stderr, flush=True)
 
     def gate_done(self, run: GateRun) -> None:
         self._runs.append(run)
+        self.timeline.mark(f"gate {run.name}", run.seconds)
 
     def gates_reported(self, counts: dict[str, GateCounts]) -> None:
         for run in self._runs:
-            self.say(gate_line(run, counts.get(run.name, GateCounts(acknowledged=0, open=run.findings))))
+            self._print(gate_line(run, counts.get(run.name, GateCounts(acknowledged=0, open=run.findings))))
 
 
 def gate_line(run: GateRun, counts: GateCounts) -> str:
@@ -292,9 +301,12 @@ def main() -> int:
         known = ", ".join(pipeline_cells(config)) or "none: the config has no [pipeline] section"
         print(f"config error: cell = {cell!r}: no such cell; known cells: {known}", file=sys.stderr)
         return 2
+    start_early_if_cold()  # a cold synth's validation engine starts on the second core while the stacks are built
     build(app, config, cell=cell, on_gate_done=progress.gate_done)
     progress.say(f"stacks built: {sum(isinstance(c, cdk.Stack) for c in app.node.children)} stacks; running the gates")
     app.synth()  # under the CLI, unacknowledged findings are printed and set the exit status; they do not raise
+    progress.timeline.mark("assembly written")
+    progress.timeline.write()
     progress.gates_reported(gate_counts(app.outdir))
     if crashed := crashed_gates(app.outdir):
         for line in crashed:

@@ -15,20 +15,27 @@ findings are exactly the plugin's), with three changes that keep the gate as str
 - **One cfn-guard run per rule selection.** The templates not checked before are grouped by their selected rule
   files and each group goes to the plugin in one run, as the plugin itself runs (one `--data` per template): ten
   tenants' network stacks select the same files and cost one cfn-guard process, not ten.
+- **On the second core.** The plugin's own JavaScript (unpacked with its rules, `policies/guard_rules.py`) runs in a
+  Node process of its own rather than in the jsii kernel, so `start` can launch the runs while the kernel is busy
+  with aws-cdk-lib's template validation (`policies/packs.py` calls it first); `validate` collects them. The reports
+  are the plugin's, field for field (the equivalence tests run the shipped plugin through jsii as the reference).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
-from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
 from policies.gate_cache import GateCache, as_violation, cache_dir, content_key, violation_records
 from policies.guard_rules import GuardRuleSet, RuleFile, control_tower_rules
@@ -36,6 +43,14 @@ from policies.guard_rules import GuardRuleSet, RuleFile, control_tower_rules
 GUARD_OUTPUT_BUFFER_BYTES = 64 * 1024 * 1024  # the default 1 MB is too small for a large template
 # Bump when what is stored in a cache entry, or how it is derived, changes.
 CACHE_FORMAT = "control-tower-2"
+# The plugin's own entry point, run by Node outside the jsii kernel: the job (plugin, rules, templates) on stdin, the
+# plugin's report as JSON on stdout. Its errors (cfn-guard crashing, unparsable output) exit non-zero.
+_RUN_PLUGIN_JS = """
+const job = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const { CfnGuardValidator } = require(job.plugin);
+const plugin = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: job.rules, maxBuffer: job.maxBuffer });
+process.stdout.write(JSON.stringify(plugin.validate({ templatePaths: job.templates })));
+"""
 
 
 @jsii.implements(cdk.IPolicyValidationContextBeta1)
@@ -67,6 +82,7 @@ class StrictCfnGuard:
         self._rules: GuardRuleSet = control_tower_rules(cache_dir())
         self._select_rules = select_rules
         self._cache = cache or GateCache("control-tower")
+        self._started: dict[str, Future[dict[str, list[dict[str, Any]]]]] = {}
 
     @property
     def name(self) -> str:
@@ -86,19 +102,31 @@ class StrictCfnGuard:
     def cache(self) -> GateCache:
         return self._cache
 
+    def start(self, template_paths: Sequence[str]) -> None:
+        """Launch the cfn-guard runs these templates need (none when all are cached) on background threads; the
+        Node processes they start use the second core while the caller keeps the jsii kernel busy."""
+        checks = [self._check(Path(path)) for path in template_paths]
+        batches = _batches([check for check in checks if self._cache.get(check.key) is None])
+        if not batches:
+            return
+        # Two at a time: one beside the validation engine, and both cores once the engine is done.
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cfn-guard")
+        for rules, batch in batches.items():
+            future = pool.submit(_run_plugin, self._rules.plugin, rules, batch)
+            self._started.update(dict.fromkeys((check.key for check in batch), future))
+        pool.shutdown(wait=False)
+
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
         checks = [self._check(Path(template_path)) for template_path in context.template_paths]
         found = {check.key: cached for check in checks if (cached := self._cache.get(check.key)) is not None}
-        # One plugin run per set of selected rules, over every template not checked before that needs it: the
-        # plugin's own mode (one cfn-guard process, a --data per template), so ten tenants' network stacks cost one.
-        batches: dict[tuple[RuleFile, ...], dict[str, _Check]] = {}
+        unstarted = [check for check in checks if check.key not in found and check.key not in self._started]
+        for rules, batch in _batches(unstarted).items():
+            done = _finished(_run_plugin(self._rules.plugin, rules, batch))
+            self._started.update(dict.fromkeys((check.key for check in batch), done))
         for check in checks:
             if check.key not in found:
-                batches.setdefault(check.rules, {})[check.key] = check
-        for rules, batch in batches.items():
-            for key, findings in _run_plugin(rules, list(batch.values())).items():
-                self._cache.put(key, findings)
-                found[key] = findings
+                found[check.key] = self._started.pop(check.key).result()[check.key]
+                self._cache.put(check.key, found[check.key])
         violations = [
             as_violation(finding, str(check.template_path), severity="error")
             for check in checks
@@ -129,7 +157,23 @@ class _Check:
     key: str
 
 
-def _run_plugin(rules: Sequence[RuleFile], checks: list[_Check]) -> dict[str, list[dict[str, Any]]]:
+def _batches(checks: list[_Check]) -> dict[tuple[RuleFile, ...], list[_Check]]:
+    """One plugin run per set of selected rules, over every template that needs it (each distinct one once): the
+    plugin's own mode (one cfn-guard process, a --data per template), so ten tenants' network stacks cost one."""
+    batches: dict[tuple[RuleFile, ...], dict[str, _Check]] = {}
+    for check in checks:
+        batches.setdefault(check.rules, {})[check.key] = check
+    return {rules: list(batch.values()) for rules, batch in batches.items()}
+
+
+def _finished(result: dict[str, list[dict[str, Any]]]) -> Future[dict[str, list[dict[str, Any]]]]:
+    """A run done on the caller's thread, held like one started in the background."""
+    future: Future[dict[str, list[dict[str, Any]]]] = Future()
+    future.set_result(result)
+    return future
+
+
+def _run_plugin(plugin: Path, rules: Sequence[RuleFile], checks: list[_Check]) -> dict[str, list[dict[str, Any]]]:
     """The plugin's findings for each check (by key), from one run over all their templates with these rules."""
     if not rules:
         return {check.key: [] for check in checks}
@@ -140,11 +184,44 @@ def _run_plugin(rules: Sequence[RuleFile], checks: list[_Check]) -> dict[str, li
             path.parent.mkdir()
             path.write_bytes(check.data)
             checked[check.key] = str(path)
-        plugin = CfnGuardValidator(
-            control_tower_rules_enabled=False,
-            rules=[str(rule.path) for rule in rules],
-            max_buffer=GUARD_OUTPUT_BUFFER_BYTES,
+        job = {
+            "plugin": str(plugin),
+            "rules": [str(rule.path) for rule in rules],
+            "templates": list(checked.values()),
+            "maxBuffer": GUARD_OUTPUT_BUFFER_BYTES,
+        }
+        run = subprocess.run(
+            [os.environ.get("JSII_NODE", "node"), "-e", _RUN_PLUGIN_JS],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        report = plugin.validate(_TemplatesOnly(list(checked.values())))  # type: ignore[arg-type]
-        records = violation_records(report)  # type: ignore[arg-type]  # Beta1 has the same shape
+        if run.returncode != 0:
+            raise RuntimeError(f"cdk-validator-cfnguard failed ({run.returncode}): {run.stderr.strip()[-2000:]}")
+        records = violation_records(_as_report(json.loads(run.stdout)))  # type: ignore[arg-type]
         return {key: records.get(path, []) for key, path in checked.items()}
+
+
+def _as_report(report: dict[str, Any]) -> SimpleNamespace:
+    """The plugin's JSON report with the attribute names jsii gives it in Python (PolicyValidationPluginReportBeta1)."""
+    return SimpleNamespace(
+        violations=[
+            SimpleNamespace(
+                rule_name=violation["ruleName"],
+                description=violation["description"],
+                fix=violation.get("fix"),
+                severity=violation.get("severity"),
+                rule_metadata=violation.get("ruleMetadata"),
+                violating_resources=[
+                    SimpleNamespace(
+                        resource_logical_id=resource["resourceLogicalId"],
+                        template_path=resource.get("templatePath"),
+                        locations=resource.get("locations"),
+                    )
+                    for resource in violation["violatingResources"]
+                ],
+            )
+            for violation in report.get("violations", [])
+        ]
+    )

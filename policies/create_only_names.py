@@ -19,14 +19,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
+
+from policies.gate_cache import GateCache, content_key
 
 DIGEST_LENGTH = 10
 KEPT_ON_DELETE = frozenset({"Retain", "RetainExceptOnCreate", "Snapshot"})
 SCHEMA_REGION = "us-east-1"  # createOnlyProperties and primaryIdentifier do not differ between regions
+SHAPE_CACHE_FORMAT = "create-only-shape-1"
+_SCHEMA_READER = threading.Lock()
 _REFERENCE_KEYS = frozenset({"Fn::GetAtt", "Fn::ImportValue"})
 _SUB_REFERENCE = re.compile(r"\$\{(?!AWS::)[^!][^}]*\}")
 
@@ -51,8 +58,45 @@ class CreateOnlyShape:
 
 @cache
 def create_only_shape(resource_type: str) -> CreateOnlyShape | None:
-    """From cfn-lint's CloudFormation resource schemas; None for types it does not know (custom resources)."""
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # noqa: PLC0415 - imported when the gate runs, not at import
+    """From cfn-lint's CloudFormation resource schemas; None for types it does not know (custom resources).
+
+    Importing cfn-lint and reading its schemas costs about a second at every synth, so each answer is kept in the
+    gate cache, keyed by the type, the cfn-lint version (which pins its schema data) and this file's bytes (which pin
+    how a schema is read): a warm synth never imports cfn-lint (issue 25).
+    """
+    shapes, schema_source = _shape_cache()
+    key = content_key(schema_source, resource_type)
+    cached = shapes.get(key)
+    if cached is not None:
+        return CreateOnlyShape(**{field: tuple(value) for field, value in cached["shape"].items()}) if cached else None
+    with _SCHEMA_READER:  # one thread at a time in cfn-lint's schema manager (see read_shapes_beside)
+        shape = _shape_from_schema(resource_type)
+    shapes.put(key, {"shape": asdict(shape)} if shape else {})
+    return shape
+
+
+def read_shapes_beside(template_paths: Sequence[str]) -> None:
+    """Answer `create_only_shape` for every resource type of these templates on a background thread. On a cold
+    synth cfn-lint's import and schema reads (about a second) then run while the jsii kernel validates the templates
+    (`policies/packs.py` calls this first), and the gates that ask later find the answers ready (issue 25)."""
+    types = {
+        str(resource.get("Type", ""))
+        for path in template_paths
+        for resource in (json.loads(Path(path).read_text(encoding="utf-8")).get("Resources") or {}).values()
+    }
+    threading.Thread(target=lambda: [create_only_shape(t) for t in sorted(types)], name="schema-reads").start()
+
+
+@cache
+def _shape_cache() -> tuple[GateCache, str]:
+    """The cache of schema answers and the key part naming where they come from (schema data, reader, region)."""
+    reader = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    source = f"{SHAPE_CACHE_FORMAT} cfn-lint {version('cfn-lint')} reader {reader} {SCHEMA_REGION}"
+    return GateCache("create-only-shape"), source
+
+
+def _shape_from_schema(resource_type: str) -> CreateOnlyShape | None:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # noqa: PLC0415 - imported on a cache miss only
     from cfnlint.schema.manager import ResourceNotFoundError  # noqa: PLC0415
 
     try:

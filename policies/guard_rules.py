@@ -7,12 +7,16 @@ types are all absent from a template cannot find anything in it. `rules_for` kee
 least one type the template holds, and every file that names no type at all (kept to stay sound). The claim is
 proved by tests/test_control_tower_gate.py: the selected and the full rule set give identical findings on the
 example app and on every probe template.
+
+The whole package is unpacked, not only the rules: the gate runs the plugin's own JavaScript and its bundled cfn-guard
+in a Node process of its own (policies/control_tower.py), beside the jsii kernel.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import re
 import shutil
 import tarfile
@@ -20,10 +24,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdklabs import cdk_validator_cfnguard
-
-_TARBALL_DIR = Path(cdk_validator_cfnguard.__file__).parent / "_jsii"
-_RULES_IN_TARBALL = "package/rules/control-tower/cfn-guard/"
+_PACKAGE_IN_TARBALL = "package/"
+_RULES_IN_PACKAGE = Path("rules/control-tower/cfn-guard")
+_PLUGIN_IN_PACKAGE = Path("lib/index.js")
 _RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
 
 
@@ -36,9 +39,10 @@ class RuleFile:
 
 @dataclass(frozen=True)
 class GuardRuleSet:
-    """Every Control Tower rule file of the installed plugin, unpacked once to `root`."""
+    """Every Control Tower rule file of the installed plugin, unpacked once (with the plugin) under `root`."""
 
     root: Path
+    plugin: Path  # the plugin's JavaScript entry point, next to its bundled cfn-guard binaries
     files: tuple[RuleFile, ...]
     plugin_digest: str  # sha256 of the whole jsii tarball: rules, bundled cfn-guard binary and result parser
 
@@ -46,8 +50,16 @@ class GuardRuleSet:
         return tuple(rule for rule in self.files if not rule.resource_types or rule.resource_types & resource_types)
 
 
+def _package_dir() -> Path:
+    """The installed plugin's folder, found without importing it (which would load it into the jsii kernel)."""
+    spec = importlib.util.find_spec("cdklabs.cdk_validator_cfnguard")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("cdklabs.cdk_validator_cfnguard is not installed")
+    return Path(spec.origin).parent
+
+
 def _tarball() -> Path:
-    (tarball,) = _TARBALL_DIR.glob("cdk-validator-cfnguard@*.jsii.tgz")
+    (tarball,) = (_package_dir() / "_jsii").glob("cdk-validator-cfnguard@*.jsii.tgz")
     return tarball
 
 
@@ -58,25 +70,26 @@ def _code_without_comments(text: str) -> str:
 
 @functools.cache
 def control_tower_rules(cache_dir: Path) -> GuardRuleSet:
-    """Unpack the plugin's rule files under `cache_dir` (once per plugin version) and index their types."""
+    """Unpack the plugin package under `cache_dir` (once per plugin version) and index its rule files' types."""
     tarball = _tarball()
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
-    root = cache_dir / f"control-tower-rules-{digest[:16]}"
-    if not root.is_dir():
+    package = cache_dir / f"cdk-validator-cfnguard-{digest[:16]}"
+    if not package.is_dir():
         cache_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".control-tower-rules-{digest[:16]}.", dir=cache_dir))
+        staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.", dir=cache_dir))
         with tarfile.open(tarball) as archive:
-            members = [m for m in archive.getmembers() if m.isfile() and m.name.startswith(_RULES_IN_TARBALL)]
+            members = [m for m in archive.getmembers() if m.isfile() and m.name.startswith(_PACKAGE_IN_TARBALL)]
             for member in members:
-                member.name = member.name.removeprefix(_RULES_IN_TARBALL)
+                member.name = member.name.removeprefix(_PACKAGE_IN_TARBALL)
             archive.extractall(staging, members=members, filter="data")
         try:
-            staging.rename(root)
+            staging.rename(package)
         except OSError:  # another process unpacked it first: same content, keep theirs
             shutil.rmtree(staging)
+    root = package / _RULES_IN_PACKAGE
     files = []
     for path in sorted(root.rglob("*.guard")):
         text = path.read_text(encoding="utf-8")
         types = frozenset(_RESOURCE_TYPE.findall(_code_without_comments(text)))
         files.append(RuleFile(path=path, resource_types=types, digest=hashlib.sha256(text.encode()).hexdigest()))
-    return GuardRuleSet(root=root, files=tuple(files), plugin_digest=digest)
+    return GuardRuleSet(root=root, plugin=package / _PLUGIN_IN_PACKAGE, files=tuple(files), plugin_digest=digest)

@@ -13,6 +13,8 @@ LOC-1's pinned zones), never acknowledged resource by resource.
 
 from __future__ import annotations
 
+import contextlib
+
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks
 
@@ -20,6 +22,7 @@ from constructs import IConstruct
 from policies.access_rules import AccessRules
 from policies.baseline_rules import BaselineRules
 from policies.control_tower import StrictCfnGuard
+from policies.create_only_names import read_shapes_beside
 from policies.deploy_readiness import DeployReadiness
 from policies.excluded_rules import with_exclusions
 from policies.gate_timing import GateCallback, TimedGate
@@ -46,10 +49,19 @@ def nag_packs(
 def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
     """Every gate, in the order they run: aws-cdk-lib's template validation, the cdk-nag packs, Control Tower,
     then our template scans; each with the app-wide rule exclusions applied."""
+    control_tower = StrictCfnGuard()
+
+    def beside_the_engine(template_paths: list[str]) -> None:
+        """Work that needs no jsii kernel, started while aws-cdk-lib's validation engine holds it (issue 25). Only a
+        head start: if starting fails, the gates do the work themselves and report their own errors."""
+        for start in (control_tower.start, read_shapes_beside):
+            with contextlib.suppress(Exception):
+                start(template_paths)
+
     gates: list[cdk.IPolicyValidationPlugin] = [
-        CachedTemplateValidation(),
+        CachedTemplateValidation(meanwhile=beside_the_engine),
         *nag_packs(app).values(),
-        StrictCfnGuard(),
+        control_tower,
         ProjectChecks(),
         SecretLiteralScan(),
         AccessRules(),

@@ -11,20 +11,25 @@ engine), so those form the cache key (`policies/gate_cache.py`).
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import jsii
 
 from constructs import IConstruct
 from policies.gate_cache import GateCache, as_violation, content_key, violation_records
+from policies.validation_engine import EngineWorker, take_early_worker
 
 CACHE_FORMAT = "cloudformation-validate-1"
 
 
 @jsii.implements(cdk.IPolicyValidationContext)
-class _SomeStacks:
+class SomeStacks:
     """A validation context holding only the stacks whose templates still need the engine."""
 
     def __init__(self, app: IConstruct, stacks: list[cdk.PolicyValidationStack]) -> None:
@@ -53,9 +58,20 @@ class _SomeStacks:
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
 class CachedTemplateValidation:
-    def __init__(self, cache: GateCache | None = None) -> None:
+    def __init__(
+        self,
+        cache: GateCache | None = None,
+        *,
+        meanwhile: Callable[[list[str]], None] | None = None,
+        engine: EngineWorker | None = None,
+    ) -> None:
+        """`meanwhile` hears the template paths first: work that can run beside the engine, which holds the jsii
+        kernel for seconds on a cold synth (the Control Tower gate's cfn-guard runs, issue 25). `engine` is a worker
+        process to validate in (default: the one `policies.validation_engine.start_early_if_cold` started, if any)."""
         self._cache = cache or GateCache("cloudformation-validate")
         self._library = f"aws-cdk-lib {version('aws-cdk-lib')}"
+        self._meanwhile = meanwhile
+        self._engine = engine
 
     @property
     def name(self) -> str:
@@ -74,6 +90,8 @@ class CachedTemplateValidation:
         return self._cache
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        if self._meanwhile is not None:
+            self._meanwhile(list(context.template_paths))
         records: dict[str, list[dict[str, object]]] = {}
         keys: dict[str, str] = {}
         unchecked: list[cdk.PolicyValidationStack] = []
@@ -92,11 +110,35 @@ class CachedTemplateValidation:
                 unchecked.append(stack)
             else:
                 records[stack.template_path] = cached
+        worker = self._engine or take_early_worker()
         if unchecked:
-            report = cdk.CloudFormationValidatePlugin().validate(_SomeStacks(context.app_construct, unchecked))
-            found = violation_records(report)
+            found = self._validate(context.app_construct, unchecked, worker)
             for stack in unchecked:
                 records[stack.template_path] = found.get(stack.template_path, [])
                 self._cache.put(keys[stack.template_path], records[stack.template_path])
+        elif worker is not None:
+            worker.stop()
         violations = [as_violation(record, path) for path, items in records.items() for record in items]
         return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
+
+    @staticmethod
+    def _validate(
+        app: IConstruct, stacks: list[cdk.PolicyValidationStack], worker: EngineWorker | None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The engine's records for these stacks: from the worker started early when there is one, else (or if it
+        failed) from the engine in the kernel."""
+        if worker is not None:
+            with contextlib.suppress(RuntimeError, ValueError, OSError, subprocess.SubprocessError):
+                return worker.validate(
+                    [
+                        {
+                            "template_path": stack.template_path,
+                            "stack_construct_path": stack.stack_construct_path,
+                            "account_id": stack.account_id or "",
+                            "region": stack.region or "",
+                        }
+                        for stack in stacks
+                    ]
+                )
+            worker.stop()
+        return violation_records(cdk.CloudFormationValidatePlugin().validate(SomeStacks(app, stacks)))

@@ -55,10 +55,11 @@ def make_synth(out: Path, config: Path | None = None) -> subprocess.CompletedPro
 class BackgroundSynth:
     def __init__(self, out: Path) -> None:
         self.out = out
+        self.timeline = out.parent / "timeline.json"  # the phases `make bench` reads (policies/synth_timeline.py)
         self._process = subprocess.Popen(
             make_synth_command(out),
             cwd=ROOT,
-            env=clean_env(),
+            env={**clean_env(), "SYNTH_TIMELINE": str(self.timeline)},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

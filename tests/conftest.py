@@ -123,9 +123,13 @@ def background_cli_synth(
 
 
 @pytest.fixture(scope="session")
-def cli_synth(background_cli_synth: BackgroundSynth | None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cli_synth(
+    background_cli_synth: BackgroundSynth | None, synthesized: Synthesized, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """The README's main command, through the pinned CLI, with no credentials (the suite's second full synth,
-    started in the background at the beginning of the session where it can be). Its folder, once it passed."""
+    started in the background at the beginning of the session where it can be). Its folder, once it passed. Under
+    pytest-xdist it starts after the session synth, whose gate results it then reads from the cache instead of
+    checking every template again (on a fresh clone that is aws-cdk-lib's validation engine and cfn-guard twice)."""
     if background_cli_synth is not None:
         returncode, stderr = background_cli_synth.result()
         out = background_cli_synth.out

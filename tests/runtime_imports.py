@@ -160,11 +160,9 @@ def installed_by(pinned: set[str]) -> set[str]:
 def command_requirement_files(makefile: Path) -> dict[str, Path]:
     """Each make target -> the requirement file of the group it installs (`$(VENV)/.<group>-installed`)."""
     text = makefile.read_text(encoding="utf-8").replace("\\\n", " ")
-    stamps = dict(
-        re.findall(
-            r"^\$\(VENV\)/\.(\w+)-installed:.*\n(?:\t@echo .*\n)?\t@?\$\(call install,-r (\S+)", text, re.MULTILINE
-        )
-    )
+    # A stamp's recipe may say what it installs first (`@echo ...`) and run the install silently (`@$(call ...)`).
+    recipe = r"^\$\(VENV\)/\.(\w+)-installed:.*\n(?:\t@echo .*\n)?\t@?\$\(call install,-r (\S+)"
+    stamps = dict(re.findall(recipe, text, re.MULTILINE))
     commands: dict[str, Path] = {}
     for targets, prerequisites in re.findall(r"^([a-z][a-z -]*):(?!=)(.*)$", text, re.MULTILINE):
         groups = re.findall(r"\$\(VENV\)/\.(\w+)-installed", prerequisites)
