@@ -164,8 +164,6 @@ class AuditTrail(Construct):
                 principals=[cloudtrail_service],
                 actions=["s3:PutObject"],
                 resources=[self.bucket.arn_for_objects(f"AWSLogs/{account}/*")],
-                conditions={
-                    "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": this_trail}
-                },
+                conditions={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": this_trail}},
             )
         )

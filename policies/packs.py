@@ -3,8 +3,9 @@
 aws-cdk-lib's own CloudFormation template validation (cached per template). Published packs: cdk-nag's AWS
 Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS Control Tower proactive controls
 (cfn-guard rules, run offline). Ours, over the templates: `ProjectChecks` (NET-1, NET-3, BAK-4),
-`SecretLiteralScan` (ENC-4), `AccessRules` (ACC-2, ACC-3, ENC-3) and `DeployReadiness` (BAK-5, BAK-6, NET-3):
-what the running services accept and require. Any
+`SecretLiteralScan` (ENC-4), `AccessRules` (ACC-2, ACC-3, ENC-3), `DeployReadiness` (BAK-5, BAK-6, NET-3) and
+`DeliveryPathRules` (ACC-4, CMP-1, ENC-3: every service writing into an encrypted destination is admitted by its
+resource and key policies): what the running services accept and require. Any
 unacknowledged finding fails the synth.
 """
 
@@ -17,6 +18,7 @@ from constructs import IConstruct
 from policies.access_rules import AccessRules
 from policies.baseline_rules import BaselineRules
 from policies.control_tower import StrictCfnGuard
+from policies.delivery_gate import DeliveryPathRules
 from policies.deploy_readiness import DeployReadiness
 from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
@@ -49,6 +51,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
         AccessRules(),
         DeployReadiness(),
         BaselineRules(),
+        DeliveryPathRules(),
     ]
 
 

@@ -3,8 +3,9 @@
 Account-wide parts: the multi-region CloudTrail trail with its bucket and log group, the bucket AWS Config of every
 region delivers to (without Object Lock, which Config does not support), the CIS metric filters and alarms, AWS
 Config's service-linked role, the IAM account password policy, S3 account-level Block Public Access and the account's
-`RDSOSMetrics` log group (RDS Enhanced Monitoring writes there, one per account and region). Then the regional parts every baseline region holds (stacks/baseline_base.py). Every tenant stack of the
-account deploys after it, so the bastion's CloudTrail and GuardDuty rules have a trail and a detector behind them.
+`RDSOSMetrics` log group (RDS Enhanced Monitoring writes there, one per account and region). Then the regional
+parts every baseline region holds (stacks/baseline_base.py). Every tenant stack of the account deploys after it, so the
+bastion's CloudTrail and GuardDuty rules have a trail and a detector behind them.
 """
 
 from __future__ import annotations
