@@ -1,7 +1,9 @@
 """The IAM account password policy (ACC-5), CIS level: 14+ characters, every character class, 24 remembered.
 
 CloudFormation has no resource for it; an `AwsCustomResource` calls UpdateAccountPasswordPolicy on create and
-update and DeleteAccountPasswordPolicy on delete, and is allowed exactly those two actions.
+update, and is allowed exactly that action. Deleting the stack keeps the policy, as it keeps EBS encryption by default
+and the account's public access block: removing the baseline must not drop the account to IAM's defaults
+(docs/baseline-decisions.md).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from typing import Final
 
 from aws_cdk import aws_iam as iam
-from aws_cdk import custom_resources as cr
 
 from constructs import Construct
 from constructs.account_sdk_call import AccountSdkCalls
@@ -25,7 +26,7 @@ PASSWORD_POLICY: Final = {
     "AllowUsersToChangePassword": True,
     "PasswordReusePrevention": 24,
 }
-ACTIONS: Final = ("iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy")
+ACTIONS: Final = ("iam:UpdateAccountPasswordPolicy",)
 
 
 class AccountPasswordPolicy(Construct):
@@ -40,7 +41,6 @@ class AccountPasswordPolicy(Construct):
             action="updateAccountPasswordPolicy",
             parameters=PASSWORD_POLICY,
             physical_id="account-password-policy",
-            on_delete=cr.AwsSdkCall(service="IAM", action="deleteAccountPasswordPolicy"),
-            # IAM's password-policy actions take no resource ARN: "*" is the only resource they accept.
+            # IAM's password-policy action takes no resource ARN: "*" is the only resource they accept.
             statements=[iam.PolicyStatement(actions=list(ACTIONS), resources=["*"])],
         )

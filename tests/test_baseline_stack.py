@@ -311,9 +311,19 @@ def test_acc5_password_policy_is_cis_level(synthesized: Synthesized) -> None:
     (resource,) = [
         r
         for r in resources(synthesized, HOME, "Custom::AWS").values()
-        if "deleteAccountPasswordPolicy" in r["Properties"].get("Delete", "")
+        if "updateAccountPasswordPolicy" in r["Properties"].get("Create", "")
     ]
     assert resource["Properties"]["InstallLatestAwsSdk"] is False
+
+
+def test_acc5_deleting_the_baseline_keeps_the_password_policy(synthesized: Synthesized) -> None:
+    """Like EBS encryption by default and the public access block: no Delete call, no delete permission."""
+    (resource,) = [
+        r
+        for r in resources(synthesized, HOME, "Custom::AWS").values()
+        if "updateAccountPasswordPolicy" in r["Properties"].get("Create", "")
+    ]
+    assert "Delete" not in resource["Properties"]
 
 
 def test_acc5_custom_resource_role_holds_exactly_the_account_setting_actions(synthesized: Synthesized) -> None:
@@ -321,7 +331,6 @@ def test_acc5_custom_resource_role_holds_exactly_the_account_setting_actions(syn
     expected = {
         HOME: {
             "iam:UpdateAccountPasswordPolicy",
-            "iam:DeleteAccountPasswordPolicy",
             "ec2:EnableEbsEncryptionByDefault",
             "s3:PutAccountPublicAccessBlock",
             "inspector2:Enable",
