@@ -29,7 +29,7 @@ import aws_cdk as cdk
 import jsii
 
 from policies.create_only_names import literal_text, names_fixed_against_content
-from policies.delivery_paths import documented_key_conditions
+from policies.delivery_table import documented_key_conditions
 from policies.template_rules import Location, Template, TemplateRule, TemplateRulePlugin, as_list, each_template
 
 NAME_RULE = "Project-ACC2-NameChangesWithCreateOnlyContent"

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
+from policies.delivery_table import Row, delivery_table
 from policies.template_rules import Template, Templates, as_list, role_statements
 
-TABLE_PATH = Path(__file__).with_name("delivery_paths.toml")
 NAME_PROPERTY = {
     "bucket": "BucketName",
     "topic": "TopicName",
@@ -43,29 +40,6 @@ ARN_NAME = {  # the destination's name inside an ARN naming it
 
 
 @dataclass(frozen=True)
-class Row:
-    """One documented delivery (a row of delivery_paths.toml)."""
-
-    id: str
-    service: str
-    control: str
-    writer: str
-    destination: str
-    kind: str
-    principals: tuple[str, ...]
-    docs: tuple[str, ...]
-    when: Mapping[str, Any] = field(default_factory=dict)
-    resource_actions: tuple[str, ...] = ()
-    resource_conditions: tuple[str, ...] = ()
-    key_actions: tuple[str, ...] = ()
-    key_conditions: tuple[str, ...] = ()
-    via_service: str = ""
-    role_actions: tuple[str, ...] = ()
-    unsupported: tuple[Mapping[str, Any], ...] = ()
-    required: tuple[Mapping[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
 class Delivery:
     """One evaluated delivery: who writes where, and what is missing (empty when the path is open)."""
 
@@ -74,26 +48,6 @@ class Delivery:
     writer_id: str
     destination: str  # "<template path>#<logical id>", or the unresolved value
     missing: tuple[str, ...]
-
-
-@cache
-def delivery_table(path: Path = TABLE_PATH) -> tuple[Row, ...]:
-    rows: list[dict[str, Any]] = tomllib.loads(path.read_text(encoding="utf-8"))["delivery"]
-    return tuple(Row(**_tuples(row)) for row in rows)
-
-
-def _tuples(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: tuple(value) if isinstance(value, list) else value for key, value in row.items()}
-
-
-def documented_key_conditions() -> dict[str, frozenset[str]]:
-    """Service principal -> the aws:Source* keys AWS documents on its key-policy statement (lower case)."""
-    found: dict[str, frozenset[str]] = {}
-    for row in delivery_table():
-        for principal in row.principals:
-            if row.key_conditions:
-                found[principal] = frozenset(key.lower() for key in row.key_conditions)
-    return found
 
 
 def text_of(value: Any) -> str:

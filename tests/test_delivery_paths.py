@@ -15,7 +15,8 @@ from aws_cdk import aws_s3 as s3
 
 from app import new_app
 from policies.delivery_gate import DELIVERY_RULE, DeliveryPathRules, closed_deliveries
-from policies.delivery_paths import Delivery, delivery_table, evaluate_deliveries
+from policies.delivery_paths import Delivery, evaluate_deliveries
+from policies.delivery_table import delivery_table
 from tests.conftest import Synthesized
 from tests.probes import synth_report
 
