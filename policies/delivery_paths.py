@@ -6,18 +6,21 @@ the evidence report alike; it imports nothing from stacks/ or constructs/. For e
 template of the assembly) and names what is missing: a resource-policy statement admitting the documented principal
 with the documented condition keys, a key-policy statement admitting it (or, for a role, the account through the
 service's kms:ViaService), the role's own grants, or a destination setting the service does not support.
+
+It imports nothing that starts the CDK (policies/template_rules.py imports aws_cdk, whose jsii kernel the evidence
+report must not start), so the two template readers below are its own.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from policies.delivery_table import Row, delivery_table
-from policies.template_rules import Template, Templates, as_list, role_statements
 
 NAME_PROPERTY = {
     "bucket": "BucketName",
@@ -48,6 +51,29 @@ class Delivery:
     writer_id: str
     destination: str  # "<template path>#<logical id>", or the unresolved value
     missing: tuple[str, ...]
+
+
+Template = Mapping[str, Any]
+Templates = Mapping[str, Template]  # template path (or stack name) -> template JSON
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def role_statements(template: Template, role_id: str) -> list[dict[str, Any]]:
+    """Statements the template gives a role: inline, AWS::IAM::Policy and managed policies naming it."""
+    resources = template.get("Resources") or {}
+    properties = (resources.get(role_id) or {}).get("Properties") or {}
+    statements = [s for p in properties.get("Policies") or [] for s in as_list(p["PolicyDocument"]["Statement"])]
+    attached = json.dumps(properties.get("ManagedPolicyArns") or [])
+    for logical_id, policy in resources.items():
+        if policy.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            continue
+        body = policy.get("Properties") or {}
+        if f'"{role_id}"' in json.dumps(body.get("Roles") or []) or f'"{logical_id}"' in attached:
+            statements += as_list(body.get("PolicyDocument", {}).get("Statement", []))
+    return statements
 
 
 def text_of(value: Any) -> str:

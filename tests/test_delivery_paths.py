@@ -19,6 +19,7 @@ from policies.delivery_paths import Delivery, evaluate_deliveries
 from policies.delivery_table import delivery_table
 from tests.conftest import Synthesized
 from tests.probes import synth_report
+from tests.test_evidence_support import changed, real_assembly, rows, rule_status
 
 HOME = "account-111122223333-baseline"
 DR = f"{HOME}-dr"
@@ -168,3 +169,24 @@ def test_cmp1_probe_the_plugin_fails_a_synth_with_a_config_channel_into_an_objec
     cdk.Validations.of(app).add_plugins(DeliveryPathRules())
     findings = synth_report(stack)
     assert findings[DELIVERY_RULE][0].startswith("Channel")
+
+
+# The evidence report calls the same evaluator (evidence_report/rules/delivery.py) -------------------------------
+
+RULE = "cmp1_services_can_deliver_into_their_encrypted_destinations"
+
+
+def test_cmp1_evidence_shows_each_delivery_with_its_principal_and_page(synthesized: Synthesized) -> None:
+    assembly = real_assembly(synthesized)
+    assert rule_status(assembly, "CMP-1", RULE) == "met"
+    config_rows = [r for r in rows(assembly, "CMP-1") if r.resource_type == "AWS::Config::DeliveryChannel"]
+    assert len(config_rows) == 2  # the home and the DR region's channels of acme-prod's account
+    assert all("config.amazonaws.com" in r.why and "deliverychannel" in r.why for r in config_rows)
+
+
+def test_cmp1_probe_evidence_is_not_met_when_the_config_bucket_has_object_lock(synthesized: Synthesized) -> None:
+    def lock(template: dict[str, Any]) -> None:
+        resource(template, "AWS::S3::Bucket", "ConfigBucket")["Properties"]["ObjectLockEnabled"] = True
+
+    assembly = changed(real_assembly(synthesized), HOME, lock)
+    assert rule_status(assembly, "CMP-1", RULE) != "met"
