@@ -80,17 +80,20 @@ class BaselineStack(AccountBaselineStack):
             )
             # The audit bucket uses an S3 Bucket Key, so whoever creates or updates the trail (CloudFormation's
             # execution role) needs kms:Decrypt on the key (CloudTrail user guide, "Configure AWS KMS key policies for
-            # CloudTrail", required elements for trails, 2): the documented statement, limited to this account's
-            # principals and to ciphertext CloudTrail produced. Principals still need kms:Decrypt in their own policy.
+            # CloudTrail", required elements for trails, 2). CloudTrail makes that call for the caller, so it is
+            # admitted through CloudTrail only (kms:ViaService, like every account use of this key, ENC-3), for this
+            # account's principals, who still need kms:Decrypt in their own IAM policy.
             self.keys.keys["audit"].add_to_resource_policy(
                 iam.PolicyStatement(
-                    sid="AccountDecryptsTrailLogs",
+                    sid="TrailCreatorDecryptsThroughCloudTrail",
                     principals=[iam.AccountRootPrincipal()],
                     actions=["kms:Decrypt"],
                     resources=["*"],
                     conditions={
-                        "StringEquals": {"kms:CallerAccount": self.account},
-                        "Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "false"},
+                        "StringEquals": {
+                            "kms:CallerAccount": self.account,
+                            "kms:ViaService": f"cloudtrail.{self.region}.amazonaws.com",
+                        }
                     },
                 )
             )

@@ -523,6 +523,6 @@ def test_acc4_audit_bucket_admits_cloudtrail_only_for_this_trail_by_source_arn(s
 def test_acc4_trail_creator_may_decrypt_trail_ciphertext_the_bucket_key_needs(synthesized: Synthesized) -> None:
     """CloudTrail User Guide: with an S3 Bucket Key, creating or updating the trail needs kms:Decrypt."""
     statements = {s.get("Sid"): s for s in statements_of(synthesized, HOME, "AWS::KMS::Key", "KeysAudit")}
-    decrypt = statements["AccountDecryptsTrailLogs"]
+    decrypt = statements["TrailCreatorDecryptsThroughCloudTrail"]
     assert decrypt["Action"] == "kms:Decrypt"
-    assert decrypt["Condition"]["Null"] == {"kms:EncryptionContext:aws:cloudtrail:arn": "false"}
+    assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == "cloudtrail.us-east-1.amazonaws.com"
