@@ -16,10 +16,11 @@ and `AWS::IAM::Role` of every template instead:
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
 from collections.abc import Iterator, Mapping
 from functools import cache
-from importlib import resources as package_data
+from pathlib import Path
 from typing import Any, Final
 
 from policies.template_rules import Location, Template, as_list, logical_ids_in, role_statements
@@ -31,7 +32,12 @@ WILDCARD_ACTIONS: Final = frozenset({"*", "*:*"})
 @cache
 def runtime_deprecation() -> dict[str, datetime.date]:
     """Runtime -> the date Lambda deprecates it, from cfn-lint's copy of the Lambda runtime lifecycle."""
-    data = package_data.files("cfnlint.data.AdditionalSpecs").joinpath("LmbdRuntimeLifecycle.json").read_text()
+    # find_spec locates the package without importing it: importing cfn-lint costs seconds at every synth.
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("cfn-lint is a runtime requirement (requirements.txt): its Lambda runtime data is missing")
+    lifecycle = Path(spec.origin).parent / "data" / "AdditionalSpecs" / "LmbdRuntimeLifecycle.json"
+    data = lifecycle.read_text(encoding="utf-8")
     return {
         runtime: datetime.date.fromisoformat(dates["deprecated"])
         for runtime, dates in json.loads(data).items()
