@@ -22,6 +22,7 @@ class LedgerEntry:
 
     docs: tuple[str, ...]
     guards: tuple[str, ...]
+    read: str
     note: str = ""
 
 
@@ -29,7 +30,9 @@ class LedgerEntry:
 def resource_ledger(path: Path = LEDGER_PATH) -> dict[str, LedgerEntry]:
     types: dict[str, dict[str, Any]] = tomllib.loads(path.read_text(encoding="utf-8"))["types"]
     return {
-        name: LedgerEntry(docs=tuple(entry["docs"]), guards=tuple(entry["guards"]), note=entry.get("note", ""))
+        name: LedgerEntry(
+            docs=tuple(entry["docs"]), guards=tuple(entry["guards"]), read=entry["read"], note=entry.get("note", "")
+        )
         for name, entry in types.items()
     }
 

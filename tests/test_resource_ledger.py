@@ -12,6 +12,7 @@ from policies.resource_ledger import resource_ledger, unreviewed_types
 from tests.conftest import Synthesized
 
 ROOT = Path(__file__).resolve().parents[1]
+READ_WHEN = ("issue 22", "cited by the code")
 CFN_REFERENCE = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-"
 
 
@@ -43,5 +44,6 @@ def test_cmp1_every_ledger_entry_names_its_pages_and_guards_that_exist() -> None
         assert all(page.startswith("https://docs.aws.amazon.com/") for page in entry.docs), kind
         if kind.startswith("AWS::"):
             assert entry.docs[0].startswith(CFN_REFERENCE), f"{kind}: the CloudFormation reference page comes first"
+        assert entry.read in READ_WHEN, kind
         assert entry.guards, kind
         assert set(entry.guards) <= guards, f"{kind}: unknown guards {sorted(set(entry.guards) - guards)}"
