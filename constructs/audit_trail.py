@@ -24,6 +24,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket
+from constructs.trusted_service import trusted_service
 from policies.acknowledgements import acknowledge
 
 
@@ -95,7 +96,7 @@ class AuditTrail(Construct):
         self.logs_role = iam.Role(
             self,
             "LogsRole",
-            assumed_by=iam.ServicePrincipal("cloudtrail.amazonaws.com"),
+            assumed_by=trusted_service(self, "cloudtrail.amazonaws.com"),
             description=f"CloudTrail {trail_name} delivers to its CloudWatch Logs group (ACC-4)",
         )
         logs_policy = iam.ManagedPolicy(

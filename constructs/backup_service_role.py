@@ -8,6 +8,7 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
+from constructs.trusted_service import trusted_service
 from policies.acknowledgements import acknowledge
 
 BACKUP_SERVICE = "backup.amazonaws.com"
@@ -21,7 +22,7 @@ SERVICE_ROLE_POLICIES = (
 
 def backup_service_role(scope: Construct, construct_id: str, *, description: str) -> iam.Role:
     """A role assumable only by AWS Backup, carrying AWS's maintained AWS Backup service-role policies."""
-    role = iam.Role(scope, construct_id, assumed_by=iam.ServicePrincipal(BACKUP_SERVICE), description=description)
+    role = iam.Role(scope, construct_id, assumed_by=trusted_service(scope, BACKUP_SERVICE), description=description)
     for policy_name in SERVICE_ROLE_POLICIES:
         role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(policy_name))
         acknowledge(

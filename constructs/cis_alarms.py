@@ -1,7 +1,8 @@
 """CIS AWS Foundations metric filters and alarms on the trail's log group (NET-4, ACC-4).
 
-One metric filter and one alarm per CIS monitoring recommendation (Security Hub controls CloudWatch.1-14): any
-matching event in five minutes notifies the encrypted security topic. Patterns follow the CIS benchmark text.
+One metric filter and one alarm per CIS monitoring recommendation (Security Hub controls CloudWatch.1-14, and CIS
+4.15, AWS Organizations changes, which Security Hub has no control for): any matching event in five minutes notifies
+the encrypted security topic. Patterns follow the CIS benchmark text.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def _any_event(*names: str, source: str | None = None) -> str:
     return f"{{ ($.eventSource = {source}) && ({events}) }}" if source else f"{{ {events} }}"
 
 
-# Security Hub control id -> (metric name, what it catches, CloudWatch Logs filter pattern).
+# Security Hub control id (or CIS recommendation) -> (metric name, what it catches, CloudWatch Logs filter pattern).
 CIS_ALARMS: Final[dict[str, tuple[str, str, str]]] = {
     "CloudWatch.1": (
         "RootAccountUsage",
@@ -171,12 +172,38 @@ CIS_ALARMS: Final[dict[str, tuple[str, str, str]]] = {
             "EnableVpcClassicLink",
         ),
     ),
+    # CIS AWS Foundations Benchmark 4.15 (v1.4.0 and later): organization, account, OU and policy changes.
+    "CIS.4.15": (
+        "OrganizationsChanges",
+        "the AWS Organization, its accounts, OUs or policies were changed",
+        _any_event(
+            '"AcceptHandshake"',
+            '"AttachPolicy"',
+            '"CreateAccount"',
+            '"CreateOrganizationalUnit"',
+            '"CreatePolicy"',
+            '"DeclineHandshake"',
+            '"DeleteOrganization"',
+            '"DeleteOrganizationalUnit"',
+            '"DeletePolicy"',
+            '"DetachPolicy"',
+            '"DisablePolicyType"',
+            '"EnablePolicyType"',
+            '"InviteAccountToOrganization"',
+            '"LeaveOrganization"',
+            '"MoveAccount"',
+            '"RemoveAccountFromOrganization"',
+            '"UpdatePolicy"',
+            '"UpdateOrganizationalUnit"',
+            source="organizations.amazonaws.com",
+        ),
+    ),
 }
 NAMESPACE: Final = "CISBenchmark"
 
 
 class CisAlarms(Construct):
-    """Exposes `filters[control]` and `alarms[control]`, keyed by Security Hub control id."""
+    """Exposes `filters[control]` and `alarms[control]`, keyed by Security Hub control id (or CIS recommendation)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, log_group: logs.ILogGroup, topic: sns.ITopic) -> None:
         super().__init__(scope, construct_id)

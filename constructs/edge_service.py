@@ -27,6 +27,7 @@ from aws_cdk import aws_logs as logs
 
 from constructs import Construct
 from constructs.named_log_group import named_log_group
+from constructs.trusted_service import trusted_service
 from policies.acknowledgements import acknowledge
 
 HTTPS = 443
@@ -64,7 +65,7 @@ class EdgeService(Construct):
         self.task_role = iam.Role(
             self,
             "TaskRole",
-            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            assumed_by=trusted_service(self, "ecs-tasks.amazonaws.com"),
             description=f"{environment_name}: the edge application's own role; grants nothing by default",
         )
         repository = self._repository(image)
@@ -163,7 +164,7 @@ class EdgeService(Construct):
         return iam.Role(
             self,
             "ExecutionRole",
-            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            assumed_by=trusted_service(self, "ecs-tasks.amazonaws.com"),
             description=f"{environment_name}: ECS pulls the edge application's image and writes its logs",
             managed_policies=[policy],
         )

@@ -24,6 +24,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
+from constructs.trusted_service import trusted_service
 from policies.acknowledgements import acknowledge, nag_resource_text
 
 # ENC-3 / BAK-5: a fresh object version cannot be deleted or overwritten for this long, even by an administrator
@@ -81,7 +82,7 @@ class EncryptedBucket(Construct):
             self.replication_role = iam.Role(
                 self,
                 "ReplicationRole",
-                assumed_by=iam.ServicePrincipal("s3.amazonaws.com"),
+                assumed_by=trusted_service(self, "s3.amazonaws.com"),
                 description=f"Replicates objects to {replica.bucket_name} (BAK-5)",
             )
             replication_rules = [

@@ -26,6 +26,7 @@ from aws_cdk import aws_rds as rds
 
 from constructs import Construct
 from constructs.named_log_group import named_log_group
+from constructs.trusted_service import trusted_service
 from policies.acknowledgements import acknowledge
 
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -92,7 +93,7 @@ class PostgresDatabase(Construct):
         self.monitoring_role = iam.Role(
             self,
             "MonitoringRole",
-            assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
+            assumed_by=trusted_service(self, "monitoring.rds.amazonaws.com", name=instance_identifier),
             managed_policies=[
                 iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AmazonRDSEnhancedMonitoringRole")
             ],

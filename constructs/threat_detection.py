@@ -1,4 +1,4 @@
-"""Threat detection in one region (NET-4, NET-5, NET-6): a GuardDuty detector and Inspector EC2 scanning.
+"""Threat detection in one region (NET-4, NET-5, NET-6): a GuardDuty detector and Inspector EC2 and Lambda scanning.
 
 GuardDuty features enabled: S3 data events (S3 API anomalies), EBS malware protection (scans a flagged
 instance's volumes, NET-6), RDS login activity (brute force against the database, NET-4), runtime monitoring
@@ -7,8 +7,10 @@ app runs none of them. Malware Protection for S3 is per bucket and lives with th
 (constructs/s3_malware_protection.py).
 
 Inspector v2 has no CloudFormation resource that enables scanning (cfn-lint's schemas list only filters and CIS
-scan configurations), so `Inspector2.enable` for EC2 is one scoped `AwsCustomResource` call; Inspector creates
-its own service-linked role on first enable.
+scan configurations), so `Inspector2.enable` is one scoped `AwsCustomResource` call; Inspector creates its own
+service-linked role on first enable. It scans EC2 instances (the bastion) and Lambda functions (standard scanning,
+resource type `LAMBDA`: the functions' package dependencies; the accounts run the baseline's and CDK's provider
+functions). Lambda code scanning (`LAMBDA_CODE`) is left off: the only functions are AWS's and CDK's own handlers.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from policies.acknowledgements import acknowledge
 ENABLED_FEATURES: Final = ("S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS", "RUNTIME_MONITORING")
 RUNTIME_AGENTS: Final = {"EC2_AGENT_MANAGEMENT": "ENABLED", "ECS_FARGATE_AGENT_MANAGEMENT": "DISABLED"}
 INSPECTOR_ACTIONS: Final = ("inspector2:Enable",)
+# NET-5: what Inspector scans (Inspector2 Enable API, resourceTypes).
+INSPECTOR_RESOURCE_TYPES: Final = ("EC2", "LAMBDA")
 
 
 class GuardDutyDetector(Construct):
@@ -61,7 +65,9 @@ class GuardDutyDetector(Construct):
         )
 
 
-class InspectorEc2Scanning(Construct):
+class InspectorScanning(Construct):
+    """Inspector scanning of this account's EC2 instances and Lambda functions in this region (NET-5)."""
+
     def __init__(self, scope: Construct, construct_id: str, *, calls: AccountSdkCalls) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -70,7 +76,7 @@ class InspectorEc2Scanning(Construct):
             "Resource",
             service="Inspector2",
             action="enable",
-            parameters={"resourceTypes": ["EC2"], "accountIds": [stack.account]},
+            parameters={"resourceTypes": list(INSPECTOR_RESOURCE_TYPES), "accountIds": [stack.account]},
             physical_id="inspector-ec2-scanning",
             statements=[
                 # inspector2:Enable takes no resource ARN.

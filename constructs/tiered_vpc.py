@@ -17,6 +17,7 @@ from aws_cdk import aws_logs as logs
 
 from config.limits import TIER_TAG
 from constructs import Construct
+from constructs.trusted_service import trusted_service
 from policies.acknowledgements import acknowledge
 
 PUBLIC, APPLICATION, DATA = "Public", "Application", "Data"
@@ -82,10 +83,7 @@ class TieredVpc(Construct):
         self.flow_log_role = iam.Role(
             self,
             "FlowLogRole",
-            assumed_by=iam.ServicePrincipal(
-                "vpc-flow-logs.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
-            ),
+            assumed_by=trusted_service(self, "vpc-flow-logs.amazonaws.com"),
             description="Delivers VPC flow logs to one log group (ACC-4)",
         )
         self.flow_log_role.add_managed_policy(

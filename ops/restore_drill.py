@@ -177,8 +177,8 @@ def run(environment: Environment, drill: DrillPlan, *, out: TextIO, quiet: bool)
         g["VpcSecurityGroupId"] for g in instance.get("VpcSecurityGroups", [])
     } == {g["VpcSecurityGroupId"] for g in db.get("VpcSecurityGroups", [])}
     if not drill.keep:
-        if instance.get("DeletionProtection"):  # only this drill's own instance is ever modified or deleted
-            rds.modify_db_instance(DBInstanceIdentifier=identifier, DeletionProtection=False, ApplyImmediately=True)
+        # Restored with DeletionProtection=False: the drill never modifies an instance (ops-restore-drill.json
+        # grants no rds:ModifyDBInstance), it deletes only its own drill instance.
         rds.delete_db_instance(DBInstanceIdentifier=identifier, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
     record = {
         "environment": env.name,

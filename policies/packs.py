@@ -3,10 +3,10 @@
 aws-cdk-lib's own CloudFormation template validation (cached per template). Published packs: cdk-nag's AWS
 Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS Control Tower proactive controls
 (cfn-guard rules, run offline). Ours, over the templates: `ProjectChecks` (NET-1, NET-3, BAK-4),
-`SecretLiteralScan` (ENC-4), `AccessRules` (ACC-2, ACC-3, ENC-3), `DeployReadiness` (BAK-5, BAK-6, NET-3) and
-`DeliveryPathRules` (ACC-4, CMP-1, ENC-3: every service writing into an encrypted destination is admitted by its
-resource and key policies): what the running services accept and require. Any
-unacknowledged finding fails the synth.
+`SecretLiteralScan` (ENC-4), `AccessRules` (ACC-2, ACC-3, ENC-3), `TrustRules` (ACC-3: the source conditions of
+service-role trust policies), `DeployReadiness` (BAK-5, BAK-6, NET-3) and `DeliveryPathRules` (ACC-4, CMP-1, ENC-3:
+every service writing into an encrypted destination is admitted by its resource and key policies): what the running
+services accept and require. Any unacknowledged finding fails the synth.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
 from policies.secret_scan import SecretLiteralScan
 from policies.template_validation import CachedTemplateValidation
+from policies.trust_rules import TrustRules
 
 
 def nag_packs(
@@ -49,6 +50,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
         ProjectChecks(),
         SecretLiteralScan(),
         AccessRules(),
+        TrustRules(),
         DeployReadiness(),
         BaselineRules(),
         DeliveryPathRules(),

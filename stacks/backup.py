@@ -18,6 +18,7 @@ from constructs import Construct
 from constructs.alert_topic import TopicPublisher
 from constructs.backup_assurance import BackupAssurance, ComplianceTargets
 from constructs.backup_service_role import backup_service_role
+from constructs.database_event_alerts import DatabaseEventAlerts, rds_event_publisher
 from constructs.encrypted_bucket import REPLICATION_RULE_ID
 from constructs.locked_backup_vault import VAULT_KEY_SERVICES, LockedBackupVault, deployment_role_arn
 from constructs.purpose_keys import PurposeKeys
@@ -199,7 +200,8 @@ class BackupStack(EnvironmentStack):
                             "aws:SourceArn": f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"
                         }
                     },
-                )
+                ),
+                rds_event_publisher(self),
             ],
             restore_role=self.service_role,
             # BAK-6 / NET-1: restores land where the originals live: the database in the data tier's subnet group
@@ -236,3 +238,10 @@ class BackupStack(EnvironmentStack):
             rule_id=REPLICATION_RULE_ID,
             topic=self.assurance.topic,
         )
+        # ACC-4 / HA-1: the database's critical events and parameter/security group changes reach the same topic.
+        self.database_events = DatabaseEventAlerts(
+            self, "DatabaseEvents", instance_identifier=f"{name}-postgres", topic_arn=self.assurance.topic.topic_arn
+        )
+        # RDS checks at creation that it may publish: the topic policy first.
+        if (topic_policy := self.assurance.topic.node.try_find_child("Policy")) is not None:
+            self.database_events.node.add_dependency(topic_policy)

@@ -24,6 +24,7 @@ from constructs.cis_alarms import CisAlarms
 from constructs.config_delivery_bucket import ConfigDeliveryBucket
 from constructs.named_log_group import named_log_group
 from constructs.purpose_keys import PurposeKeys, ServiceUse, logs_service_use
+from constructs.support_role import SupportRole
 from stacks.baseline_base import AccountBaselineStack, audit_bucket_name, baseline_name, config_bucket_name
 from stacks.environment_stack import log_retention
 
@@ -129,6 +130,7 @@ class BaselineStack(AccountBaselineStack):
         self.add_regional_services(keys=self.keys)
         self.password_policy = AccountPasswordPolicy(self, "PasswordPolicy", calls=self.sdk_calls)
         S3AccountPublicAccessBlock(self, "S3AccountPublicAccessBlock", calls=self.sdk_calls)
+        self.support_role = SupportRole(self, "SupportRole")  # ACC-8, CIS 1.17: one per account, IAM is global
         if self.trail is not None:
             self.cis_alarms = CisAlarms(self, "CisAlarms", log_group=self.trail.log_group, topic=self.alerts.topic)
         if self.config_recorder is not None:

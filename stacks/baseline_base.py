@@ -24,7 +24,7 @@ from constructs.account_sdk_call import AccountSdkCalls
 from constructs.finding_alerts import FindingAlerts
 from constructs.posture_standards import ConfigRecorder, SecurityHubStandards
 from constructs.purpose_keys import PurposeKeys
-from constructs.threat_detection import GuardDutyDetector, InspectorEc2Scanning
+from constructs.threat_detection import GuardDutyDetector, InspectorScanning
 from policies.baseline_rules import BASELINE_METADATA, ORGANIZATION_SERVICES
 from stacks.environment_stack import log_retention
 
@@ -112,6 +112,6 @@ class AccountBaselineStack(cdk.Stack):
                 standard.node.add_dependency(self.config_recorder.recorder)
         else:
             self.detector = self.security_hub = self.config_recorder = None
-        InspectorEc2Scanning(self, "Inspector", calls=self.sdk_calls)
+        InspectorScanning(self, "Inspector", calls=self.sdk_calls)
         accessanalyzer.CfnAnalyzer(self, "AccessAnalyzer", type="ACCOUNT")
         EbsEncryptionByDefault(self, "EbsEncryptionByDefault", calls=self.sdk_calls)

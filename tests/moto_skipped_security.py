@@ -119,6 +119,18 @@ def _hub(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None
     resolve.physical[logical_id] = securityhub.describe_hub()["HubArn"]
 
 
+def _event_subscription(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
+    resolved = resolve(properties)
+    _client("rds", resolve).create_event_subscription(
+        SubscriptionName=resolved.get("SubscriptionName", f"{resolve.artifact.name}-{logical_id}"[:255]),
+        SnsTopicArn=resolved["SnsTopicArn"],
+        SourceType=resolved["SourceType"],
+        EventCategories=resolved.get("EventCategories", []),
+        SourceIds=resolved.get("SourceIds", []),
+        Enabled=resolved.get("Enabled", True),
+    )
+
+
 def _service_linked_role(logical_id: str, properties: dict[str, Any], resolve: Resolver) -> None:
     iam = harness_client("iam")
     role = iam.create_service_linked_role(
@@ -200,6 +212,7 @@ BEFORE_STACK: dict[str, Creator] = {
     "AWS::Cognito::UserPoolDomain": _user_pool_domain,
 }
 AFTER_STACK: dict[str, Creator] = {
+    "AWS::RDS::EventSubscription": _event_subscription,
     "AWS::IAM::ServiceLinkedRole": _service_linked_role,
     "AWS::CloudTrail::Trail": _trail,
     "AWS::GuardDuty::Detector": _detector,

@@ -156,7 +156,22 @@ def healthy(environment: str, account: str, region: str = "us-east-1", dr_region
         ],
         eip_quota=10.0,
         orderable=offered_everywhere(region),
+        after_call={"rds.RestoreDBInstanceToPointInTime": deletion_protection_as_requested(region)},
     )
+
+
+def deletion_protection_as_requested(region: str) -> Callable[[dict[str, Any]], None]:
+    """moto 5.2.5 gives a point-in-time restore the source's deletion protection, ignoring the request's
+    `DeletionProtection=False` (RDS honours it); `restore-drill` always sends False, so apply that (unrecorded)."""
+
+    def rewrite(parsed: dict[str, Any]) -> None:
+        identifier = parsed["DBInstance"]["DBInstanceIdentifier"]
+        harness_client("rds", region_name=region).modify_db_instance(
+            DBInstanceIdentifier=identifier, DeletionProtection=False, ApplyImmediately=True
+        )
+        parsed["DBInstance"]["DeletionProtection"] = False
+
+    return rewrite
 
 
 def offered_everywhere(region: str) -> dict[str, list[str]]:

@@ -51,6 +51,7 @@ MOTO_SKIPS = (
     "AWS::CloudWatch::Alarm",
     "AWS::Logs::MetricFilter",
     "AWS::GuardDuty::MalwareProtectionPlan",
+    "AWS::RDS::EventSubscription",
     # account baselines
     "AWS::CloudTrail::Trail",
     "AWS::GuardDuty::Detector",

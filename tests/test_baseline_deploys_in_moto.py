@@ -122,9 +122,10 @@ def test_enc3_ebs_encryption_by_default_and_account_public_access_block(deployed
     assert all(block["PublicAccessBlockConfiguration"].values())
 
 
-def test_net5_inspector_scans_ec2(deployed: MotoDeployment) -> None:
+def test_net5_inspector_scans_ec2_and_lambda(deployed: MotoDeployment) -> None:
     (account,) = boto3.client("inspector2").batch_get_account_status(accountIds=[ACCOUNT])["accounts"]
     assert account["resourceState"]["ec2"]["status"] == "ENABLED"
+    assert account["resourceState"]["lambda"]["status"] == "ENABLED"
 
 
 def test_net5_finding_rules_and_encrypted_topic_exist(deployed: MotoDeployment) -> None:

@@ -179,7 +179,7 @@ def test_net4_every_cis_metric_filter_has_an_alarm_to_the_encrypted_topic(synthe
     )
     for metric_filter in filters.values():
         assert metric_filter["Properties"]["LogGroupName"]["Ref"].startswith("AuditTrailLogGroup")
-    assert len(alarms) == len(CIS_ALARMS) == 14
+    assert len(alarms) == len(CIS_ALARMS) == 15
     for alarm in alarms.values():
         (action,) = alarm["Properties"]["AlarmActions"]
         assert action["Ref"].startswith("FindingAlertsTopic")
@@ -198,6 +198,8 @@ def test_net4_every_cis_metric_filter_has_an_alarm_to_the_encrypted_topic(synthe
         ("CloudWatch.9", "StopConfigurationRecorder"),
         ("CloudWatch.11", "ReplaceNetworkAclEntry"),
         ("CloudWatch.14", "CreateVpcPeeringConnection"),
+        ("CIS.4.15", '($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake")'),
+        ("CIS.4.15", '($.eventName = "RemoveAccountFromOrganization")'),
     ],
 )
 def test_net4_cis_filter_patterns_catch_what_the_benchmark_names(
@@ -260,8 +262,8 @@ def test_net5_cmp1_security_hub_with_fsbp_cis_and_nist_standards(
 
 
 @pytest.mark.parametrize("stack", [HOME, DR])
-def test_net5_inspector_scans_ec2_in_every_baseline_region(synthesized: Synthesized, stack: str) -> None:
-    assert custom_calls(synthesized, stack)["enable"]["parameters"]["resourceTypes"] == ["EC2"]
+def test_net5_inspector_scans_ec2_and_lambda_in_every_baseline_region(synthesized: Synthesized, stack: str) -> None:
+    assert custom_calls(synthesized, stack)["enable"]["parameters"]["resourceTypes"] == ["EC2", "LAMBDA"]
 
 
 def test_net6_data_bucket_has_malware_protection_that_tags_results(synthesized: Synthesized) -> None:

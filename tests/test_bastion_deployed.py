@@ -242,14 +242,19 @@ def test_acc8_probe_an_account_root_in_config_trusts_that_account_without_an_arn
 
 
 def test_enc3_backup_notification_key_admits_its_publishers_only_for_its_topic(synthesized: Synthesized) -> None:
-    """AWS Backup (job events) and CloudWatch (the BAK-5 replication alarm) publish to the topic; nothing else."""
+    """AWS Backup (job events), CloudWatch (the BAK-5 replication alarm) and RDS events (ACC-4) publish to the topic;
+    nothing else."""
     backup = synthesized.template_json(f"{PROD}-backup")
     (topic,) = of_type(backup, "AWS::SNS::Topic").values()
     (alias,) = [a for a in of_type(backup, "AWS::KMS::Alias").values() if a["AliasName"].endswith("/notifications")]
     key = backup["Resources"][alias["TargetKeyId"]["Fn::GetAtt"][0]]["Properties"]
     assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [alias["TargetKeyId"]["Fn::GetAtt"][0], "Arn"]}
     services = [s for s in key["KeyPolicy"]["Statement"] if "Service" in (s.get("Principal") or {})]
-    assert sorted(s["Principal"]["Service"] for s in services) == ["backup.amazonaws.com", "cloudwatch.amazonaws.com"]
+    assert sorted(s["Principal"]["Service"] for s in services) == [
+        "backup.amazonaws.com",
+        "cloudwatch.amazonaws.com",
+        "events.rds.amazonaws.com",
+    ]
     topic_arn = f"arn:aws:sns:us-east-1:111122223333:{topic['TopicName']}"
     for statement in services:
         assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]

@@ -165,6 +165,12 @@ BROKEN: list[tuple[str, str, Mutation, tuple[str, ...]]] = [
     ("Config not delivering", HOME, removing("AWS::Config::DeliveryChannel"), ("NET-5",)),
     ("Inspector not enabled", DR, removing("Custom::AWS", "Inspector"), ("NET-5",)),
     ("Inspector disabled on update", HOME, sdk_parameter("Inspector", "Update", "action", "disable"), ("NET-5",)),
+    (
+        "Inspector for EC2 only",
+        HOME,
+        sdk_parameter("Inspector", "Create", "resourceTypes", ["EC2"]),
+        ("NET-5",),
+    ),
     ("password policy removed", HOME, removing("Custom::AWS", "PasswordPolicy"), ("ACC-5",)),
     ("password 8 characters", HOME, sdk_parameter("PasswordPolicy", "Create", "MinimumPasswordLength", 8), ("ACC-5",)),
     ("password reuse 5", HOME, sdk_parameter("PasswordPolicy", "Update", "PasswordReusePrevention", 5), ("ACC-5",)),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from ops.errors import POLICY_OF
+from policies.ops_policy_scope import is_read
 from tests.moto_deploy import MotoDeployment, in_account
 from tests.moto_ops import run_ops
 from tests.moto_stubs import MotoGaps, healthy
@@ -95,14 +96,34 @@ def test_acc3_preflight_and_verify_policies_are_read_only(name: str) -> None:
 
 def test_acc3_the_drill_may_change_only_drill_instances() -> None:
     policy = json.loads((POLICIES / "ops-restore-drill.json").read_text(encoding="utf-8"))
+    assert "rds:ModifyDBInstance" not in allowed(policy)  # master password, PubliclyAccessible: never called
     for statement in policy["Statement"]:
         actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
-        writes = [a for a in actions if not a.split(":", 1)[1].startswith(READ_ONLY_PREFIXES)]
-        if any(a in {"rds:DeleteDBInstance", "rds:ModifyDBInstance"} for a in writes):
+        if "rds:DeleteDBInstance" in actions:
             assert statement["Condition"] == {"StringEquals": {"aws:ResourceTag/purpose": "restore-drill"}}
+            assert statement["Resource"].endswith(":db:${aws:PrincipalTag/environment}-postgres-drill-*")
 
 
 def test_the_recorder_sees_calls_so_the_coverage_test_can_fail(recorded: dict[str, set[str]]) -> None:
     assert "rds:DescribeDBInstances" in recorded["verify"]
     assert "rds:RestoreDBInstanceToPointInTime" in recorded["restore-drill"]
     assert not covered("rds:DeleteDBInstance", ["rds:Describe*", "ec2:DescribeKeyPairs"])
+
+
+# Writes AWS authorizes on the caller's behalf during a call the tool makes (tag-on-create; RDS's grant on the key).
+IMPLIED_WRITES = {"rds:AddTagsToResource", "kms:CreateGrant"}
+
+
+@pytest.mark.parametrize("command", sorted(POLICY_OF))
+def test_acc3_the_published_policy_grants_no_write_the_command_never_makes(
+    recorded: dict[str, set[str]], command: str
+) -> None:
+    policy = json.loads((POLICIES / POLICY_OF[command]).read_text(encoding="utf-8"))
+    users = [c for c, name in POLICY_OF.items() if name == POLICY_OF[command]]
+    made = set().union(*(recorded[c] for c in users))
+    unused = sorted(a for a in allowed(policy) if not is_read(a) and a not in made | IMPLIED_WRITES)
+    assert unused == [], f"{POLICY_OF[command]} grants writes its commands never make: {unused}"
+
+
+def test_acc3_probe_a_write_the_drill_never_makes_is_caught(recorded: dict[str, set[str]]) -> None:
+    assert "rds:ModifyDBInstance" not in recorded["restore-drill"] | IMPLIED_WRITES

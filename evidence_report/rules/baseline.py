@@ -248,20 +248,29 @@ def net5_security_hub_checks_standards_on_recorded_configuration(env: Environmen
             out.row(channel, "S3BucketName", text_of(channel.get("S3BucketName")), "configuration history is delivered")
 
 
+# What Inspector must scan: the bastion (EC2) and the accounts' Lambda functions (the baseline's and the CDK's
+# provider functions), as the baseline enables it (constructs/threat_detection.py).
+INSPECTED_RESOURCE_TYPES: Final = ("EC2", "LAMBDA")
+
+
 def _enables_inspector(resource: Resource) -> bool:
     calls = sdk_calls(resource)
-    return all(
-        calls.get(phase, {}).get("service") == "Inspector2"
-        and calls.get(phase, {}).get("action") == "enable"
-        and "EC2" in (calls.get(phase, {}).get("parameters") or {}).get("resourceTypes", [])
-        for phase in ("Create", "Update")
-    )
+
+    def enables_every_type(call: dict[str, Any]) -> bool:
+        scanned = (call.get("parameters") or {}).get("resourceTypes", [])
+        return (
+            call.get("service") == "Inspector2"
+            and call.get("action") == "enable"
+            and (set(INSPECTED_RESOURCE_TYPES) <= set(scanned))
+        )
+
+    return all(enables_every_type(calls.get(phase, {})) for phase in ("Create", "Update"))
 
 
 @evidence_rule("NET-5", looks_for=lambda r: custom_resource_mentions(r, "inspector2"))
-def net5_inspector_scans_ec2_in_every_region(env: EnvironmentView, out: Evidence) -> None:
-    """Amazon Inspector scans EC2 instances for vulnerabilities in every region of the environment (Inspector2
-    `enable` for EC2 on create and on every update)."""
+def net5_inspector_scans_ec2_and_lambda_in_every_region(env: EnvironmentView, out: Evidence) -> None:
+    """Amazon Inspector scans EC2 instances and Lambda functions for vulnerabilities in every region of the
+    environment (Inspector2 `enable` for EC2 and LAMBDA on create and on every update)."""
 
     def inspector(region: str) -> list[Resource]:
         return [r for r in in_region(env, region) if custom_resource_mentions(r, "inspector2")]
@@ -269,9 +278,13 @@ def net5_inspector_scans_ec2_in_every_region(env: EnvironmentView, out: Evidence
     for region, found in per_region(env, out, service=None, what="Amazon Inspector", find=inspector).items():
         for resource in found:
             if _enables_inspector(resource):
-                out.row(resource, "Create / Update", "Inspector2 enable EC2", f"vulnerability scanning ({region})")
+                enabled = f"Inspector2 enable {', '.join(INSPECTED_RESOURCE_TYPES)}"
+                out.row(resource, "Create / Update", enabled, f"vulnerability scanning ({region})")
             else:
-                out.problem(f"{resource.logical_id} ({resource.stack.name}) does not enable Inspector for EC2")
+                out.problem(
+                    f"{resource.logical_id} ({resource.stack.name}) does not enable Inspector for "
+                    f"{' and '.join(INSPECTED_RESOURCE_TYPES)}"
+                )
 
 
 @evidence_rule("NET-6", looks_for=(DETECTOR,))
