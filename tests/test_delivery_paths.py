@@ -66,6 +66,7 @@ def test_acc4_cmp1_every_delivery_of_the_example_app_is_open(synthesized: Synthe
         "alarm-to-sns",
         "backup-notifications-to-sns",
         "guardduty-malware-scan",
+        "rds-events-to-sns",
     }
 
 
