@@ -191,3 +191,10 @@ def test_cmp1_probe_evidence_is_not_met_when_the_config_bucket_has_object_lock(s
 
     assembly = changed(real_assembly(synthesized), HOME, lock)
     assert rule_status(assembly, "CMP-1", RULE) != "met"
+
+
+def test_cmp1_probe_a_destination_outside_the_assembly_is_named_not_passed() -> None:
+    """Fail closed: a delivery whose bucket no template holds cannot be proven open, so it is reported."""
+    template = {"Resources": {"Channel": {"Type": "AWS::Config::DeliveryChannel", "Properties": {"S3BucketName": "x"}}}}
+    (delivery,) = evaluate_deliveries({"probe": template})
+    assert delivery.missing == ("bucket x is not in the assembly: its policies are unchecked",)
