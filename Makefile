@@ -76,9 +76,11 @@ $(CDK): package.json package-lock.json
 
 # Synthesize into a staging folder and move it into place only when every gate passed, so a rejected
 # config or a policy finding never leaves a half-written cdk.out behind.
+# CELL=<name> synthesizes one cell's pipeline and only its environments (what the cell pipeline's synth step runs).
+CELL ?=
 synth: $(VENV)/.runtime-installed $(CDK) | node-version
 	rm -rf $(OUT).staging
-	if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) -o $(OUT).staging; then \
+	if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) $(if $(CELL),-c cell=$(CELL)) -o $(OUT).staging; then \
 	  rm -rf $(OUT) && mv $(OUT).staging $(OUT) && echo "synthesized into $(OUT)/"; \
 	else \
 	  rm -rf $(OUT).staging; echo "synth failed: $(OUT)/ left as it was" >&2; exit 1; \

@@ -9,15 +9,20 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 
 from config import DEFAULT_CONFIG_PATH, AccountSettings, AppConfig, ConfigError, EnvironmentConfig, load_config
+from config.pipeline import cell_plan, cells_of
+from constructs import Construct
 from constructs.restore_tests import RestorePlacement
 from policies.gate_report import crashed_gates, failed_gates
 from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
+from policies.pipeline_order import PipelineProdOrder
+from policies.stage_twins import StageTwins
 from stacks.backup import BackupStack
 from stacks.backup_dr import BackupDrStack
 from stacks.baseline import BaselineStack
@@ -27,6 +32,11 @@ from stacks.data import DataStack
 from stacks.data_dr import DataDrStack
 from stacks.edge import EdgeStack
 from stacks.network import NetworkStack
+from stacks.pipeline import CellPipelineStack, CellStages
+from stacks.pipeline_artifacts import PipelineSupportStack
+from stacks.pipeline_stage import DeploymentStage
+from stacks.pipeline_steps import Target
+from stacks.tenant_bootstrap import TenantBootstrapStack
 
 # CDK feature flags live here, not in cdk.json, so `cdk synth` and the tests' in-process synth build the same
 # templates (cdk.json context reaches only apps started by the CLI).
@@ -93,21 +103,24 @@ class AccountBaseline:
             stack.add_stack_dependency(baseline, "the account baseline (trail, detector, RDSOSMetrics) comes first")
 
 
-def add_baseline(app: cdk.App, settings: AccountSettings, environment_names: list[str]) -> AccountBaseline:
+def add_baseline(scope: Construct, settings: AccountSettings, environment_names: list[str]) -> AccountBaseline:
     """The security baseline of one account (ACC-4, ACC-5, NET-4..6, CMP-1), shared by its environments."""
-    home = BaselineStack(app, settings=settings, environment_names=environment_names)
-    return AccountBaseline(home=home, dr=BaselineDrStack(app, settings=settings, home=home))
+    home = BaselineStack(scope, settings=settings, environment_names=environment_names)
+    return AccountBaseline(home=home, dr=BaselineDrStack(scope, settings=settings, home=home))
 
 
-def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentStacks:
-    """The stacks of one isolated environment (ACC-1), wired by typed references, never by lookups."""
-    network = NetworkStack(app, env_config=env_config)
-    bastion = BastionStack(app, env_config=env_config, network=network)
-    data_dr = DataDrStack(app, env_config=env_config)
-    data = DataStack(app, env_config=env_config, network=network, data_dr=data_dr)
-    backup_dr = BackupDrStack(app, env_config=env_config)
+def add_environment(scope: Construct, env_config: EnvironmentConfig) -> EnvironmentStacks:
+    """The stacks of one isolated environment (ACC-1), wired by typed references, never by lookups.
+
+    `scope` is the App (standalone, `cdk deploy`) or a `cdk.Stage` of a cell pipeline: the stacks keep their names
+    and templates in both (tests/test_pipeline_stages.py)."""
+    network = NetworkStack(scope, env_config=env_config)
+    bastion = BastionStack(scope, env_config=env_config, network=network)
+    data_dr = DataDrStack(scope, env_config=env_config)
+    data = DataStack(scope, env_config=env_config, network=network, data_dr=data_dr)
+    backup_dr = BackupDrStack(scope, env_config=env_config)
     backup = BackupStack(
-        app,
+        scope,
         env_config=env_config,
         database_arn=data.database.instance.instance_arn,
         bucket_arn=data.data_bucket.bucket.bucket_arn,
@@ -123,26 +136,115 @@ def add_environment(app: cdk.App, env_config: EnvironmentConfig) -> EnvironmentS
     )
     backup.add_stack_dependency(bastion, "the bastion is selected by tag: it must exist for its first backup")
     backup.add_stack_dependency(backup_dr, "the DR vault must exist before the first copy job (BAK-5)")
-    edge = EdgeStack(app, env_config=env_config, settings=env_config.edge, network=network) if env_config.edge else None
+    edge = (
+        EdgeStack(scope, env_config=env_config, settings=env_config.edge, network=network) if env_config.edge else None
+    )
     return EnvironmentStacks(
         network=network, bastion=bastion, data_dr=data_dr, data=data, backup_dr=backup_dr, backup=backup, edge=edge
     )
 
 
-def build(app: cdk.App, config: AppConfig, *, on_gate_done: GateCallback | None = None) -> dict[str, EnvironmentStacks]:
-    """Add every account's baseline and every environment's stacks, and attach the policy gates to the whole app."""
+def build(
+    app: cdk.App, config: AppConfig, *, cell: str | None = None, on_gate_done: GateCallback | None = None
+) -> dict[str, EnvironmentStacks]:
+    """Add every account's baseline and every environment's stacks (only those of `cell`, when named), each cell's
+    pipeline (config `pipeline`), and attach the policy gates to the whole app."""
+    cells = pipeline_cells(config)
+    members = set(cells[cell]) if cell is not None else None
+    wanted = [env for env in config.environments if members is None or env.name in members]
     baselines = {
         settings.account: add_baseline(
             app, settings, [env.name for env in config.environments if env.account == settings.account]
         )
         for settings in config.baselines()
+        if members is None or settings.account in {env.account for env in wanted}
     }
     environments: dict[str, EnvironmentStacks] = {}
-    for env_config in config.environments:
+    for env_config in wanted:
         environments[env_config.name] = add_environment(app, env_config)
         baselines[env_config.account].depended_on_by(environments[env_config.name])
+    cell_stages = [add_cell_pipeline(app, config, name) for name in cells if cell in (None, name)]
+    if config.pipeline is not None and cell is None:  # deployed once from a workstation (docs/pipeline.md)
+        regions = sorted({r for env in config.environments if env.account for r in (env.region, env.dr_region)})
+        TenantBootstrapStack(app, settings=config.pipeline, regions=regions)
     attach_policy_gates(app, on_gate_done=on_gate_done)
+    if cell_stages:
+        stages = [stage for each in cell_stages for stage in each.all_stages()]
+        prod = [stage for each in cell_stages for stage in each.prod]
+        cdk.Validations.of(app).add_plugins(
+            StageTwins(lambda: [item for stage in stages for item in stage.stack_templates().items()]),
+            PipelineProdOrder(lambda: [name for stage in prod for name in stage.stack_templates()]),
+        )
     return environments
+
+
+def pipeline_cells(config: AppConfig) -> dict[str, list[str]]:
+    """Cell name -> its environments' names; empty without a `[pipeline]` section."""
+    return cells_of(config.pipeline, config.environments) if config.pipeline is not None else {}
+
+
+def stage_context(app: cdk.App) -> dict[str, object]:
+    """The app's context for a pipeline stage, so its stacks synthesize as the app's do."""
+    keys = [*CDK_FEATURE_FLAGS, *CLI_DEFAULT_CONTEXT, "aws:cdk:bundling-stacks"]
+    return {key: value for key in keys if (value := app.node.try_get_context(key)) is not None}
+
+
+def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
+    """The `pipeline-<cell>` stack with one deployment stage per account baseline and per environment of the cell,
+    each built by the same code as the standalone stacks (byte-identical templates, the StageTwins gate)."""
+    assert config.pipeline is not None
+    envs = [env for env in config.environments if env.name in set(pipeline_cells(config)[cell])]
+    context = stage_context(app)
+
+    def stage(name: str) -> DeploymentStage:
+        return DeploymentStage(name, outdir=Path(app.outdir) / f"assembly-{cell}-{name}", context=context)
+
+    baselines: dict[str, DeploymentStage] = {}
+    environments: dict[str, DeploymentStage] = {}
+    targets: dict[str, Target] = {}
+    for settings in config.baselines():
+        if settings.account in {env.account for env in envs} and settings.account is not None:
+            baselines[settings.account] = stage(f"account-{settings.account}")
+            add_baseline(
+                baselines[settings.account],
+                settings,
+                [env.name for env in config.environments if env.account == settings.account],
+            )
+    for env in envs:
+        assert env.account is not None  # validated: a cell holds only environments with an account
+        environments[env.name] = stage(env.name)
+        add_environment(environments[env.name], env)
+        targets[env.name] = Target(name=env.name, account=env.account, region=env.region, dr_region=env.dr_region)
+    plan = cell_plan(cell, envs)
+    prod_waves = [wave for wave in plan.waves if wave.stage == "prod"]
+    stages = CellStages(
+        baselines=baselines,
+        environments=environments,
+        targets=targets,
+        prod=tuple(
+            [baselines[account] for wave in prod_waves for account in wave.baselines]
+            + [environments[name] for wave in prod_waves for name in wave.environments]
+        ),
+    )
+    support_regions = sorted({env.dr_region for env in envs} - {config.pipeline.region})
+    pipeline = CellPipelineStack(
+        app,
+        settings=config.pipeline,
+        plan=plan,
+        stages=stages,
+        config_path=str(app.node.try_get_context("config") or "config/environments.toml"),
+        support_regions=support_regions,
+    )
+    for region in support_regions:
+        support = PipelineSupportStack(
+            app,
+            cell=cell,
+            account=config.pipeline.account,
+            region=region,
+            targets=[target.account for target in targets.values()],
+        )
+        pipeline.add_stack_dependency(support, "the DR region's artifact store exists before the pipeline uses it")
+    return stages
 
 
 class SynthProgress:
@@ -168,7 +270,12 @@ def main() -> int:
         print(error, file=sys.stderr)
         return 2
     progress.say(f"config validated: {len(config.environments)} environment(s) from {config_path}")
-    build(app, config, on_gate_done=progress.gate_done)
+    cell = app.node.try_get_context("cell") or None
+    if cell is not None and cell not in pipeline_cells(config):
+        known = ", ".join(pipeline_cells(config)) or "none: the config has no [pipeline] section"
+        print(f"config error: cell = {cell!r}: no such cell; known cells: {known}", file=sys.stderr)
+        return 2
+    build(app, config, cell=cell, on_gate_done=progress.gate_done)
     progress.say(f"stacks built: {sum(isinstance(c, cdk.Stack) for c in app.node.children)} stacks; running the gates")
     app.synth()  # under the CLI, unacknowledged findings are printed and set the exit status; they do not raise
     if crashed := crashed_gates(app.outdir):

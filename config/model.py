@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from config import limits
+from config.pipeline import PipelineSettings, cell_problem
 from config.ssh_key import SshPublicKey
 from config.windows import (
     WEEKDAYS,
@@ -622,6 +623,8 @@ class AppConfig(StrictModel):
     environments: list[EnvironmentConfig] = Field(min_length=1)
     # ACC-4, NET-5: one baseline per account; environments without `account` share one for the deploying account.
     accounts: list[AccountSettings] = []
+    # CMP-1: cell pipelines (CDK Pipelines on CodePipeline); absent: `cdk deploy` from a workstation only.
+    pipeline: PipelineSettings | None = None
 
     def baseline_for(self, env: EnvironmentConfig) -> AccountSettings:
         """The baseline settings of the account an environment deploys to (validated to exist)."""
@@ -693,4 +696,11 @@ class AppConfig(StrictModel):
                         f"differs from its account's baseline ({expected}); an account's environments share the "
                         "baseline's home and DR regions",
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _cells_cover_the_fleet(self) -> AppConfig:
+        """Each environment with an account in exactly one cell, an account in one cell, cells within quotas."""
+        if self.pipeline is not None and (problem := cell_problem(self.pipeline, self.environments)):
+            raise FieldValueError(*problem)
         return self

@@ -84,6 +84,18 @@ SERVICE_TRUST: dict[str, ServiceTrust] = {
         "(cross-service-confused-deputy-prevention.html), not for the CloudWatch Logs role; requiring them "
         "stopped delivery in practice (github.com/prowler-cloud/prowler/issues/4714).",
     ),
+    "codebuild.amazonaws.com": ServiceTrust(
+        IF_PRESENT,
+        "https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html",
+        note="The cell pipelines' build projects (issue 26): the service-role page documents the trust policy without "
+        "source keys; the account is bound where the key is sent.",
+    ),
+    "codepipeline.amazonaws.com": ServiceTrust(
+        IF_PRESENT,
+        "https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html",
+        note="The cell pipelines' service role (issue 26): documented without source keys; the account is bound "
+        "where the key is sent.",
+    ),
     "lambda.amazonaws.com": ServiceTrust(
         NOT_SENT,
         "https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html",

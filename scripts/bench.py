@@ -6,6 +6,7 @@ each the median of its rounds. Three targets:
 1. gated `make synth` of the example config / an empty one-stack CDK app, same venv and CLI: <= 2.0
 2. gated synth of ten environments (generated from the example) / one environment: <= 3.0
 3. warm `make test` <= 60 s; fresh-clone `make test` (setup included) <= 180 s (with BENCH_TESTS=1)
+4. one cell pipeline's synth, 50 environments / 1, empty gate cache: <= 15x (and how time and cdk.out grow)
 
 "Warm" means the gate cache already holds the results (any synth since the last change); "cold" runs with an
 empty cache in a temporary folder, as the first synth after changing every template would.
@@ -66,6 +67,20 @@ def environments(count: int, out: Path, cache: Path | None = None) -> Callable[[
     return lambda: run([str(PYTHON), "-m", "tests.benchmarks.synth_environments", str(count), str(out)], env)
 
 
+def cell_scale(work: Path) -> None:
+    """4. (issue 26) one cell pipeline's synth step, 50 environments / 1, empty gate cache (a pipeline build starts
+    with none): goal <= 15x. Prints each size's time and cdk.out size; RSS from /usr/bin/time when present."""
+    figures = {}
+    for count in (1, 10, 50):
+        out = work / f"cell{count}"
+        command = [str(PYTHON), "-m", "tests.benchmarks.synth_cell", str(count), str(out)]
+        seconds = run(command, {"GATE_CACHE": "off"})
+        size = sum(path.stat().st_size for path in out.rglob("*") if path.is_file()) / 1e6
+        figures[count] = seconds
+        print(f"4. cell of {count:2d} environment(s), cold gates: {seconds:6.1f} s, cdk.out {size:6.1f} MB")
+    print(f"4. fifty environments / one (cold): {figures[50] / figures[1]:4.2f}x (goal <= 15x)")
+
+
 def fresh_cache(work: Path) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
     # The unpacked rule files are not a result: keep them out of the cold figure.
@@ -101,6 +116,7 @@ def main() -> int:
             environments(1, work / "o", fresh_cache(work)),
             1,
         )
+        cell_scale(work)
         if os.environ.get("BENCH_TESTS"):
             print(f"3. warm make test: {run(['make', '--no-print-directory', 'test']):.1f} s")
             clone = work / "clone"

@@ -63,6 +63,7 @@ class AccountBaselineStack(cdk.Stack):
         super().__init__(
             scope,
             construct_id,
+            stack_name=construct_id,  # the same name standalone and inside a pipeline's cdk.Stage
             env=cdk.Environment(account=settings.account, region=region),
             description=f"{construct_id}: {description}; "
             + (provider if settings.organization_managed else "creates its own trail, detector, hub and recorder"),

@@ -53,6 +53,9 @@ class EnvironmentStack(cdk.Stack):
         super().__init__(
             scope,
             f"{env_config.name}-{purpose}",
+            # Explicit, so the name stays `<tenant>-<stage>-<purpose>` inside a pipeline's cdk.Stage too (which
+            # would otherwise prefix the stage's name).
+            stack_name=f"{env_config.name}-{purpose}",
             env=cdk.Environment(account=env_config.account, region=region),
             description=f"{env_config.name}: {description}",
             termination_protection=env_config.is_production,

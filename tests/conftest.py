@@ -66,10 +66,24 @@ class Synthesized:
         return json.loads((self.outdir / f"{stack_name}.template.json").read_text(encoding="utf-8"))
 
     def stack_names(self) -> list[str]:
+        """The tenant stacks (environments and account baselines); `fleet_stack_names` has the delivery stacks."""
+        from config.pipeline import FLEET_TAG
+
+        return sorted(name for name, tags in self._stacks().items() if FLEET_TAG not in tags)
+
+    def fleet_stack_names(self) -> list[str]:
+        """The cell pipelines, their support stacks and the tenant bootstrap (config `[pipeline]`)."""
+        from config.pipeline import FLEET_TAG
+
+        return sorted(name for name, tags in self._stacks().items() if FLEET_TAG in tags)
+
+    def _stacks(self) -> dict[str, dict[str, str]]:
         manifest = json.loads((self.outdir / "manifest.json").read_text(encoding="utf-8"))
-        return sorted(
-            name for name, artifact in manifest["artifacts"].items() if artifact["type"] == "aws:cloudformation:stack"
-        )
+        return {
+            name: artifact["properties"].get("tags", {})
+            for name, artifact in manifest["artifacts"].items()
+            if artifact["type"] == "aws:cloudformation:stack"
+        }
 
 
 def synthesize(config: AppConfig, outdir: Path) -> Synthesized:

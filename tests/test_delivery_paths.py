@@ -172,7 +172,7 @@ def test_cmp1_probe_the_plugin_fails_a_synth_with_a_config_channel_into_an_objec
     assert findings[DELIVERY_RULE][0].startswith("Channel")
 
 
-# The evidence report calls the same evaluator (evidence_report/rules/delivery.py) -------------------------------
+# The evidence report calls the same evaluator (evidence_report/rules/delivery_paths.py) -------------------------------
 
 RULE = "cmp1_services_can_deliver_into_their_encrypted_destinations"
 

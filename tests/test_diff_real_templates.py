@@ -31,7 +31,7 @@ def test_example_app_against_itself_flags_nothing(synthesized: Synthesized) -> N
     result = verdict(synthesized.outdir, synthesized.outdir)
     assert result.findings == []
     assert result.exit_code == 0
-    assert len(result.stacks) == len(synthesized.stack_names())
+    assert len(result.stacks) == len(synthesized.stack_names()) + len(synthesized.fleet_stack_names())
     acknowledged = sum(s.acknowledgements[1] for s in result.stacks)
     assert acknowledged > 0, "the acknowledgements in the templates' Metadata are read"
     assert f"acknowledgements {acknowledged} -> {acknowledged}" in result.summary

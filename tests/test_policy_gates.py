@@ -272,9 +272,12 @@ def test_cmp1_every_acknowledgement_suppresses_a_finding_that_fires_without_it(
             paths = {construct.get("constructPath") or "" for construct in violation["violatingConstructs"]}
             fired.setdefault(namespace + violation["ruleName"], set()).update(paths)
     assert made
+    # The cross-region handlers are acknowledged from a validation, which runs at synth, after this block; only
+    # the cell pipeline's stages, which CDK Pipelines synthesizes while the app is built, list theirs in it.
     stale = [
         (path, rule)
         for path, rule in made
+        if "/Custom::CrossRegionExport" not in path
         if not any(hit == path or hit.startswith(f"{path}/") for hit in fired.get(rule, set()))
     ]
     assert stale == [], "acknowledged, but the finding does not fire there"
