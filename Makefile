@@ -26,7 +26,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 NODE_REQUIRED := 22
 
-.PHONY: node-version synth test lint typecheck unit bench diff evidence clean clean-cache setup preflight verify restore-drill keys
+.PHONY: node-version synth test lint typecheck unit bench diff evidence clean clean-cache setup preflight verify \
+  restore-drill keys check-config
 
 setup: $(VENV)/.dev-installed $(CDK)
 
@@ -43,6 +44,7 @@ $(BIN)/python:
 # One requirement group per kind of command, so each installs exactly what it needs (an auditor's `make evidence`
 # gets no test toolchain). tests/test_runtime_requirements.py proves every third-party import of each command is
 # pinned in the group its target installs.
+#   config    requirements-config.txt    check-config (every other group includes it)
 #   runtime   requirements.txt           synth, diff (the CDK app and its gates)
 #   ops       requirements-ops.txt       preflight, verify, keys, restore-drill
 #   evidence  requirements-evidence.txt  evidence
@@ -59,39 +61,56 @@ $(VENV)/.evidence-installed: requirements-evidence.txt requirements-config.txt c
 	$(call install,-r requirements-evidence.txt -c constraints.txt)
 	touch $@
 
-# The dev group includes the three others (-r) and installs them in one resolve, so it marks them installed too.
+# The dev group includes the others (-r) and installs them in one resolve, so it marks them installed too.
 $(VENV)/.dev-installed: requirements-dev.txt requirements.txt requirements-ops.txt requirements-evidence.txt \
   requirements-config.txt constraints.txt | $(BIN)/python
 	$(call install,-r requirements-dev.txt -c constraints.txt)
-	touch $(VENV)/.runtime-installed $(VENV)/.ops-installed $(VENV)/.evidence-installed $@
+	touch $(VENV)/.config-installed $(VENV)/.runtime-installed $(VENV)/.ops-installed $(VENV)/.evidence-installed $@
 
 node-version:
 	@if [ $(MAKELEVEL) = 0 ] && [ $(NODE_MAJOR) -lt $(NODE_REQUIRED) ]; then \
-	  echo "make: Node $(if $(filter 0,$(NODE_MAJOR)),is not installed,$(NODE_MAJOR) is older than $(NODE_REQUIRED)): install Node $(NODE_REQUIRED) or later (README: Requirements)" >&2; \
+	  echo "make: Node $(if $(filter 0,$(NODE_MAJOR)),is not installed,$(NODE_MAJOR) is older than $(NODE_REQUIRED)): install Node $(NODE_REQUIRED) or later (README, "The two commands")" >&2; \
 	fi
 
 $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Validate the config alone, without starting the CDK (config/__main__.py: the same load_config app.py uses). It
+# installs only the config group, so on a fresh clone it answers after seconds of setup, not the CDK's minute.
+$(VENV)/.config-installed: requirements-config.txt constraints.txt | $(BIN)/python
+	$(call install,-r requirements-config.txt -c constraints.txt)
+	touch $@
+
+check-config: $(VENV)/.config-installed
+	@$(BIN)/python -m config $(CONFIG)
+
 # Synthesize into a staging folder and move it into place only when every gate passed, so a rejected
-# config or a policy finding never leaves a half-written cdk.out behind.
+# config or a policy finding never leaves a half-written cdk.out behind. The config is checked first, so a rejected
+# one is reported before the CDK starts. `--ci` sends the CLI's non-error messages to stdout (errors stay on
+# stderr), where the three lines it prints after every multi-stack synth are dropped: "Successfully synthesized to
+# <staging folder>", "Supply a stack id (...) to display its template" and "N feature flags are not configured"
+# (the flags live in app.py, which the CLI does not see; the CLI has no option to lower its log level).
 # CELL=<name> synthesizes one cell's pipeline and only its environments (what the cell pipeline's synth step runs).
 CELL ?=
+CDK_SYNTH_NOISE := ^(Successfully synthesized to |Supply a stack id \(|[0-9]+ feature flags are not configured\. |$$)
 synth: $(VENV)/.runtime-installed $(CDK) | node-version
-	rm -rf $(OUT).staging
-	if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) $(if $(CELL),-c cell=$(CELL)) -o $(OUT).staging; then \
+	@$(BIN)/python -m config $(CONFIG) >/dev/null
+	@rm -rf $(OUT).staging
+	@if $(CDK) synth --quiet --ci --no-notices -c config=$(CONFIG) $(if $(CELL),-c cell=$(CELL)) -o $(OUT).staging \
+	    | { grep -v -E '$(CDK_SYNTH_NOISE)' || true; }; then \
 	  rm -rf $(OUT) && mv $(OUT).staging $(OUT) && echo "synthesized into $(OUT)/"; \
 	else \
 	  rm -rf $(OUT).staging; echo "synth failed: $(OUT)/ left as it was" >&2; exit 1; \
 	fi
 
+# Quiet on success: `make test` runs these beside pytest, whose progress line they would otherwise break.
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	@$(BIN)/ruff check --quiet .
+	@$(BIN)/ruff format --check --quiet .
 
 typecheck: $(VENV)/.dev-installed
-	$(BIN)/mypy
+	@$(BIN)/mypy --no-error-summary
 
 # Two workers on the two cores, tests handed out one by one (--dist load: pytest 9 ignores pytest-xdist 3.8's
 # groups); the workers share one CLI synth (tests/cli_synth.py), each deploys moto for itself.
@@ -100,9 +119,10 @@ unit: $(VENV)/.dev-installed $(CDK) | node-version
 	$(BIN)/pytest -n 2 --dist load --junitxml=test-results.xml
 
 # Lint, type-check and the suite run side by side (a cold mypy takes about a minute of one core). Output is not held
-# back: ruff and mypy print a few lines, pytest its progress, so CI shows the suite's progress as it runs.
+# back: ruff and mypy print nothing when clean, pytest its progress, so CI shows the suite's progress as it runs.
 test:
-	$(MAKE) --no-print-directory -j3 lint typecheck unit
+	@$(MAKE) --no-print-directory -j3 lint typecheck unit
+	@echo "lint, typecheck and unit passed"
 
 # What the gates cost, as ratios measured side by side in one run (a benchmark, not a timed test);
 # BENCH_TESTS=1 also times a warm and a fresh-clone `make test`.

@@ -18,7 +18,7 @@ from config import DEFAULT_CONFIG_PATH, AccountSettings, AppConfig, ConfigError,
 from config.pipeline import cell_plan, cells_of
 from constructs import Construct
 from constructs.restore_tests import RestorePlacement
-from policies.gate_report import crashed_gates, failed_gates
+from policies.gate_report import GateCounts, crashed_gates, failed_gates, gate_counts
 from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
 from policies.pipeline_order import PipelineProdOrder
@@ -248,16 +248,33 @@ def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
 
 
 class SynthProgress:
-    """Short progress lines on stderr: what step, how long. Plain lines, so CI logs stay readable."""
+    """Short progress lines on stderr: what step, how long. Plain lines, so CI logs stay readable.
+
+    aws-cdk-lib applies acknowledgements after the last gate, so each gate's line ("gate X: 18 findings, 18
+    acknowledged, 0 open, 1.2s") is printed once the report says which findings were acknowledged."""
 
     def __init__(self) -> None:
         self._started = time.perf_counter()
+        self._runs: list[GateRun] = []
 
     def say(self, message: str) -> None:
         print(f"synth [{time.perf_counter() - self._started:5.1f}s] {message}", file=sys.stderr, flush=True)
 
     def gate_done(self, run: GateRun) -> None:
-        self.say(f"gate {run.name}: {run.findings} finding(s) before acknowledgements, {run.seconds:.1f}s")
+        self._runs.append(run)
+
+    def gates_reported(self, counts: dict[str, GateCounts]) -> None:
+        for run in self._runs:
+            self.say(gate_line(run, counts.get(run.name, GateCounts(acknowledged=0, open=run.findings))))
+
+
+def gate_line(run: GateRun, counts: GateCounts) -> str:
+    if not run.reports_acknowledged:  # a cdk-nag pack: its acknowledged findings never reach the report
+        return f"gate {run.name}: {counts.open} open, {run.seconds:.1f}s"
+    findings = counts.acknowledged + counts.open
+    noun = "finding" if findings == 1 else "findings"
+    tally = f"{findings} {noun}, {counts.acknowledged} acknowledged, {counts.open} open"
+    return f"gate {run.name}: {tally}, {run.seconds:.1f}s"
 
 
 def main() -> int:
@@ -278,6 +295,7 @@ def main() -> int:
     build(app, config, cell=cell, on_gate_done=progress.gate_done)
     progress.say(f"stacks built: {sum(isinstance(c, cdk.Stack) for c in app.node.children)} stacks; running the gates")
     app.synth()  # under the CLI, unacknowledged findings are printed and set the exit status; they do not raise
+    progress.gates_reported(gate_counts(app.outdir))
     if crashed := crashed_gates(app.outdir):
         for line in crashed:
             print(f"synth error: gate did not run: {line}", file=sys.stderr)

@@ -173,3 +173,6 @@ COGNITO_REFRESH_MAX_DAYS: Final = 3650
 ALB_SESSION_MAX_MINUTES: Final = 7 * 24 * 60
 # ACC-5: Cognito password length is 6-99; the catalog's policy asks for at least 14.
 COGNITO_PASSWORD_MIN_LENGTH: Final = 14
+
+# NET-3: PostgreSQL's well-known port, refused for the database (AwsSolutions-RDS11, Control Tower CT.RDS.PR.23).
+POSTGRES_DEFAULT_PORT: Final = 5432

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -23,9 +24,11 @@ from pydantic import (
     model_validator,
 )
 
-from config import limits
+from config import limits, patterns
+from config.networks import as_ipv4_network, as_network, is_rfc1918
 from config.pipeline import PipelineSettings, cell_problem
 from config.ssh_key import SshPublicKey
+from config.system_accounts import is_system_account
 from config.windows import (
     WEEKDAYS,
     backup_start_blocked_by,
@@ -55,16 +58,18 @@ def _one_of(allowed: tuple[int, ...], what: str) -> AfterValidator:
 
 
 LogRetentionDays = Annotated[int, _one_of(limits.LOG_RETENTION_DAYS, "CloudWatch Logs' retention values")]
-HourMinute = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,15}$")]
-IamPrincipalArn = Annotated[str, Field(pattern=r"^arn:aws:iam::\d{12}:(root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)$")]
+HourMinute = Annotated[str, Field(pattern=patterns.HOUR_MINUTE)]
+Slug = Annotated[str, Field(pattern=patterns.SLUG)]
+IamPrincipalArn = Annotated[str, Field(pattern=patterns.IAM_PRINCIPAL_ARN)]
+AccountId = Annotated[str, Field(pattern=patterns.ACCOUNT_ID)]
 Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are typos: reject them rather than silently ignore them."""
+    """Unknown keys are typos: reject them rather than silently ignore them. Strict types: a value of the wrong type
+    is refused, never coerced (`nat_gateways = true` is not 1, `retention_days = 35.0` is not 35)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class DatabaseSettings(StrictModel):
@@ -73,21 +78,27 @@ class DatabaseSettings(StrictModel):
     engine_version: Literal["16", "17"] = "17"
     # NET-3: not PostgreSQL's well-known 5432 (AwsSolutions-RDS11, Control Tower CT.RDS.PR.23).
     port: int = Field(5433, ge=1150, le=65535)
-    instance_class: str = Field("db.m7g.large", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    instance_class: str = Field("db.m7g.large", pattern=patterns.DB_INSTANCE_CLASS)
     allocated_storage_gib: int = Field(100, ge=20, le=65536)
     max_allocated_storage_gib: int = Field(500, ge=20, le=65536)
     backup_retention_days: int = Field(
         limits.RDS_BACKUP_RETENTION_MAX, ge=limits.RDS_BACKUP_RETENTION_MIN, le=limits.RDS_BACKUP_RETENTION_MAX
     )
-    preferred_backup_window: str = Field("03:00-03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
-    preferred_maintenance_window: str = Field(
-        "sun:08:00-sun:09:00",
-        pattern=r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$",
-    )
+    preferred_backup_window: str = Field("03:00-03:30", pattern=patterns.DAILY_WINDOW)
+    preferred_maintenance_window: str = Field("sun:08:00-sun:09:00", pattern=patterns.WEEKLY_WINDOW)
     log_retention_days: LogRetentionDays = 365
     monitoring_interval_seconds: Annotated[
         int, _one_of(limits.RDS_MONITORING_INTERVALS, "RDS monitoring intervals")
     ] = 60
+
+    @field_validator("port")
+    @classmethod
+    def _not_the_well_known_port(cls, port: int) -> int:
+        """NET-3 (docs/configuration.md): refused here, naming the field, rather than later by the gates
+        (AwsSolutions-RDS11, CT.RDS.PR.23) in a message about a resource."""
+        if port == limits.POSTGRES_DEFAULT_PORT:
+            raise ValueError("is PostgreSQL's well-known port; choose another port of 1150-65535, e.g. 5433 (NET-3)")
+        return port
 
     @model_validator(mode="after")
     def _windows_rds_accepts(self) -> DatabaseSettings:
@@ -271,7 +282,7 @@ class BackupSettings(StrictModel):
 class BastionSettings(StrictModel):
     """The SSH bastion host (ACC-2, ACC-5). Field names say what each does on OpenSSH 8.7p1 (Amazon Linux 2023)."""
 
-    instance_type: str = Field("t3.micro", pattern=r"^[a-z][a-z0-9]*\.[a-z0-9]+$")
+    instance_type: str = Field("t3.micro", pattern=patterns.EC2_INSTANCE_TYPE)
     # ACC-5: a read-only TMOUT ends an idle interactive shell after this many seconds.
     idle_shell_timeout_seconds: int = Field(
         limits.IDLE_SHELL_TIMEOUT_DEFAULT, ge=limits.IDLE_SHELL_TIMEOUT_MIN, le=limits.IDLE_SHELL_TIMEOUT_MAX
@@ -302,20 +313,22 @@ RENAMED_BASTION_FIELDS = {
     "client_alive_interval_seconds": "unresponsive_client_check_interval_seconds",
     "client_alive_count_max": "unresponsive_client_max_missed_checks",
 }
-RESERVED_USERS = frozenset({"root", "ec2-user", "ssm-user", "admin", "nobody", "sshd", "daemon", "bin"})
 
 
 class Operator(StrictModel):
     """A named person with SSH access to the bastion (ACC-2, ACC-4: unique credentials per person)."""
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{1,31}$")
+    name: str = Field(pattern=patterns.OPERATOR_NAME)
     ssh_public_key: SshPublicKey
 
     @field_validator("name")
     @classmethod
     def _not_a_system_account(cls, name: str) -> str:
-        if name in RESERVED_USERS:
-            raise ValueError(f"is a system account; choose a personal name (not {', '.join(sorted(RESERVED_USERS))})")
+        if is_system_account(name):
+            raise ValueError(
+                "is a user or group of the bastion's Amazon Linux 2023 image; choose a personal name "
+                "(config/system_accounts.py lists the refused names)"
+            )
         return name
 
 
@@ -352,14 +365,12 @@ def _admin_cidr(
     return network
 
 
-AdminCidr = Annotated[IPvAnyNetwork, AfterValidator(_admin_cidr)]
+AdminCidr = Annotated[IPvAnyNetwork, BeforeValidator(as_network), AfterValidator(_admin_cidr)]
+VpcCidr = Annotated[ipaddress.IPv4Network, BeforeValidator(as_ipv4_network)]
 
 
 OAuthScope = Literal["openid", "email", "profile", "phone", "aws.cognito.signin.user.admin"]
-DnsName = Annotated[
-    str,
-    Field(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253),
-]
+DnsName = Annotated[str, Field(pattern=patterns.DNS_NAME, max_length=253)]
 # The path an ALB authenticate action receives the authorization code on (ALB user guide, "Authenticate users").
 ALB_IDP_RESPONSE_PATH = "/oauth2/idpresponse"
 COGNITO_DOMAIN_RESERVED_WORDS = ("aws", "amazon", "cognito")
@@ -370,7 +381,7 @@ class EdgeSettings(StrictModel):
     user pool. The domain must lie in the hosted zone, given by ID and name (no lookup at synth)."""
 
     domain: DnsName
-    hosted_zone_id: str = Field(pattern=r"^Z[A-Z0-9]{1,31}$")
+    hosted_zone_id: str = Field(pattern=patterns.HOSTED_ZONE_ID)
     hosted_zone_name: DnsName
     # ENC-1: refused unless RSA of 2048+ bits that ACM can issue and renew (config/limits.py).
     certificate_key_algorithm: str = "RSA_2048"
@@ -379,7 +390,7 @@ class EdgeSettings(StrictModel):
     blocked_requests_alarm_threshold: int = Field(100, ge=1)
     log_retention_days: LogRetentionDays = 365
     # ACC-6 / ACC-7: the user pool's sign-in domain prefix (<prefix>.auth.<region>.amazoncognito.com).
-    sign_in_domain_prefix: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+    sign_in_domain_prefix: str = Field(pattern=patterns.SIGN_IN_PREFIX)
     self_sign_up: bool = False
     oauth_scopes: list[OAuthScope] = ["openid", "email", "profile"]
     # ACC-7: extra exact https URLs; https://<domain>/oauth2/idpresponse (the load balancer's) is always allowed.
@@ -392,7 +403,7 @@ class EdgeSettings(StrictModel):
     refresh_token_days: int = Field(1, ge=1, le=limits.COGNITO_REFRESH_MAX_DAYS)
     session_timeout_minutes: int = Field(480, ge=1, le=limits.ALB_SESSION_MAX_MINUTES)
     # ACC-6: an optional container behind the authenticating listener; it must serve HTTPS on 443 (ENC-1).
-    app_image: str | None = Field(None, pattern=r"^[a-z0-9][\w.\-/:]*(:[\w.\-]+|@sha256:[0-9a-f]{64})$")
+    app_image: str | None = Field(None, pattern=patterns.CONTAINER_IMAGE)
 
     @property
     def load_balancer_callback_url(self) -> str:
@@ -476,13 +487,13 @@ class EnvironmentConfig(StrictModel):
 
     tenant: Slug
     stage: Literal["dev", "test", "staging", "prod"]
-    owner: str = Field(min_length=1, max_length=128, pattern=r"^[\w .@+-]+$")
+    owner: str = Field(min_length=1, max_length=128, pattern=patterns.OWNER)
     data_classification: Literal["internal", "confidential", "restricted"] = "confidential"
-    account: str | None = Field(None, pattern=r"^\d{12}$")
+    account: AccountId | None = None
     region: Literal[limits.ALLOWED_REGIONS] = "us-east-1"  # type: ignore[valid-type]
     dr_region: Literal[limits.ALLOWED_DR_REGIONS] = "us-west-2"  # type: ignore[valid-type]
     availability_zones: list[str] = ["us-east-1a", "us-east-1b", "us-east-1c"]
-    vpc_cidr: ipaddress.IPv4Network
+    vpc_cidr: VpcCidr
     nat_gateways: int | None = Field(None, ge=1, le=limits.AZ_COUNT)
     # NET-3: each admin network takes one inbound and one outbound rule of the public network ACL.
     admin_cidrs: list[AdminCidr] = Field(min_length=1, max_length=limits.MAX_ADMIN_CIDRS)
@@ -514,8 +525,10 @@ class EnvironmentConfig(StrictModel):
     @field_validator("vpc_cidr")
     @classmethod
     def _vpc_cidr_fits_three_tiers(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
-        if not cidr.is_private:
-            raise ValueError("must be a private (RFC 1918) range")
+        if not is_rfc1918(cidr):
+            raise ValueError(
+                "must lie in a private range of RFC 1918: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (NET-1)"
+            )
         if not limits.VPC_MIN_PREFIX <= cidr.prefixlen <= limits.VPC_MAX_PREFIX:
             raise ValueError(
                 f"must be /{limits.VPC_MIN_PREFIX} to /{limits.VPC_MAX_PREFIX}: three tiers in three AZs need "
@@ -603,7 +616,7 @@ class AccountSettings(StrictModel):
     (Control Tower, delegated administrators): the baseline then creates none of them and says so.
     """
 
-    account: str | None = Field(None, pattern=r"^\d{12}$")
+    account: AccountId | None = None
     home_region: Literal[limits.ALLOWED_REGIONS] = "us-east-1"  # type: ignore[valid-type]
     dr_region: Literal[limits.ALLOWED_DR_REGIONS] = "us-west-2"  # type: ignore[valid-type]
     alert_email: EmailStr
@@ -659,8 +672,7 @@ class AppConfig(StrictModel):
                     raise FieldValueError(
                         f"environments[{index}].vpc_cidr",
                         str(env.vpc_cidr),
-                        f"overlaps environments[{earlier_index}] ({earlier.name}, {earlier.vpc_cidr}); "
-                        "each environment needs its own range",
+                        f"overlaps {earlier.name} ({earlier.vpc_cidr}); each environment needs its own range",
                     )
         return self
 
@@ -677,6 +689,7 @@ class AppConfig(StrictModel):
                     "detector, Security Hub and Config recorder per region)",
                 )
             seen[settings.account] = index
+        self._deploying_account_baseline_is_explicit(declared=None in seen)
         for index, env in enumerate(self.environments):
             if env.account is not None and env.account not in seen:
                 raise FieldValueError(
@@ -704,3 +717,20 @@ class AppConfig(StrictModel):
         if self.pipeline is not None and (problem := cell_problem(self.pipeline, self.environments)):
             raise FieldValueError(*problem)
         return self
+
+    def _deploying_account_baseline_is_explicit(self, *, declared: bool) -> None:
+        """ACC-4, NET-5: environments without `account` share one baseline (the deploying account's). With one such
+        environment its region and alert e-mail are the baseline's; with several, the config must say where the
+        account-level alerts go (an [[accounts]] entry without `account`), or one tenant's findings would silently
+        reach another tenant's address."""
+        agnostic = [(index, env) for index, env in enumerate(self.environments) if env.account is None]
+        if declared or len(agnostic) < 2:
+            return
+        (_, first), (index, _) = agnostic[0], agnostic[1]
+        raise FieldValueError(
+            f"environments[{index}].account",
+            None,
+            f"is not set, like {first.name}'s: both would share the deploying account's baseline, whose alerts "
+            f"would go to {first.alert_email} only; set `account` on each, or add an [[accounts]] entry without "
+            '`account` naming the baseline\'s alert_email (docs/configuration.md, "Accounts")',
+        )

@@ -22,6 +22,11 @@ ALLOWED = f"ssh-ed25519, or ssh-rsa of {' or '.join(map(str, limits.SSH_RSA_BITS
 def check_ssh_public_key(text: str) -> str:
     """Return the key as `type base64 [comment]` on one line, or raise ValueError saying what is allowed."""
     normalized = " ".join(text.split())
+    if "PRIVATE KEY" in normalized:
+        raise ValueError(
+            "this is a private key: paste the public key (the .pub file, one line starting ssh-ed25519 or ssh-rsa) "
+            "and keep the private key off this file; if it was committed, treat it as leaked and make a new one"
+        )
     try:
         key = load_ssh_public_key(normalized.encode())
     except (ValueError, UnsupportedAlgorithm) as error:

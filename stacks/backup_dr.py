@@ -5,7 +5,7 @@ week: that proves the copies are complete and that the DR vault and its key work
 in. It tests the S3 copies only: restoring the database or the bastion needs a network to land in (a DB subnet group,
 a subnet and security group, `constructs/restore_tests.py`), and the DR region holds data, not a network; an
 inferred placement would fall back to a default VPC, which the gate refuses. The first restore of those copies is a
-documented recovery step (README, "Backups") after the network stack is deployed in the DR region.
+documented recovery step (docs/backups.md) after the network stack is deployed in the DR region.
 
 It deploys before the backup stack. The vault name is deterministic (`dr_vault_name`), so the backup stack builds
 the vault's ARN itself (`dr_vault_arn`) instead of referencing this stack across regions, which CDK cannot do.

@@ -18,8 +18,10 @@ CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
 
 def clean_env() -> dict[str, str]:
-    """No AWS credentials at all: synth and diff must not need them."""
+    """No AWS credentials at all: synth and diff must not need them. Nor the flags of a `make test` that runs this
+    suite: a make started here with the parent's jobserver flags warns "jobserver unavailable" on stderr."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CA_BUNDLE"}
+    env = {k: v for k, v in env.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}}
     env.update(AWS_EC2_METADATA_DISABLED="true", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
     return env
 
@@ -63,9 +65,19 @@ class BackgroundSynth:
         )
 
     def result(self) -> tuple[int, str]:
-        """Wait for the synth; its exit status and what it printed on stderr."""
-        _, stderr = self._process.communicate(timeout=600)
+        """Wait for the synth; its exit status and what it printed on stderr. What it printed on each stream is
+        kept beside the output folder (`printed`), for the tests of what a user sees."""
+        stdout, stderr = self._process.communicate(timeout=600)
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        (self.out.parent / "make-synth.out").write_text(stdout, encoding="utf-8")
+        (self.out.parent / "make-synth.err").write_text(stderr, encoding="utf-8")
         return self._process.returncode, stderr
+
+
+def printed(out: Path) -> tuple[str, str]:
+    """What the `make synth` that wrote `out` printed on stdout and on stderr."""
+    stdout, stderr = ((out.parent / f"make-synth.{stream}").read_text(encoding="utf-8") for stream in ("out", "err"))
+    return stdout, stderr
 
 
 def shared_synth(folder: Path) -> tuple[Path, int, str]:

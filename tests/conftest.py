@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.botocore_reuse import parsed_once
-from tests.cli_synth import BackgroundSynth
+from tests.cli_synth import BackgroundSynth, shared_synth
 
 if TYPE_CHECKING:
     from aws_cdk.assertions import Template
@@ -120,6 +120,19 @@ def background_cli_synth(
     if not wanted or os.environ.get("PYTEST_XDIST_WORKER"):
         return None
     return BackgroundSynth(tmp_path_factory.mktemp("make-synth") / "out")
+
+
+@pytest.fixture(scope="session")
+def cli_synth(background_cli_synth: BackgroundSynth | None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The README's main command, through the pinned CLI, with no credentials (the suite's second full synth,
+    started in the background at the beginning of the session where it can be). Its folder, once it passed."""
+    if background_cli_synth is not None:
+        returncode, stderr = background_cli_synth.result()
+        out = background_cli_synth.out
+    else:  # under pytest-xdist: one synth for every worker
+        out, returncode, stderr = shared_synth(tmp_path_factory.getbasetemp().parent / "shared-make-synth")
+    assert returncode == 0, stderr[-3000:]
+    return out
 
 
 @pytest.fixture(scope="session")

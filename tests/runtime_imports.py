@@ -32,6 +32,7 @@ COMMAND_SOURCES: dict[str, tuple[str, ...]] = {
     "verify": ("ops",),
     "keys": ("ops",),
     "restore-drill": ("ops",),
+    "check-config": ("config",),
 }
 
 

@@ -62,42 +62,47 @@ def add_account(data: dict[str, Any], **changes: Any) -> None:
     [
         pytest.param(
             add_account,
-            "config error: accounts[1].account = '111122223333': repeats accounts[0]; an account has one baseline",
+            "config error: accounts[1] (111122223333).account = '111122223333': repeats accounts[0]; "
+            "an account has one baseline",
             id="two-baselines-for-one-account",
         ),
         pytest.param(
             lambda d: d["accounts"][0].update(dr_region="us-east-1"),
-            "config error: accounts[0].dr_region = ",
+            "config error: accounts[0] (111122223333).dr_region = ",
             id="dr-region-equals-home-region",
         ),
         pytest.param(
             lambda d: d["environments"][0].update(account="999988887777"),
-            "config error: environments[0].account = '999988887777': has no baseline settings; add an [[accounts]]",
+            "config error: environments[0] (acme-prod).account = '999988887777': has no baseline settings; "
+            "add an [[accounts]]",
             id="environment-account-without-baseline",
         ),
         pytest.param(
             lambda d: d["accounts"][0].update(dr_region="us-east-2"),
-            "config error: environments[0].dr_region = 'us-west-2': differs from its account's baseline (us-east-2)",
+            "config error: environments[0] (acme-prod).dr_region = 'us-west-2': "
+            "differs from its account's baseline (us-east-2)",
             id="environment-dr-region-differs-from-its-account",
         ),
         pytest.param(
             lambda d: d["accounts"][0].update(log_retention_days=42),
-            "config error: accounts[0].log_retention_days = 42: must be one of CloudWatch Logs' retention values",
+            "config error: accounts[0] (111122223333).log_retention_days = 42: "
+            "must be one of CloudWatch Logs' retention values",
             id="log-retention-not-a-cloudwatch-value",
         ),
         pytest.param(
             lambda d: d["accounts"][0].update(account="1111"),
-            "config error: accounts[0].account = '1111': String should match pattern",
+            "config error: accounts[0] (1111).account = '1111': must be an AWS account ID: 12 digits",
             id="account-id-not-12-digits",
         ),
         pytest.param(
             lambda d: d["accounts"][0].update(organisation_managed=True),
-            "config error: accounts[0].organisation_managed: unknown key (a typo?)",
+            "config error: accounts[0] (111122223333).organisation_managed: "
+            "unknown key; did you mean organization_managed?",
             id="typo",
         ),
         pytest.param(
             lambda d: d["accounts"][0].pop("alert_email"),
-            "config error: accounts[0].alert_email: is required",
+            "config error: accounts[0] (111122223333).alert_email: is required",
             id="alert-email-missing",
         ),
     ],
@@ -120,7 +125,9 @@ def test_net5_probe_deploying_account_entries_may_not_repeat() -> None:
         data["accounts"] += [entry, dict(entry)]
 
     (problem,) = rejected(two_for_the_deploying_account)
-    assert problem.startswith("config error: accounts[2].account = '(deploying account)': repeats accounts[1]")
+    assert problem.startswith(
+        "config error: accounts[2] (deploying account).account = '(deploying account)': repeats accounts[1]"
+    )
 
 
 def test_net5_an_entry_without_account_sets_the_deploying_accounts_baseline() -> None:

@@ -154,7 +154,7 @@ def test_acc5_probe_old_field_names_are_refused_with_their_new_names(old: str, n
     with pytest.raises(ConfigError) as caught:
         parse_config(data)
     (line,) = caught.value.problems
-    assert line.startswith(f"config error: environments[0].bastion.{old} = ")
+    assert line.startswith(f"config error: environments[0] (acme-prod).bastion.{old} = ")
     assert f"was renamed to {new}" in line
 
 
@@ -172,7 +172,7 @@ def test_acc5_probe_session_timeouts_out_of_range_are_refused(field: str, value:
     with pytest.raises(ConfigError) as caught:
         parse_config(example(**{field: value}))
     (line,) = caught.value.problems
-    assert line.startswith(f"config error: environments[0].bastion.{field} = {value}: ")
+    assert line.startswith(f"config error: environments[0] (acme-prod).bastion.{field} = {value}: ")
 
 
 @pytest.mark.parametrize("value", [0, 899, 129601])
@@ -182,7 +182,7 @@ def test_acc8_probe_mfa_max_age_out_of_range_is_refused(value: int) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(data)
     (line,) = caught.value.problems
-    assert line.startswith(f"config error: environments[0].access.mfa_max_age_seconds = {value}: ")
+    assert line.startswith(f"config error: environments[0] (acme-prod).access.mfa_max_age_seconds = {value}: ")
 
 
 # --- ACC-4: the log trail exists, and silence is an alert ---------------------------------------------------
@@ -306,7 +306,9 @@ def test_acc2_probe_more_operators_than_the_user_data_limit_holds_are_refused(rs
     with pytest.raises(ConfigError) as caught:
         parse_config(operators_config(rsa_4096_key, 20))
     (line,) = caught.value.problems
-    assert re.match(r"config error: environments\[0\]\.operators\[\d+\]\.name = 'op\d+x*': does not fit: ", line)
+    assert re.match(
+        r"config error: environments\[0\] \(acme-prod\)\.operators\[\d+\]\.name = 'op\d+x*': does not fit: ", line
+    )
     assert "EC2 accepts at most 16384 bytes of user data" in line
 
 

@@ -480,7 +480,7 @@ def test_cmp1_bastion_stacks_pass_every_gate(synthesized: Synthesized, environme
 def test_acc3_probe_admin_cidr_open_to_the_internet_is_refused(cidr: str) -> None:
     data = tomllib.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
     data["environments"][0]["admin_cidrs"] = ["203.0.113.0/28", cidr]
-    with pytest.raises(ConfigError, match=r"environments\[0\]\.admin_cidrs\[1\].*whole internet"):
+    with pytest.raises(ConfigError, match=r"environments\[0\] \(acme-prod\)\.admin_cidrs\[1\].*whole internet"):
         parse_config(data)
 
 

@@ -4,6 +4,7 @@ templates, an offline diff; and cfn-lint as an independent checker of every temp
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,10 +12,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from policies.gate_cache import GateCache, content_key
-from tests.cli_synth import ROOT, BackgroundSynth, cdk_diff, shared_synth
+from tests.cli_synth import ROOT, cdk_diff, clean_env, printed
 from tests.cli_synth import make_synth as cli_synth_run
 from tests.conftest import PROD, Synthesized
 
@@ -42,22 +41,42 @@ def test_bad_config_stops_make_synth_with_a_clear_error_and_no_output(tmp_path: 
     result = make_synth(tmp_path, bad)
 
     assert result.returncode != 0
-    assert "config error: environments[0].admin_cidrs[0] = '0.0.0.0/0': must not be open" in result.stderr
+    assert "config error: environments[0] (acme-prod).admin_cidrs[0] = '0.0.0.0/0': must not be open" in result.stderr
     assert [p.name for p in out.iterdir()] == ["previous-good-synth.txt"], "the last good output must be untouched"
     assert not (tmp_path / "out.staging").exists(), "no half-written output may be left behind"
+    assert "synth [" not in result.stderr, "the config is checked before the CDK starts"
+    assert result.stdout == "", "make echoes no recipe"
 
 
-@pytest.fixture(scope="module")
-def cli_synth(background_cli_synth: BackgroundSynth | None, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The README's main command, through the pinned CLI, with no credentials (the suite's second full synth,
-    started in the background at the beginning of the session where it can be: tests/conftest.py)."""
-    if background_cli_synth is not None:
-        returncode, stderr = background_cli_synth.result()
-        out = background_cli_synth.out
-    else:  # under pytest-xdist: one synth for every worker
-        out, returncode, stderr = shared_synth(tmp_path_factory.getbasetemp().parent / "shared-make-synth")
-    assert returncode == 0, stderr[-3000:]
-    return out
+def test_make_synth_prints_its_steps_not_its_recipe_or_the_clis_noise(cli_synth: Path) -> None:
+    stdout, stderr = printed(cli_synth)
+    assert stdout == f"synthesized into {cli_synth}/\n"
+    for noise in ("rm -rf", "if node_modules", "Successfully synthesized", "Supply a stack id", "feature flags"):
+        assert noise not in stdout + stderr, noise
+    assert "before acknowledgements" not in stderr
+    gates = [line.split("] ", 1)[1] for line in stderr.splitlines() if "] gate " in line]
+    assert any(
+        re.fullmatch(r"gate CloudFormation Validate: (\d+) findings, \1 acknowledged, 0 open, [\d.]+s", g)
+        for g in gates
+    )
+    assert any(re.fullmatch(r"gate AwsSolutions: 0 open, [\d.]+s", g) for g in gates), gates
+
+
+def test_lint_and_typecheck_print_nothing_when_clean_so_make_test_output_stays_legible() -> None:
+    """`make test` runs them beside pytest; a "Success" line used to land inside pytest's progress dots."""
+    lint = subprocess.run(
+        ["make", "--no-print-directory", "lint"], cwd=ROOT, env=clean_env(), capture_output=True, text=True, check=False
+    )
+    assert (lint.returncode, lint.stdout, lint.stderr) == (0, "", "")
+    recipe = subprocess.run(
+        ["make", "--no-print-directory", "-n", "typecheck", "test"],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "mypy --no-error-summary" in recipe.stdout
 
 
 def test_make_synth_writes_every_stack_of_every_environment(cli_synth: Path, synthesized: Synthesized) -> None:

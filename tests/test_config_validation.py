@@ -57,77 +57,79 @@ def test_loc1_defaults_pin_us_east_1_and_three_zones() -> None:
     [
         pytest.param(
             lambda d: prod(d).update(vpc_cidr="10.10.0.1/16"),
-            r"environments\[0\]\.vpc_cidr = '10.10.0.1/16': .*not a valid IPv4 network",
+            r"environments\[0\] \(acme-prod\)\.vpc_cidr = '10.10.0.1/16': 10.10.0.1/16 has host bits set; "
+            r"did you mean 10.10.0.0/16\?",
             id="malformed-cidr",
         ),
         pytest.param(
             lambda d: prod(d).update(vpc_cidr="10.10.0.0/25"),
-            r"environments\[0\]\.vpc_cidr = '10.10.0.0/25': must be /16 to /24: three tiers in three AZs",
+            r"environments\[0\] \(acme-prod\)\.vpc_cidr = '10.10.0.0/25': must be /16 to /24: three tiers in three AZs",
             id="cidr-too-small-for-nine-subnets",
         ),
         pytest.param(
             lambda d: prod(d).update(vpc_cidr="8.8.0.0/16"),
-            r"environments\[0\]\.vpc_cidr = '8.8.0.0/16': must be a private",
+            r"environments\[0\] \(acme-prod\)\.vpc_cidr = '8.8.0.0/16': must lie in a private range of RFC 1918",
             id="public-cidr",
         ),
         pytest.param(
             lambda d: d["environments"][1].update(vpc_cidr="10.10.16.0/20"),
-            r"environments\[1\]\.vpc_cidr = '10.10.16.0/20': overlaps environments\[0\] \(acme-prod, 10.10.0.0/16\)",
+            r"environments\[1\] \(globex-dev\)\.vpc_cidr = '10.10.16.0/20': overlaps acme-prod \(10.10.0.0/16\)",
             id="tenants-overlap",
         ),
         pytest.param(
             lambda d: prod(d).update(region="eu-west-1"),
-            r"environments\[0\]\.region = 'eu-west-1': Input should be 'us-east-1'",
+            r"environments\[0\] \(acme-prod\)\.region = 'eu-west-1': Input should be 'us-east-1'",
             id="region-outside-allowed-set",
         ),
         pytest.param(
             lambda d: prod(d).update(dr_region="eu-central-1"),
-            r"environments\[0\]\.dr_region = 'eu-central-1': Input should be 'us-west-2'",
+            r"environments\[0\] \(acme-prod\)\.dr_region = 'eu-central-1': Input should be 'us-west-2'",
             id="dr-region-outside-allowed-set",
         ),
         pytest.param(
             lambda d: prod(d).update(availability_zones=["us-east-1a", "us-east-1a", "us-east-1b"]),
-            r"environments\[0\]\.availability_zones = .*must name 3 different zones",
+            r"environments\[0\] \(acme-prod\)\.availability_zones = .*must name 3 different zones",
             id="duplicate-zones",
         ),
         pytest.param(
             lambda d: prod(d).update(availability_zones=["us-east-1a", "us-east-1b", "us-west-2c"]),
-            r"environments\[0\]\.availability_zones\[2\] = 'us-west-2c': must be a zone of us-east-1",
+            r"environments\[0\] \(acme-prod\)\.availability_zones\[2\] = 'us-west-2c': must be a zone of us-east-1",
             id="zone-outside-region",
         ),
         pytest.param(
             lambda d: prod(d).update(nat_gateways=1),
-            r"environments\[0\]\.nat_gateways = 1: must be 3 in prod: one NAT gateway per AZ \(HA-1\)",
+            r"environments\[0\] \(acme-prod\)\.nat_gateways = 1: must be 3 in prod: one NAT gateway per AZ \(HA-1\)",
             id="prod-needs-nat-per-az",
         ),
         pytest.param(
             lambda d: prod(d).update(vpc_cidrr="10.0.0.0/16"),
-            r"environments\[0\]\.vpc_cidrr: unknown key \(a typo\?\)",
+            r"environments\[0\] \(acme-prod\)\.vpc_cidrr: unknown key; did you mean vpc_cidr\? "
+            r"Allowed keys: docs/configuration\.md",
             id="unknown-key",
         ),
         pytest.param(
             lambda d: prod(d)["database"].update(instance_clas="db.r6g.large"),
-            r"environments\[0\]\.database\.instance_clas: unknown key",
+            r"environments\[0\] \(acme-prod\)\.database\.instance_clas: unknown key",
             id="unknown-nested-key",
         ),
         pytest.param(
             lambda d: d["environments"][1].update(tenant="acme", stage="prod", nat_gateways=3),
-            r"environments\[1\] = 'acme-prod': repeats environments\[0\]",
+            r"environments\[1\] \(acme-prod\) = 'acme-prod': repeats environments\[0\]",
             id="duplicate-environment-name",
         ),
         pytest.param(
             lambda d: prod(d).pop("alert_email"),
-            r"environments\[0\]\.alert_email: is required",
+            r"environments\[0\] \(acme-prod\)\.alert_email: is required",
             id="missing-required",
         ),
         pytest.param(
             lambda d: prod(d).update(alert_email="not-an-email"),
-            r"environments\[0\]\.alert_email = 'not-an-email'",
+            r"environments\[0\] \(acme-prod\)\.alert_email = 'not-an-email'",
             id="bad-email",
         ),
         pytest.param(
             lambda d: prod(d).update(account="12345"),
-            r"environments\[0\]\.account = '12345'",
+            r"environments\[0\] \(acme-prod\)\.account = '12345'",
             id="bad-account-id",
         ),
         pytest.param(
@@ -177,12 +179,12 @@ def test_bad_config_is_refused_naming_field_value_and_rule(mutate: Mutation, exp
 @pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0"])
 def test_acc3_admin_cidr_open_to_the_internet_is_refused(cidr: str) -> None:
     message = rejected(lambda d: prod(d).update(admin_cidrs=["203.0.113.0/28", cidr]))
-    assert f"environments[0].admin_cidrs[1] = '{cidr}': must not be open to the whole internet" in message
+    assert f"environments[0] (acme-prod).admin_cidrs[1] = '{cidr}': must not be open to the whole internet" in message
 
 
 def test_acc3_empty_admin_list_is_refused() -> None:
     message = rejected(lambda d: prod(d).update(admin_cidrs=[]))
-    assert "environments[0].admin_cidrs = []: List should have at least 1 item" in message
+    assert "environments[0] (acme-prod).admin_cidrs = []: List should have at least 1 item" in message
 
 
 def test_acc3_ipv6_admin_cidr_is_refused_for_an_ipv4_only_vpc() -> None:
@@ -210,16 +212,16 @@ def test_acc2_key_type_ec2_cannot_import_is_refused() -> None:
 
 def test_acc4_operator_listed_twice_is_refused() -> None:
     message = rejected(lambda d: prod(d)["operators"].append(dict(prod(d)["operators"][0])))
-    assert "environments[0].operators[2].name = 'alice': is listed twice" in message
+    assert "environments[0] (acme-prod).operators[2].name = 'alice': is listed twice" in message
 
 
 def test_acc4_shared_system_account_name_is_refused() -> None:
     message = rejected(lambda d: prod(d)["operators"][0].update(name="root"))
-    assert "operators[0].name = 'root': is a system account" in message
+    assert "operators[0].name = 'root': is a user or group of the bastion's Amazon Linux 2023 image" in message
 
 
 def test_missing_file_and_bad_toml_are_reported(tmp_path: Any) -> None:
-    with pytest.raises(ConfigError, match=r"config = '.*nope.toml': no such file; pass -c config=PATH"):
+    with pytest.raises(ConfigError, match=r"config = '.*nope.toml': no such file; pass CONFIG=PATH"):
         load_config(tmp_path / "nope.toml")
     broken = tmp_path / "broken.toml"
     broken.write_text("[[environments]\n", encoding="utf-8")
@@ -280,7 +282,7 @@ def database(data: dict[str, Any]) -> dict[str, Any]:
         ),
         pytest.param(
             lambda d: prod(d).update(admin_cidrs=[f"203.0.113.{i * 8}/29" for i in range(13)]),
-            r"environments\[0\]\.admin_cidrs = .*List should have at most 12 items",
+            r"environments\[0\] \(acme-prod\)\.admin_cidrs = .*List should have at most 12 items",
             id="net3-more-admin-networks-than-the-public-acl-holds",
         ),
     ],

@@ -134,16 +134,17 @@ def test_enc1_load_balancer_reencrypts_to_its_targets(template: dict[str, Any]) 
 )
 def test_enc1_probe_weak_or_unissuable_key_algorithm_is_refused(algorithm: str, message: str) -> None:
     problem = refused(certificate_key_algorithm=algorithm)
-    assert problem.startswith(f"config error: environments[0].edge.certificate_key_algorithm = '{algorithm}': ")
+    assert problem.startswith(
+        f"config error: environments[0] (acme-prod).edge.certificate_key_algorithm = '{algorithm}': "
+    )
     assert message in problem
     assert "\n" not in problem
 
 
 def test_enc1_probe_domain_outside_the_hosted_zone_is_refused() -> None:
     problem = refused(domain="app.other.example.org")
-    assert "environments[0].edge.domain = 'app.other.example.org': must be acme.example.com or a name under it" in (
-        problem
-    )
+    expected = "(acme-prod).edge.domain = 'app.other.example.org': must be acme.example.com or a name under it"
+    assert expected in problem
 
 
 # --- NET-3: load balancer, security groups, firewall ------------------------------------------------------------
@@ -309,7 +310,7 @@ def test_net4_blocked_request_spikes_alarm_the_encrypted_alert_topic(
 @pytest.mark.parametrize("limit", [9, 0, 2_000_000_001])
 def test_net4_probe_rate_limit_outside_wafs_range_is_refused(limit: int) -> None:
     problem = refused(rate_limit_per_5_min=limit)
-    assert problem.startswith(f"config error: environments[0].edge.rate_limit_per_5_min = {limit}: ")
+    assert problem.startswith(f"config error: environments[0] (acme-prod).edge.rate_limit_per_5_min = {limit}: ")
     assert re.search(r"greater than or equal to 10|less than or equal to 2000000000", problem)
 
 
@@ -377,7 +378,7 @@ def test_acc5_probe_session_timeouts_outside_the_service_limits_are_refused(
     field: str, value: int, message: str
 ) -> None:
     problem = refused(**{field: value})
-    assert problem.startswith(f"config error: environments[0].edge.{field} = {value}: ")
+    assert problem.startswith(f"config error: environments[0] (acme-prod).edge.{field} = {value}: ")
     assert message in problem
 
 
@@ -478,7 +479,7 @@ def test_acc7_callback_and_logout_urls_are_the_exact_allow_list(
 )
 def test_acc7_probe_urls_outside_the_circle_of_trust_are_refused(field: str, url: str, message: str) -> None:
     problem = refused(**{field: [url]})
-    assert problem.startswith(f"config error: environments[0].edge.{field}[0] = '{url}': ")
+    assert problem.startswith(f"config error: environments[0] (acme-prod).edge.{field}[0] = '{url}': ")
     assert message in problem
     assert "\n" not in problem
 
@@ -529,14 +530,14 @@ def test_net3_below_prod_the_edge_has_no_deletion_protection_and_that_alone_is_a
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("hosted_zone_id", "example.com", "should match pattern"),
-        ("domain", "App.Acme.Example.Com", "should match pattern"),
+        ("hosted_zone_id", "example.com", "must be a Route 53 hosted zone ID"),
+        ("domain", "App.Acme.Example.Com", "must be a lowercase DNS name"),
         ("blocked_requests_alarm_threshold", 0, "greater than or equal to 1"),
-        ("app_image", "acme-portal", "should match pattern"),  # neither a tag nor a digest: not reproducible
-        ("sign_in_domain_prefix", "-acme", "should match pattern"),
+        ("app_image", "acme-portal", "with a tag or a digest"),  # neither a tag nor a digest: not reproducible
+        ("sign_in_domain_prefix", "-acme", "not starting or ending with '-'"),
     ],
 )
 def test_acc6_probe_malformed_edge_values_are_refused(field: str, value: Any, message: str) -> None:
     problem = refused(**{field: value})
-    assert problem.startswith(f"config error: environments[0].edge.{field} = ")
+    assert problem.startswith(f"config error: environments[0] (acme-prod).edge.{field} = ")
     assert message in problem

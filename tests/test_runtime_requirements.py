@@ -34,6 +34,7 @@ def test_each_command_installs_its_own_group_and_evidence_and_ops_get_no_test_to
         "verify": "requirements-ops.txt",
         "keys": "requirements-ops.txt",
         "restore-drill": "requirements-ops.txt",
+        "check-config": "requirements-config.txt",
     }
     test_tools = {"pytest", "pytest-xdist", "moto", "mypy", "ruff"}
     for group in ("requirements.txt", "requirements-evidence.txt", "requirements-ops.txt"):
