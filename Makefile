@@ -37,9 +37,12 @@ UV_VERSION := 0.13.8
 install = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); \
   else $(BIN)/pip install --quiet --quiet $(1); fi
 
+# Setup recipes are silent and say what they do in one line on stderr, so a command's standard output stays its own
+# (`make verify ... OPS_ARGS=--json > out.json` on a fresh clone is JSON alone).
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --quiet uv==$(UV_VERSION) || echo "uv unavailable: installing with pip"
+	@echo "setup: creating $(VENV) with $(PYTHON)" >&2
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --quiet uv==$(UV_VERSION) || echo "setup: uv unavailable: installing with pip" >&2
 
 # One requirement group per kind of command, so each installs exactly what it needs (an auditor's `make evidence`
 # gets no test toolchain). tests/test_runtime_requirements.py proves every third-party import of each command is
@@ -50,22 +53,26 @@ $(BIN)/python:
 #   evidence  requirements-evidence.txt  evidence
 #   dev       requirements-dev.txt       test, lint, typecheck, bench (all of the above, plus the test tools)
 $(VENV)/.runtime-installed: requirements.txt requirements-config.txt constraints.txt | $(BIN)/python
-	$(call install,-r requirements.txt -c constraints.txt)
-	touch $@
+	@echo "setup: installing the runtime group (requirements.txt)" >&2
+	@$(call install,-r requirements.txt -c constraints.txt)
+	@touch $@
 
 $(VENV)/.ops-installed: requirements-ops.txt requirements-config.txt constraints.txt | $(BIN)/python
-	$(call install,-r requirements-ops.txt -c constraints.txt)
-	touch $@
+	@echo "setup: installing the ops group (requirements-ops.txt)" >&2
+	@$(call install,-r requirements-ops.txt -c constraints.txt)
+	@touch $@
 
 $(VENV)/.evidence-installed: requirements-evidence.txt requirements-config.txt constraints.txt | $(BIN)/python
-	$(call install,-r requirements-evidence.txt -c constraints.txt)
-	touch $@
+	@echo "setup: installing the evidence group (requirements-evidence.txt)" >&2
+	@$(call install,-r requirements-evidence.txt -c constraints.txt)
+	@touch $@
 
 # The dev group includes the others (-r) and installs them in one resolve, so it marks them installed too.
 $(VENV)/.dev-installed: requirements-dev.txt requirements.txt requirements-ops.txt requirements-evidence.txt \
   requirements-config.txt constraints.txt | $(BIN)/python
-	$(call install,-r requirements-dev.txt -c constraints.txt)
-	touch $(VENV)/.config-installed $(VENV)/.runtime-installed $(VENV)/.ops-installed $(VENV)/.evidence-installed $@
+	@echo "setup: installing the dev group (requirements-dev.txt)" >&2
+	@$(call install,-r requirements-dev.txt -c constraints.txt)
+	@touch $(VENV)/.config-installed $(VENV)/.runtime-installed $(VENV)/.ops-installed $(VENV)/.evidence-installed $@
 
 node-version:
 	@if [ $(MAKELEVEL) = 0 ] && [ $(NODE_MAJOR) -lt $(NODE_REQUIRED) ]; then \
@@ -74,13 +81,14 @@ node-version:
 
 $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@touch $@
 
 # Validate the config alone, without starting the CDK (config/__main__.py: the same load_config app.py uses). It
 # installs only the config group, so on a fresh clone it answers after seconds of setup, not the CDK's minute.
 $(VENV)/.config-installed: requirements-config.txt constraints.txt | $(BIN)/python
-	$(call install,-r requirements-config.txt -c constraints.txt)
-	touch $@
+	@echo "setup: installing the config group (requirements-config.txt)" >&2
+	@$(call install,-r requirements-config.txt -c constraints.txt)
+	@touch $@
 
 check-config: $(VENV)/.config-installed
 	@$(BIN)/python -m config $(CONFIG)
@@ -149,11 +157,13 @@ evidence: $(VENV)/.evidence-installed
 
 # Operations on a real account (read-only except restore-drill); credentials from AWS_PROFILE or the default chain,
 # IAM policies in policies/iam/. e.g. make verify ENV=acme-prod ; make restore-drill ENV=acme-prod OPS_ARGS=--yes
+# Nothing but the tool writes to stdout (this recipe is not echoed, and a first run's setup reports on stderr), so
+# with OPS_ARGS=--json, `> out.json` is the JSON document alone.
 ENV ?=
 OPS_ARGS ?=
 preflight verify restore-drill keys: $(VENV)/.ops-installed
 	@test -n "$(ENV)" || { echo "name the environment: make $@ ENV=<tenant>-<stage>" >&2; exit 2; }
-	$(BIN)/python -m ops $@ --config $(CONFIG) --env $(ENV) $(if $(filter preflight,$@),$(if $(wildcard $(OUT)/manifest.json),--assembly $(OUT))) $(OPS_ARGS)
+	@$(BIN)/python -m ops $@ --config $(CONFIG) --env $(ENV) $(if $(filter preflight,$@),$(if $(wildcard $(OUT)/manifest.json),--assembly $(OUT))) $(OPS_ARGS)
 
 # Gate results are cached by content in .gate-cache/ (GATE_CACHE_DIR overrides, GATE_CACHE=off disables).
 clean-cache:

@@ -84,11 +84,12 @@ SSH_RSA_MIN_BITS: Final = min(SSH_RSA_BITS)
 
 # NET-3: a network ACL holds 20 inbound and 20 outbound rules by default (Amazon VPC quotas, "Rules per network
 # ACL"). The public ACL (constructs/tier_firewall.py) needs one inbound and one outbound rule per admin network,
-# plus these fixed rules: inbound internet replies (TCP ephemeral, ICMP "fragmentation needed"), and per AZ one
-# rule for the application tier and one for the data tier; outbound HTTPS, and the same two per AZ.
+# plus these fixed rules: inbound internet replies (TCP ephemeral, ICMP "fragmentation needed"), the edge's HTTPS
+# listener (where there is an edge), and per AZ one rule for the application tier and one for the data tier;
+# outbound HTTPS, the edge's client replies, and the same two per AZ.
 NACL_RULES_PER_DIRECTION: Final = 20
-PUBLIC_ACL_FIXED_INBOUND_RULES: Final = 2 + 2 * AZ_COUNT
-PUBLIC_ACL_FIXED_OUTBOUND_RULES: Final = 1 + 2 * AZ_COUNT
+PUBLIC_ACL_FIXED_INBOUND_RULES: Final = 3 + 2 * AZ_COUNT
+PUBLIC_ACL_FIXED_OUTBOUND_RULES: Final = 2 + 2 * AZ_COUNT
 MAX_ADMIN_CIDRS: Final = NACL_RULES_PER_DIRECTION - max(PUBLIC_ACL_FIXED_INBOUND_RULES, PUBLIC_ACL_FIXED_OUTBOUND_RULES)
 
 # ACC-5: idle interactive shells on the bastion end after TMOUT seconds; 15 minutes by default (PCI DSS 8.2.8's

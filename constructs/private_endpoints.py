@@ -10,7 +10,11 @@ only resources of this account (`aws:ResourceAccount`: S3, KMS, Secrets Manager,
 AWS-owned documents (AWS-StartSSHSession) and CloudWatch's PutMetricData has no resource, so those endpoints check the
 principal only. The S3 endpoint also lets anyone read the Amazon Linux 2023 package repository of the region
 (bucket `al2023-repos-<region>-de612dc2`, AL2023 User Guide): dnf fetches it unsigned over the S3 endpoint, so the
-bastion's boot-time installs would fail without it.
+bastion's boot-time installs would fail without it. It lets anyone read image layers from the AWS-owned ECR layer
+bucket of the region (`prod-<region>-starport-layer-bucket`, ECR User Guide, "Minimum Amazon S3 bucket permissions
+for Amazon ECR" with an S3 gateway endpoint): ECR serves layers from there, so Fargate's pulls of an ECR image would
+fail (and the service's circuit breaker roll the edge back) without it. Both buckets belong to AWS, not to the
+tenant, so `aws:ResourceAccount` cannot admit them; the statements allow s3:GetObject on those buckets' objects only.
 """
 
 from __future__ import annotations
@@ -35,6 +39,12 @@ INTERFACE_SERVICES: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
 # Endpoints whose every legitimate request targets a resource this account owns.
 RESOURCE_ACCOUNT_SERVICES = frozenset({"Kms", "SecretsManager", "Logs"})
 AL2023_REPOSITORY_BUCKET = "al2023-repos-{region}-de612dc2"
+ECR_LAYER_BUCKET = "prod-{region}-starport-layer-bucket"
+# Sid -> AWS-owned bucket that instances in this VPC read objects from through the S3 gateway endpoint.
+AWS_OWNED_READS: dict[str, str] = {
+    "AmazonLinuxPackageRepository": AL2023_REPOSITORY_BUCKET,
+    "EcrImageLayers": ECR_LAYER_BUCKET,
+}
 
 
 def account_only(account: str, *, resources_too: bool) -> iam.PolicyStatement:
@@ -75,15 +85,15 @@ class PrivateEndpoints(Construct):
             subnets=[ec2.SubnetSelection(subnets=list(gateway_subnets))],
         )
         self.s3_gateway.add_to_policy(account_only(stack.account, resources_too=True))
-        repository = AL2023_REPOSITORY_BUCKET.format(region=stack.region)
-        self.s3_gateway.add_to_policy(
-            iam.PolicyStatement(
-                sid="AmazonLinuxPackageRepository",
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:GetObject"],
-                resources=[f"arn:{stack.partition}:s3:::{repository}/*"],
+        for sid, bucket in AWS_OWNED_READS.items():
+            self.s3_gateway.add_to_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:GetObject"],
+                    resources=[f"arn:{stack.partition}:s3:::{bucket.format(region=stack.region)}/*"],
+                )
             )
-        )
         self.interfaces = {
             name: ec2.InterfaceVpcEndpoint(
                 self,

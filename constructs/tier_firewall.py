@@ -1,8 +1,11 @@
 """One network ACL per tier, with explicit numbered rules an auditor can read (NET-1, NET-3).
 
 Rule numbers are grouped by purpose: 100s admin SSH, 200s replies from the internet, 300s the public
-tier, 400s the application tier, 500s the data tier; the last digit is the AZ. Everything else meets the
-ACL's implicit deny. ACLs are stateless, so each allowed conversation needs its reply rule too.
+tier, 400s the application tier, 500s the data tier, 600s the public edge; the last digit is the AZ. Everything else
+meets the ACL's implicit deny. ACLs are stateless, so each allowed conversation needs its reply rule too.
+
+The flows these rules must carry, and those they must stop, are data (policies/reachability.toml); the
+Project-Reachability gate evaluates them through these entries, the routes and the security groups at every synth.
 """
 
 from __future__ import annotations
@@ -27,6 +30,15 @@ CT_NACL_SSH_RDP_RULE = "cdk-validator-cfnguard::nacl_no_unrestricted_ssh_rdp_che
 HTTPS = ec2.AclTraffic.tcp_port(443)
 SSH = ec2.AclTraffic.tcp_port(22)
 ANY_IPV4 = "0.0.0.0/0"
+# NET-3: an internet-facing load balancer's subnets need, by the ELB guide's recommended network ACL rules
+# ("Configure network ACLs" for an internet-facing load balancer), the listener port in from 0.0.0.0/0 and
+# TCP 1024-65535 out to 0.0.0.0/0 for the replies to the clients' ephemeral ports. Its traffic to and from the
+# targets (listener and health-check port out, ephemeral replies in) is already carried by the 300s/400s rules
+# for the application tier. Only the listener port, and only where an edge exists: without a load balancer no
+# host in the public tier serves the internet, so 443 stays closed there (the NAT gateways and the bastion need
+# only replies) and the ACL, not just the security groups, keeps NET-3.
+EDGE_LISTENER = HTTPS
+CLIENT_REPLIES = EPHEMERAL
 INGRESS, EGRESS = ec2.TrafficDirection.INGRESS, ec2.TrafficDirection.EGRESS
 
 
@@ -53,6 +65,7 @@ class TierFirewall(Construct):
         data_subnets: Sequence[ec2.ISubnet],
         admin_cidrs: Sequence[str],
         database_port: int,
+        edge: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         public = [subnet.ipv4_cidr_block for subnet in public_subnets]
@@ -86,6 +99,7 @@ class TierFirewall(Construct):
                     for i, c in enumerate(application)
                 ),
                 *(AclRule(500 + i, EGRESS, c, database, "bastion to the database") for i, c in enumerate(data)),
+                *self._edge_rules(edge),
             ],
             "application": [
                 *(
@@ -137,6 +151,16 @@ class TierFirewall(Construct):
             "firewall per tier, so these ACLs are deliberate and sit in front of role security groups that chain "
             "by reference (constructs/role_security_groups.py).",
         )
+
+    @staticmethod
+    def _edge_rules(edge: bool) -> list[AclRule]:
+        """NET-3: the internet-facing load balancer's listener and its replies (ELB guide), only with an edge."""
+        if not edge:
+            return []
+        return [
+            AclRule(600, INGRESS, ANY_IPV4, EDGE_LISTENER, "HTTPS clients to the internet-facing load balancer"),
+            AclRule(600, EGRESS, ANY_IPV4, CLIENT_REPLIES, "load balancer replies to the clients' ephemeral ports"),
+        ]
 
     def _acl(
         self, tier: str, vpc: ec2.IVpc, subnets: Sequence[ec2.ISubnet], rules: Sequence[AclRule]

@@ -127,8 +127,9 @@ class TieredVpc(Construct):
                     f"{pack}-VPCNoUnrestrictedRouteToIGW",
                     control="NET-3",
                     basis="met another way",
-                    how="only the public tier routes to the internet gateway (NAT gateways, bastion); its network ACL "
-                    "admits only admin SSH and replies, and the application and data tiers have no such route (NET-1).",
+                    how="only the public tier routes to the internet gateway (NAT gateways, bastion, load balancer); "
+                    "its network ACL admits only admin SSH, replies and, with an edge, HTTPS to the load balancer, and "
+                    "the application and data tiers have no such route (NET-1; the flows: policies/reachability.toml).",
                 )
 
     def _acknowledge_default_security_group_provider(self) -> None:

@@ -6,15 +6,27 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-Severity = Literal["danger", "allowed", "widening", "gate", "change"]
+Severity = Literal["danger", "allowed", "interruption", "widening", "moved", "gate", "new", "change"]
 
 # Report order: what blocks first, then what a reviewer must read, then what is only noted.
-SEVERITY_ORDER: Final[dict[str, int]] = {"danger": 0, "allowed": 1, "widening": 2, "gate": 3, "change": 4}
+SEVERITY_ORDER: Final[dict[str, int]] = {
+    "danger": 0,
+    "allowed": 1,
+    "interruption": 2,  # an in-place update that restarts or interrupts a stateful resource
+    "widening": 3,
+    "moved": 4,  # a firewall rule moved to another port of the same width: closed one, opened the other
+    "gate": 5,
+    "new": 6,  # a stack the base does not have: one line, its rules listed once
+    "change": 7,
+}
 SEVERITY_LABEL: Final[dict[str, str]] = {
     "danger": "DANGER",
     "allowed": "allowed (ALLOW_REPLACE)",
+    "interruption": "interrupts (in place)",
     "widening": "widening",
+    "moved": "moved (not a widening)",
     "gate": "gate",
+    "new": "new stack",
     "change": "replaced (stateless)",
 }
 

@@ -4,6 +4,8 @@ from outside (NET-3), by reference the tiers from each other (NET-1); ACLs are t
 a network is admin access (ACC-3).
 
 Network ACL entries are compared as sets per ACL and direction; a change of rule order alone is not judged.
+A rule that moves to other ports of no greater width (same group, direction, protocol and peer: a database port
+change) is one "moved" finding per rule pair, closed and opened together, not a widening.
 """
 
 from __future__ import annotations
@@ -178,18 +180,50 @@ def _acl_rule(logical_id: str, props: dict[str, Any]) -> Rule:
     )
 
 
-def firewall_widenings(stack: str, base: Resources, head: Resources) -> list[Finding]:
-    """Rules in head that no base rule covers; ACL denies in base that no head deny covers."""
+@dataclass(frozen=True)
+class FirewallChanges:
+    findings: list[Finding]
+    moved_from: frozenset[str]  # logical IDs of base rules whose removal a "moved" finding already reports
+
+
+def firewall_widenings(stack: str, base: Resources, head: Resources) -> FirewallChanges:
+    """Rules in head that no base rule covers (a widening, or a move when a closed rule pairs with it); ACL denies in
+    base that no head deny covers."""
     base_rules, head_rules = firewall_rules(base), firewall_rules(head)
-    found = []
+    closed = [b for b in base_rules if b.action == "allow" and not any(h.covers(b) for h in head_rules)]
+    found, moved_from = [], set()
     for rule in head_rules:
         if rule.action == "allow" and not any(b.covers(rule) for b in base_rules):
+            before = next((b for b in closed if _moved(b, rule)), None)
+            if before is not None:
+                closed.remove(before)
+                moved_from.add(before.where)
+                found.append(_move(stack, before, rule))
+                continue
             replaced = [b for b in base_rules if not any(_same(b, h) for h in head_rules)]
             found.append(_finding(stack, rule, f"{rule.describe()} ({_was(rule, replaced)})"))
     for rule in base_rules:
         if rule.action == "deny" and not any(h.covers(rule) for h in head_rules):
             found.append(_finding(stack, rule, f"{rule.describe()} removed or narrowed"))
-    return found
+    return FirewallChanges(found, frozenset(moved_from))
+
+
+def _width(ports: tuple[int, int]) -> int:
+    return ports[1] - ports[0]
+
+
+def _moved(before: Rule, after: Rule) -> bool:
+    """The same rule on other ports, no wider than before: closed one port, opened another."""
+    if replace(before, ports=after.ports, where="", where_type="") != replace(after, where="", where_type=""):
+        return False
+    if not (isinstance(before.ports, tuple) and isinstance(after.ports, tuple)):
+        return False
+    return before.ports != after.ports and _width(after.ports) <= _width(before.ports)
+
+
+def _move(stack: str, before: Rule, after: Rule) -> Finding:
+    detail = f"closed {before.describe()}, opened {_protocol_name(after.protocol)} {_show_ports(after.ports)}"
+    return replace(_finding(stack, after, detail), severity="moved", change="port moved")
 
 
 def _same(one: Rule, other: Rule) -> bool:

@@ -27,9 +27,13 @@ def _worst(stack: StackVerdict) -> int:
 def markdown(verdict: Verdict, base: str, head: str) -> str:
     lines = [f"**Change verdict: {verdict.summary}**", ""]
     lines.append(
-        f"Base `{base}`, head `{head}`; exit status {verdict.exit_code}. Dangers first, then security widening, "
-        "then gate changes, then stateless replacements."
+        f"Base `{base}`, head `{head}`; exit status {verdict.exit_code}. Dangers first, then in-place updates that "
+        "interrupt a stateful resource, security widening, firewall port moves, gate changes, new stacks, then "
+        "stateless replacements."
     )
+    if verdict.allow_replace_line:
+        lines += ["", "To accept every stateful replacement and deletion below, re-run with:", "", "```"]
+        lines += [verdict.allow_replace_line, "```"]
     if verdict.allow_replace:
         lines.append(f"ALLOW_REPLACE: {', '.join(f'`{a}`' for a in verdict.allow_replace)}.")
     for unused in verdict.allow_unused:
@@ -51,6 +55,10 @@ def markdown(verdict: Verdict, base: str, head: str) -> str:
             label = f"**{SEVERITY_LABEL[f.severity]}**" if f.severity == "danger" else SEVERITY_LABEL[f.severity]
             what = _cell(f"{f.change}: {f.detail}")
             lines.append(f"| {label} | `{f.logical_id}` | {f.resource_type} | {what} | {', '.join(f.controls)} |")
+        if stack.new_rules:
+            lines += ["", f"<details><summary>{len(stack.new_rules)} rules of the new stack</summary>", ""]
+            lines += [f"- {_cell(rule)}" for rule in stack.new_rules]
+            lines += ["", "</details>"]
         lines += ["", f"Acknowledgements: {base_acks} -> {head_acks}."]
     if quiet:
         lines += ["", f"No flagged change: {', '.join(quiet)}."]
@@ -66,7 +74,11 @@ def as_json(verdict: Verdict, base: str, head: str) -> dict[str, Any]:
         "base": base,
         "head": head,
         "strict": verdict.strict,
-        "allow_replace": {"named": verdict.allow_replace, "unused": verdict.allow_unused},
+        "allow_replace": {
+            "named": verdict.allow_replace,
+            "unused": verdict.allow_unused,
+            "to_accept": verdict.allow_replace_line,
+        },
         "counts": {severity: verdict.count(severity) for severity in SEVERITY_ORDER},
         "acknowledgements": {
             "base": sum(s.acknowledgements[0] for s in verdict.stacks),
@@ -79,6 +91,7 @@ def as_json(verdict: Verdict, base: str, head: str) -> dict[str, Any]:
                 "status": s.status,
                 "acknowledgements": {"base": s.acknowledgements[0], "head": s.acknowledgements[1]},
                 "findings": [f.as_json() for f in s.findings],
+                "new_rules": s.new_rules,
             }
             for s in sorted(verdict.stacks, key=lambda s: s.name)
         ],

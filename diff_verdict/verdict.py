@@ -1,5 +1,7 @@
 """Judge a change between two cloud assemblies (issue 13): per stack, what is deleted or replaced (DANGER when it
-holds state, unless ALLOW_REPLACE names it), what widens security, and which acknowledgements changed.
+holds state, unless ALLOW_REPLACE names it), what interrupts a stateful resource in place, what widens security (a
+firewall rule moved to another port is a move, not a widening), and which acknowledgements changed. A stack the base
+does not have is one "new stack" line with its rules listed once, never widenings of nothing.
 
 Exit status: 2 when a stateful resource would be replaced or deleted and ALLOW_REPLACE does not name it; 1 when
 --strict and a security widening is found; 0 otherwise.
@@ -16,6 +18,7 @@ from diff_verdict.findings import Finding, Severity
 from diff_verdict.firewall_widening import firewall_widenings
 from diff_verdict.gates import gate_findings
 from diff_verdict.iam_widening import policy_widenings, removed_policy_widenings
+from diff_verdict.interruptions import interruptions
 from diff_verdict.protection_widening import removed_logging, setting_widenings
 from diff_verdict.references import renamed_references
 from diff_verdict.replacement import IGNORED_TYPES, ResourceFate, compare_resources, removed_stack
@@ -30,6 +33,7 @@ class StackVerdict:
     status: str  # changed | unchanged | added | removed
     findings: list[Finding] = field(default_factory=list)
     acknowledgements: tuple[int, int] = (0, 0)
+    new_rules: list[str] = field(default_factory=list)  # an added stack's firewall and IAM rules, each once
 
 
 @dataclass
@@ -46,6 +50,14 @@ class Verdict:
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def allow_replace_line(self) -> str | None:
+        """The ALLOW_REPLACE value that accepts every stateful replacement or deletion of this change, when blocked."""
+        if not self.count("danger"):
+            return None
+        wanted = sorted({f.address for f in self.findings if f.severity in ("danger", "allowed")})
+        return "ALLOW_REPLACE=" + ",".join(wanted)
 
     @property
     def exit_code(self) -> int:
@@ -66,11 +78,17 @@ class Verdict:
             )
         if allowed:
             parts.append(f"{allowed} stateful replacement(s) or deletion(s) accepted by ALLOW_REPLACE")
+        if interruptions := self.count("interruption"):
+            parts.append(f"{_plural(interruptions, 'in-place update')} interrupting a stateful resource")
         if widenings:
             blocking = "blocking under STRICT=1" if self.strict else "not blocking; STRICT=1 blocks"
             parts.append(f"{_plural(widenings, 'security widening')} to review ({blocking})")
         if not (dangers or widenings):
             parts.append("no unaccepted stateful replacement or deletion, no security widening")
+        if moves := self.count("moved"):
+            parts.append(f"{_plural(moves, 'firewall rule')} moved to another port")
+        if new := [s for s in self.stacks if s.status == "added"]:
+            parts.append(f"{_plural(len(new), 'new stack')}")
         base_acks = sum(s.acknowledgements[0] for s in self.stacks)
         head_acks = sum(s.acknowledgements[1] for s in self.stacks)
         parts.append(f"acknowledgements {base_acks} -> {head_acks}")
@@ -101,8 +119,7 @@ def judge(base: Assembly, head: Assembly, allow_replace: list[str], strict: bool
             renamed_to = _renamed_stack(resources, {n: head.stacks[n].resources for n in added})
             stacks.append(_removed_stack(name, resources, renamed_to, allowed))
         else:
-            stacks.append(_changed_stack(name, {}, head.stacks[name].resources, head.stacks[name].region, allowed))
-            stacks[-1].status = "added"
+            stacks.append(_new_stack(name, head.stacks[name].resources, head.stacks[name].region, allowed))
     used = {f.address for f in (f for s in stacks for f in s.findings) if f.severity == "allowed"}
     for stack in stacks:
         stack.findings.sort(key=Finding.sort_key)
@@ -140,11 +157,38 @@ def _changed_stack(name: str, base: Resources, head: Resources, region: str | No
     for logical_id in renamed_base.keys() - head.keys():
         findings += removed_policy_widenings(name, logical_id, renamed_base[logical_id])
         findings += removed_logging(name, logical_id, renamed_base[logical_id])
-    findings += firewall_widenings(name, renamed_base, head)
+    replaced = {fate.logical_id for fate in comparison.fates}
+    for logical_id in sorted(base.keys() & head.keys() - replaced):
+        findings += interruptions(name, logical_id, base[logical_id], head[logical_id])
+    firewall = firewall_widenings(name, renamed_base, head)
+    findings = [f for f in findings if not (f.severity == "change" and f.logical_id in firewall.moved_from)]
+    findings += firewall.findings
     gates, base_acks, head_acks = gate_findings(name, renamed_base, head)
     findings += gates
     status = "changed" if findings or _template_changed(base, head) else "unchanged"
     return StackVerdict(name, status, findings, (base_acks, head_acks))
+
+
+def _new_stack(name: str, head: Resources, region: str | None, allowed: set[str]) -> StackVerdict:
+    """One line for a stack the base does not have; its rules (every one "new" against nothing) listed once."""
+    judged = _changed_stack(name, {}, head, region, allowed)
+    rules = sorted(
+        {
+            f"{f.detail.removesuffix(' (new rule)').removesuffix(' (new statement)')} ({f.logical_id})"
+            for f in judged.findings
+            if f.severity == "widening"
+        }
+    )
+    count = sum(1 for r in head.values() if r.get("Type") not in IGNORED_TYPES)
+    line = Finding(
+        "new",
+        name,
+        "(stack)",
+        "AWS::CloudFormation::Stack",
+        "added",
+        f"new stack: {count} resources, {_plural(len(rules), 'firewall or IAM rule')} (listed once below)",
+    )
+    return StackVerdict(name, "added", [line], judged.acknowledgements, rules)
 
 
 def _template_changed(base: Resources, head: Resources) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -57,6 +58,7 @@ section.control { border-top: 2px solid var(--ink); padding-top: 12px; margin-to
 ul.problems { margin: 4px 0 8px; color: var(--bad); }
 .summary-line { background: var(--soft); border: 1px solid var(--line); padding: 8px 10px; margin: 10px 0; }
 table.evidence, table.acks { table-layout: fixed; }
+table.evidence td { overflow-wrap: anywhere; word-break: normal; }
 .evidence td:nth-child(5) { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11.5px; }
 td.mono { font-size: 11.5px; }
 nav.toc a { color: inherit; }
@@ -84,6 +86,16 @@ def _badge(status: str) -> str:
 
 def _e(value: Any) -> str:
     return escape(str(value))
+
+
+# Where an identifier may wrap: after a run of separators (. : / ,) and between the words of a CamelCase name.
+_BREAK = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[.:/,])(?![.:/,]|$)")
+
+
+def _breakable(value: Any) -> str:
+    """Escaped text with <wbr> at each place an identifier may wrap, so a narrow column never splits a word
+    (`AssumeRolePolicyDocument.Statement[0].Condition`, `AWS::IAM::Role`, ARNs)."""
+    return _BREAK.sub("<wbr>", _e(value))
 
 
 def render_html(document: dict[str, Any]) -> str:
@@ -205,9 +217,9 @@ def _control(c: dict[str, Any], envs: list[str]) -> str:
 
 def _evidence_table(rows: list[dict[str, Any]]) -> str:
     body = "".join(
-        f"<tr><td class='mono'>{_e(r['stack'])}</td><td class='mono'>{_e(r['logical_id'])}</td>"
-        f"<td class='mono'>{_e(r['resource_type'])}</td><td class='mono'>{_e(r['property_path'])}</td>"
-        f"<td>{_e(r['value'])}</td><td>{_e(r['why'])}</td></tr>"
+        f"<tr><td class='mono'>{_breakable(r['stack'])}</td><td class='mono'>{_breakable(r['logical_id'])}</td>"
+        f"<td class='mono'>{_breakable(r['resource_type'])}</td><td class='mono'>{_breakable(r['property_path'])}</td>"
+        f"<td>{_breakable(r['value'])}</td><td>{_e(r['why'])}</td></tr>"
         for r in rows
     )
     return (

@@ -2,8 +2,12 @@
 
 - catalog.json: the control catalog (config/catalog.toml), one group per family, one objective per control;
 - component-definition.json: our components (one per kind of stack) and the controls whose evidence they hold;
+- assessment-plan.json: what was assessed and how (the controls in scope, examined in the synthesized templates by
+  the evidence rules); OSCAL 1.x requires a plan's import-ssp, and no system security plan is published, so it
+  points at a back-matter resource that names component-definition.json and says so;
 - assessment-results.json: per environment one result; per control an observation of each rule's evidence
-  (method EXAMINE: read from the templates) and a finding whose target is the control's objective.
+  (method EXAMINE: read from the templates) and a finding whose target is the control's objective; its import-ap
+  names assessment-plan.json.
 UUIDs are uuid5 of the content's names, so the same assembly always gives the same documents.
 """
 
@@ -14,7 +18,9 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from trestle.core.base_model import OscalBaseModel
 from trestle.oscal import OSCAL_VERSION, common
+from trestle.oscal import assessment_plan as ap
 from trestle.oscal import assessment_results as ar
 from trestle.oscal import catalog as cat
 from trestle.oscal import component as cd
@@ -184,12 +190,47 @@ def build_assessment_results(document: dict[str, Any]) -> ar.AssessmentResults:
     return ar.AssessmentResults(
         uuid=_uuid("assessment-results"),
         metadata=_metadata(document, "Assessment results: evidence in the synthesized templates"),
-        import_ap=ar.ImportAp(
-            href="../evidence.json",
-            remarks="No OSCAL assessment plan is published: the plan is the evidence rules (evidence_report/rules), "
-            "and evidence.json lists each rule with what it checked.",
-        ),
+        import_ap=ar.ImportAp(href=PLAN_FILE),
         results=results,
+    )
+
+
+PLAN_FILE = "assessment-plan.json"
+
+
+def _in_scope(document: dict[str, Any]) -> list[common.SelectControlById]:
+    """The controls some environment assesses (each result reviews its own in-scope subset)."""
+    return [
+        common.SelectControlById(control_id=oscal_id(control["id"]))
+        for control in document["controls"]
+        if any(status != OUT_OF_SCOPE for status in control["status"].values())
+    ]
+
+
+def build_assessment_plan(document: dict[str, Any]) -> ap.AssessmentPlan:
+    system = _uuid("assessment-plan", "system")
+    environments = ", ".join(env["name"] for env in document["environments"])
+    return ap.AssessmentPlan(
+        uuid=_uuid("assessment-plan"),
+        metadata=_metadata(document, "Assessment plan: evidence rules over the synthesized templates"),
+        import_ssp=common.ImportSsp(
+            href=f"#{system}",
+            remarks="No system security plan is published: the system is described by its component definition.",
+        ),
+        reviewed_controls=common.ReviewedControls(
+            description="Each in-scope control of the catalog, examined by its evidence rules (evidence_report/rules) "
+            f"in the synthesized CloudFormation templates of {environments}; evidence.json lists what each rule read.",
+            control_selections=[common.ControlSelections(include_controls=_in_scope(document))],
+        ),
+        back_matter=common.BackMatter(
+            resources=[
+                common.Resource(
+                    uuid=system,
+                    title="The assessed system: its components and the controls they implement",
+                    rlinks=[common.Rlink(href="component-definition.json", media_type="application/json")],
+                )
+            ]
+        ),
     )
 
 
@@ -215,9 +256,10 @@ def _observation(environment: str, control_id: str, rule: dict[str, Any], collec
 
 def oscal_documents(document: dict[str, Any]) -> dict[str, bytes]:
     """File name -> pretty OSCAL JSON bytes."""
-    models = {
+    models: dict[str, OscalBaseModel] = {
         "catalog.json": build_catalog(document),
         "component-definition.json": build_component_definition(document),
+        PLAN_FILE: build_assessment_plan(document),
         "assessment-results.json": build_assessment_results(document),
     }
     return {name: model.oscal_serialize_json_bytes(pretty=True) + b"\n" for name, model in models.items()}

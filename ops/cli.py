@@ -25,8 +25,26 @@ from ops.report import Row, exit_status, render, stderr_line
 COMMANDS = ("preflight", "verify", "restore-drill", "keys")
 
 
+class DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
+    """`--help` names every default a user can rely on; a path inside the working directory is shown relative."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or action.required:
+            return action.help
+        if isinstance(action.default, Path):
+            shown = (
+                action.default.relative_to(Path.cwd()) if action.default.is_relative_to(Path.cwd()) else action.default
+            )
+            return f"{action.help} (default: {shown})"
+        return super()._get_help_string(action)
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m ops", description="Operations on a deployed environment.")
+    root = argparse.ArgumentParser(
+        prog="python -m ops",
+        description="Operations on a deployed environment.",
+        formatter_class=DefaultsShown,
+    )
     commands = root.add_subparsers(dest="command", required=True, metavar="{" + ",".join(COMMANDS) + "}")
     for name, summary in (
         ("preflight", "read-only: will a first deploy of this environment succeed in this account?"),
@@ -34,10 +52,10 @@ def parser() -> argparse.ArgumentParser:
         ("restore-drill", "restore the database to a point in time into a drill instance, record RPO/RTO, delete it"),
         ("keys", "read-only: the environment's SSH key pairs against the operators in config"),
     ):
-        command = commands.add_parser(name, help=summary, description=summary)
+        command = commands.add_parser(name, help=summary, description=summary, formatter_class=DefaultsShown)
         command.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG_PATH), help="the app's config file")
         command.add_argument("--env", required=True, help="environment name, <tenant>-<stage>")
-        command.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default chain)")
+        command.add_argument("--profile", help="AWS profile (when absent: AWS_PROFILE or the default chain)")
         command.add_argument("--json", action="store_true", help="print rows as JSON")
         if name == "preflight":
             command.add_argument(

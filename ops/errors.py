@@ -1,14 +1,19 @@
 """One line for every way a command can fail before it has a result: what is wrong and what to do (exit 2).
 
-`cli.main` is the one place that catches: configuration errors, `OpsError` (bad input, unknown environment, a
-missing resource) and botocore's errors, translated here. Nothing else in the package catches broadly.
+`cli.main` is the one place that catches a whole command: configuration errors, `OpsError` (bad input, unknown
+environment, a missing resource) and botocore's errors, translated here. `guarded` catches botocore's errors of one
+check, so a check that cannot run becomes a row with its error and the other checks still run.
+An error body that is an HTML page (a proxy, a moto server without the action) is shown as its title, on one line.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from html.parser import HTMLParser
 
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     EndpointConnectionError,
     NoCredentialsError,
@@ -19,6 +24,7 @@ from botocore.exceptions import (
 )
 
 from config import ConfigError
+from ops.report import Row
 
 # The published IAM policy each command needs (policies/iam/); `keys` reads a subset of what `verify` reads.
 POLICY_OF = {
@@ -68,7 +74,38 @@ def _client_error(error: ClientError, policy: str) -> str:
             f"AWS kept throttling {operation} after the standard retries ({code}): "
             "retry later or raise AWS_MAX_ATTEMPTS"
         )
-    return f"{operation} failed: {code}: {error.response.get('Error', {}).get('Message', '')}"
+    return f"{operation} failed: {code}: {plain(error.response.get('Error', {}).get('Message', ''))}"
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.title: list[str] = []
+        self.text: list[str] = []
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        (self.title if self._in_title else self.text).append(data)
+
+
+MAX_MESSAGE = 200
+
+
+def plain(message: str) -> str:
+    """One line of text: an HTML body becomes its title (else its text), whitespace collapses, long text is cut."""
+    if re.search(r"<[a-zA-Z!/][^>]*>", message):
+        parser = _Text()
+        parser.feed(message)
+        parser.close()
+        message = " ".join(parser.title) or " ".join(parser.text)
+    line = " ".join(message.split())
+    return line if len(line) <= MAX_MESSAGE else line[: MAX_MESSAGE - 3] + "..."
 
 
 # Errors raised before any response, in the order they are tried: type -> the line to print.
@@ -96,3 +133,14 @@ def one_line(error: BaseException, *, command: str) -> str | None:
         if isinstance(error, types):
             return message(error)
     return None
+
+
+def guarded(control: str, check: str, command: str, produce: Callable[[], Row | list[Row]]) -> list[Row]:
+    """The row(s) of one check, or one `error` row saying why it could not run (an AWS or botocore error)."""
+    try:
+        produced = produce()
+        return produced if isinstance(produced, list) else [produced]
+    except (ClientError, BotoCoreError) as error:
+        message = one_line(error, command=command) or plain(str(error))
+        fix = f"resolve the error and re-run {command}; the other rows are unaffected"
+        return [Row(control, check, "error", f"could not check: {message}", fix)]

@@ -4,6 +4,9 @@ Who has a key, which keys are in no operator's entry (a revocation not yet deplo
 imported by hand), their tags and creation dates. A key pair belongs to the environment when it carries the
 `environment` tag or its name starts with `<env>-`; its operator is its `operator` tag, else the name's prefix
 `<env>-<operator>` (a suffix such as a fingerprint may follow).
+
+An operator without a key pair is `not deployed` while the environment has no bastion stack (the stack creates the
+keys), as `verify` says for the same state, and a `fail` once it has one.
 """
 
 from __future__ import annotations
@@ -65,6 +68,11 @@ def run(environment: Environment) -> list[Row]:
                 )
             )
     holders = {p.operator for p in pairs}
+    deployed = environment.names.stack("bastion") in environment.stacks
     for operator in sorted(configured - holders):
-        rows.append(Row("ACC-2", f"operator {operator}", "fail", "has no key pair", "deploy the bastion stack"))
+        if deployed:
+            rows.append(Row("ACC-2", f"operator {operator}", "fail", "has no key pair", "deploy the bastion stack"))
+        else:
+            observed = "has no key pair; no bastion stack yet"
+            rows.append(Row("ACC-2", f"operator {operator}", "not deployed", observed, "deploy the bastion stack"))
     return rows

@@ -10,18 +10,19 @@ also reports alert e-mail subscriptions still pending confirmation (every alert 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from botocore.exceptions import ClientError
 
-from ops import preflight_names
+from ops import preflight_names, preflight_quotas
 from ops.assembly import EnvironmentAssembly
 from ops.aws import error_code
 from ops.environment import Environment
+from ops.errors import guarded
 from ops.names import BOOTSTRAP_PARAMETER, BOOTSTRAP_STACK
 from ops.report import Row, judged, passed
 
-# Service Quotas codes (Service Quotas console): EC2-VPC Elastic IPs; VPC "Rules per network ACL" (one direction).
-EIP_QUOTA = ("ec2", "L-0263D0A3", 5)
-NACL_RULES_QUOTA = ("vpc", "L-2AEEBF1A", 20)
 # Backup Audit Manager evaluates these through AWS Config (AWS Backup Developer Guide, "Backup Audit Manager").
 BACKUP_AUDIT_CONFIG_TYPES = (
     "AWS::Backup::BackupPlan",
@@ -36,90 +37,26 @@ BACKUP_SELECTED_TYPES = ("RDS", "S3", "EC2")
 DEFAULT_INTERFACE_SERVICES = ("ssm", "ssmmessages", "ec2messages", "kms", "secretsmanager", "logs", "monitoring")
 
 
-def bootstrap(environment: Environment, required: int) -> list[Row]:
-    rows = []
-    for region in environment.regions:
-        target = f"aws://{environment.account}/{region}"
-        fix = f"npx cdk bootstrap {target}"
-        cloudformation = environment.aws.client("cloudformation", region)
-        try:
-            status = cloudformation.describe_stacks(StackName=BOOTSTRAP_STACK)["Stacks"][0]["StackStatus"]
-        except ClientError as error:
-            if error_code(error) != "ValidationError":
-                raise
-            rows.append(Row("CMP-1", f"CDK bootstrap in {region}", "fail", f"no {BOOTSTRAP_STACK} stack", fix))
-            continue
-        try:
-            parameter = environment.aws.client("ssm", region).get_parameter(Name=BOOTSTRAP_PARAMETER)
-            version = int(parameter["Parameter"]["Value"])
-        except ClientError as error:
-            if error_code(error) != "ParameterNotFound":
-                raise
-            version = 0
-        observed = f"{BOOTSTRAP_STACK} {status}, version {version} (needs {required})"
-        ok = status.endswith("_COMPLETE") and "ROLLBACK" not in status and version >= required
-        rows.append(judged("CMP-1", f"CDK bootstrap in {region}", ok, observed, f"{fix} (re-run to upgrade)"))
-    return rows
-
-
-def quota(environment: Environment, region: str, service: str, code: str, default: float) -> tuple[float, str]:
-    """The applied quota value (Service Quotas), else AWS's default; and where the number came from."""
-    client = environment.aws.client("service-quotas", region)
+def bootstrap(environment: Environment, region: str, required: int) -> Row:
+    target = f"aws://{environment.account}/{region}"
+    fix = f"npx cdk bootstrap {target}"
+    cloudformation = environment.aws.client("cloudformation", region)
     try:
-        return float(client.get_service_quota(ServiceCode=service, QuotaCode=code)["Quota"]["Value"]), "applied"
+        status = cloudformation.describe_stacks(StackName=BOOTSTRAP_STACK)["Stacks"][0]["StackStatus"]
     except ClientError as error:
-        if error_code(error) != "NoSuchResourceException":
+        if error_code(error) != "ValidationError":
             raise
+        return Row("CMP-1", f"CDK bootstrap in {region}", "fail", f"no {BOOTSTRAP_STACK} stack", fix)
     try:
-        return float(
-            client.get_aws_default_service_quota(ServiceCode=service, QuotaCode=code)["Quota"]["Value"]
-        ), "default"
+        parameter = environment.aws.client("ssm", region).get_parameter(Name=BOOTSTRAP_PARAMETER)
+        version = int(parameter["Parameter"]["Value"])
     except ClientError as error:
-        if error_code(error) != "NoSuchResourceException":
+        if error_code(error) != "ParameterNotFound":
             raise
-    return default, "documented default"
-
-
-def elastic_ips(environment: Environment) -> Row:
-    region = environment.env.region
-    limit, source = quota(environment, region, *EIP_QUOTA)
-    addresses = environment.aws.client("ec2", region).describe_addresses()["Addresses"]
-    stack_ips = {r.physical_id for r in environment.resources("AWS::EC2::EIP")}
-    tag = {"Key": environment.names.tag[0], "Value": environment.env.name}
-    ours = [a for a in addresses if tag in a.get("Tags", []) or a.get("PublicIp") in stack_ips]
-    needed = environment.env.nat_gateway_count + 1  # a NAT gateway per AZ (HA-1) and the bastion
-    new = max(0, needed - len(ours))
-    observed = f"{len(addresses)} in use of {limit:g} ({source}); this environment needs {needed}, {new} new"
-    fix = (
-        f"request an EC2-VPC Elastic IP quota ({EIP_QUOTA[1]}) of at least {len(addresses) + new} in {region}, "
-        "or release unused addresses"
-    )
-    return judged("HA-1", "Elastic IP quota", len(addresses) + new <= limit, observed, fix)
-
-
-def network_acls(environment: Environment, assembly: EnvironmentAssembly | None) -> Row:
-    admin = len(environment.env.admin_cidrs)
-    if assembly is None:
-        return Row(
-            "NET-1",
-            "NACL entries per ACL",
-            "warn",
-            f"{admin} admin networks; no assembly to count entries",
-            "run `make synth` and pass --assembly cdk.out",
-            blocking=False,
-        )
-    limit, source = quota(environment, environment.env.region, *NACL_RULES_QUOTA)
-    if not assembly.acl_entries:
-        return passed("NET-1", "NACL entries per ACL", "the assembly declares no network ACL entries")
-    (acl, direction), most = assembly.acl_entries.most_common(1)[0]
-    observed = (
-        f"largest: {most} {direction} entries ({acl.rsplit('/', 1)[-1]}) for {admin} admin networks; "
-        f"quota {limit:g} ({source})"
-    )
-    fix = (
-        f"fewer admin_cidrs (each adds an SSH entry) or a higher 'Rules per network ACL' quota ({NACL_RULES_QUOTA[1]})"
-    )
-    return judged("NET-1", "NACL entries per ACL", most <= limit, observed, fix)
+        version = 0
+    observed = f"{BOOTSTRAP_STACK} {status}, version {version} (needs {required})"
+    ok = status.endswith("_COMPLETE") and "ROLLBACK" not in status and version >= required
+    return judged("CMP-1", f"CDK bootstrap in {region}", ok, observed, f"{fix} (re-run to upgrade)")
 
 
 def zones(environment: Environment) -> tuple[Row, list[str]]:
@@ -227,27 +164,22 @@ def config_recording(environment: Environment, assembly: EnvironmentAssembly | N
     return Row("BAK-3", "AWS Config recording", "fail", observed, fix)
 
 
-def backup_opt_in(environment: Environment) -> list[Row]:
-    rows = []
-    for region in environment.regions:
-        settings = environment.aws.client("backup", region).describe_region_settings()
-        opted = settings.get("ResourceTypeOptInPreference", {})
-        missing = [t for t in BACKUP_SELECTED_TYPES if not opted.get(t)]
-        observed = (
-            "opted in: " + ", ".join(t for t in BACKUP_SELECTED_TYPES if opted.get(t))
-            if not missing
-            else f"not opted in: {', '.join(missing)}"
-        )
-        rows.append(
-            judged(
-                "BAK-1",
-                f"AWS Backup opt-in in {region}",
-                not missing,
-                observed,
-                f"AWS Backup console > Settings > Service opt-in in {region}: turn on {', '.join(missing)}",
-            )
-        )
-    return rows
+def backup_opt_in(environment: Environment, region: str) -> Row:
+    settings = environment.aws.client("backup", region).describe_region_settings()
+    opted = settings.get("ResourceTypeOptInPreference", {})
+    missing = [t for t in BACKUP_SELECTED_TYPES if not opted.get(t)]
+    observed = (
+        "opted in: " + ", ".join(t for t in BACKUP_SELECTED_TYPES if opted.get(t))
+        if not missing
+        else f"not opted in: {', '.join(missing)}"
+    )
+    return judged(
+        "BAK-1",
+        f"AWS Backup opt-in in {region}",
+        not missing,
+        observed,
+        f"AWS Backup console > Settings > Service opt-in in {region}: turn on {', '.join(missing)}",
+    )
 
 
 def pending_subscriptions(environment: Environment) -> Row:
@@ -283,13 +215,31 @@ def pending_subscriptions(environment: Environment) -> Row:
 
 
 def run(environment: Environment, assembly: EnvironmentAssembly | None) -> list[Row]:
+    """Every check, each on its own: one that cannot run (access denied, an API the endpoint lacks) is an `error`
+    row with its one-line reason, and the others still run."""
     required = assembly.required_bootstrap if assembly else 6
-    rows = bootstrap(environment, required)
-    zone_row, available = zones(environment)
-    rows += [elastic_ips(environment), network_acls(environment, assembly), zone_row]
-    rows += endpoint_services(environment, assembly, available)
-    rows += [instance_class(environment, available), config_recording(environment, assembly)]
-    rows += backup_opt_in(environment)
+
+    def check(control: str, name: str, produce: Callable[[], Row | list[Row]]) -> list[Row]:
+        return guarded(control, name, "preflight", produce)
+
+    rows: list[Row] = []
+    for region in environment.regions:
+        rows += check("CMP-1", f"CDK bootstrap in {region}", partial(bootstrap, environment, region, required))
+    available = list(environment.env.availability_zones)  # what the zone check cannot confirm is still asked for
+
+    def zone_row() -> Row:
+        nonlocal available
+        row, available = zones(environment)
+        return row
+
+    rows += check("HA-1", "Elastic IP quota", partial(preflight_quotas.elastic_ips, environment))
+    rows += check("NET-1", "NACL entries per ACL", partial(preflight_quotas.network_acls, environment, assembly))
+    rows += check("LOC-1", "availability zones", zone_row)
+    rows += check("LOC-1", "endpoint services", lambda: endpoint_services(environment, assembly, available))
+    rows += check("HA-1", "DB instance class", lambda: instance_class(environment, available))
+    rows += check("BAK-3", "AWS Config recording", partial(config_recording, environment, assembly))
+    for region in environment.regions:
+        rows += check("BAK-1", f"AWS Backup opt-in in {region}", partial(backup_opt_in, environment, region))
     rows += preflight_names.free_names(environment, assembly)
-    rows.append(pending_subscriptions(environment))
+    rows += check("NET-4", "alert e-mail subscriptions", partial(pending_subscriptions, environment))
     return rows

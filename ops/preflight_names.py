@@ -2,12 +2,13 @@
 
 A create with a taken name fails the deploy (and a bucket name is global: another account may hold it). Names come
 from config (`ops.names`) and, with `--assembly`, from every template of the environment. A name held by the
-environment's own live stack is expected after a first deploy.
+environment's own live stack is expected after a first deploy. A name that cannot be looked up is an `error` row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,6 +16,7 @@ from botocore.exceptions import ClientError
 from ops.assembly import EnvironmentAssembly
 from ops.aws import error_code
 from ops.environment import Environment
+from ops.errors import guarded
 from ops.names import PlannedName
 from ops.report import Row, passed
 
@@ -67,21 +69,22 @@ def free_names(environment: Environment, assembly: EnvironmentAssembly | None) -
     planned = {(p.kind, p.name, p.region): p for p in derived}
     for p in assembly.names if assembly else []:
         planned[(p.kind, p.name, p.region)] = p
-    rows = []
+    rows: list[Row] = []
     for p in sorted(planned.values(), key=lambda p: (p.kind, p.name)):
         check = f"{p.kind} name {p.name}"
-        if p.stack in environment.stacks:
-            rows.append(passed("CMP-1", check, f"held by this environment's stack {p.stack}"))
-        elif _exists(environment, p):
-            rows.append(
-                Row(
-                    "CMP-1",
-                    check,
-                    "fail",
-                    f"already exists in {p.region}",
-                    f"delete or import it before deploying {p.stack}, or rename the environment",
-                )
-            )
-        else:
-            rows.append(passed("CMP-1", check, f"free in {p.region}"))
+        rows += guarded("CMP-1", check, "preflight", partial(_name_row, environment, p, check))
     return rows
+
+
+def _name_row(environment: Environment, p: PlannedName, check: str) -> Row:
+    if p.stack in environment.stacks:
+        return passed("CMP-1", check, f"held by this environment's stack {p.stack}")
+    if _exists(environment, p):
+        return Row(
+            "CMP-1",
+            check,
+            "fail",
+            f"already exists in {p.region}",
+            f"delete or import it before deploying {p.stack}, or rename the environment",
+        )
+    return passed("CMP-1", check, f"free in {p.region}")

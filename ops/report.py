@@ -1,8 +1,11 @@
 """The one row shape every operations command emits, and how rows are shown (a table, plain lines or JSON).
 
 A row is `{control, check, status, observed, fix}`: `control` is a catalog ID (BAK-3, ACC-2, ...) shared with the
-evidence report, `status` one of `pass`, `fail`, `warn`, `not deployed`, `observed` what the account showed and
-`fix` what to do when it is not a pass. `--json` prints `{"command", "environment", "account", "rows": [...]}`.
+evidence report, `status` one of `STATUSES` (the one vocabulary of every command), `observed` what the account showed
+and `fix` what to do when it is not a pass. `--json` prints `{"command", "environment", "account", "rows": [...]}`.
+
+Exit status: 1 when a row failed (or is blocking and not deployed); else 2 when a check could not run (`error`: its
+answer is unknown); else 0.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from typing import Literal, TextIO
 from rich.console import Console
 from rich.table import Table
 
-Status = Literal["pass", "fail", "warn", "not deployed"]
-STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "not deployed": "dim"}
+Status = Literal["pass", "fail", "warn", "not deployed", "error"]
+STATUSES: tuple[Status, ...] = ("pass", "fail", "warn", "not deployed", "error")
+STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "not deployed": "dim", "error": "magenta"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,9 @@ def judged(control: str, check: str, ok: bool, observed: str, fix: str) -> Row:
 
 
 def exit_status(rows: list[Row]) -> int:
-    return 1 if any(row.failed for row in rows) else 0
+    if any(row.failed for row in rows):
+        return 1
+    return 2 if any(row.status == "error" for row in rows) else 0
 
 
 def render(rows: list[Row], *, command: str, environment: str, account: str, as_json: bool, out: TextIO) -> None:

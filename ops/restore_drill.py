@@ -33,9 +33,11 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
     when = command.add_mutually_exclusive_group()
     when.add_argument("--minutes-ago", type=float, help="restore to this many minutes before now")
     when.add_argument("--to-time", help="restore to this UTC time (ISO 8601, e.g. 2026-12-01T10:15:00Z)")
-    command.add_argument("--keep", action="store_true", help="keep the drill instance (default: delete it)")
+    command.add_argument("--keep", action="store_true", help="keep the drill instance (else it is deleted)")
     command.add_argument("--yes", action="store_true", help="required for a production environment")
-    command.add_argument("--record", type=Path, help="drill record path (default restore-drill-<env>-<stamp>.json)")
+    command.add_argument(
+        "--record", type=Path, help="drill record path (when absent: restore-drill-<env>-<stamp>.json)"
+    )
     command.add_argument("--timeout-minutes", type=float, default=120.0, help="give up waiting after this long")
     command.add_argument("--poll-seconds", type=float, default=30.0, help="how often to check the drill instance")
 

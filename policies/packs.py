@@ -6,7 +6,8 @@ Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS Cont
 `SecretLiteralScan` (ENC-4), `AccessRules` (ACC-2, ACC-3, ENC-3), `TrustRules` (ACC-3: the source conditions of
 service-role trust policies), `DeployReadiness` (BAK-5, BAK-6, NET-3) and `DeliveryPathRules` (ACC-4, CMP-1, ENC-3:
 every service writing into an encrypted destination is admitted by its resource and key policies): what the running
-services accept and require. Any unacknowledged finding fails the synth.
+services accept and require, and `ReachabilityRules` (NET-1, NET-3): the promised network flows through security
+groups, network ACLs and routes. Any unacknowledged finding fails the synth.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from policies.delivery_gate import DeliveryPathRules
 from policies.deploy_readiness import DeployReadiness
 from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
+from policies.reachability_rules import ReachabilityRules
 from policies.secret_scan import SecretLiteralScan
 from policies.template_validation import CachedTemplateValidation
 from policies.trust_rules import TrustRules
@@ -54,6 +56,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
         DeployReadiness(),
         BaselineRules(),
         DeliveryPathRules(),
+        ReachabilityRules(),
     ]
 
 

@@ -11,6 +11,7 @@ from constructs.purpose_keys import PurposeKeys, logs_service_use
 from constructs.role_security_groups import RoleSecurityGroups
 from constructs.tier_firewall import TierFirewall
 from constructs.tiered_vpc import TieredVpc
+from policies.network_model import REACHABILITY_METADATA
 from stacks.environment_stack import EnvironmentStack, log_retention
 
 
@@ -20,6 +21,11 @@ class NetworkStack(EnvironmentStack):
             scope, "network", env_config=env_config, description="VPC, tier firewalls, endpoints", **kwargs
         )
         admin_cidrs = [str(cidr) for cidr in env_config.admin_cidrs]
+        # NET-1 / NET-3: the inputs of the promised flows (policies/reachability.toml), for the Project-Reachability
+        # gate and the evidence report, which read only templates.
+        self.add_metadata(
+            REACHABILITY_METADATA, {"AdminNetworks": admin_cidrs, "DatabasePort": env_config.database.port}
+        )
         self.keys = PurposeKeys(
             self,
             "Keys",
@@ -47,6 +53,7 @@ class NetworkStack(EnvironmentStack):
             data_subnets=self.network.data_subnets,
             admin_cidrs=admin_cidrs,
             database_port=env_config.database.port,
+            edge=env_config.edge is not None,  # the load balancer's listener is opened only where there is one
         )
         self.security_groups = RoleSecurityGroups(
             self,

@@ -44,12 +44,13 @@ class ProbeKnobs:
     tag: str = "a"
     description: str = "probe app for the diff verdict"
     second_stack: str | None = SECOND_STACK
+    stack_name: str = STACK  # another name: the stack is renamed (a renamed tenant)
 
 
 def synth_probe(outdir: Path, knobs: ProbeKnobs | None = None) -> Path:
     """Synthesize the probe app into `outdir` and return it (a cloud assembly)."""
     knobs = knobs or ProbeKnobs()
-    stack = tiny_stack(STACK, outdir)
+    stack = tiny_stack(knobs.stack_name, outdir)
     stack.template_options.description = knobs.description
     _probe_resources(stack, knobs)
     app = stack.node.root

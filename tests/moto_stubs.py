@@ -8,7 +8,10 @@ logic is stubbed. moto lacks:
 - RDS cross-region automated-backup replication (StartDBInstanceAutomatedBackupsReplication), so
   DescribeDBInstanceAutomatedBackups in the DR region is answered here; in the home region moto answers;
 - the EC2 quotas of Service Quotas (it has only VPC's), so GetServiceQuota for ServiceCode ec2 is answered here;
-- RDS DescribeOrderableDBInstanceOptions for any engine but Aurora PostgreSQL and Neptune (postgres is answered).
+- RDS DescribeOrderableDBInstanceOptions for any engine but Aurora PostgreSQL and Neptune (postgres is answered);
+- Service Quotas GetAWSDefaultServiceQuota: in-process moto raises NotImplementedError, moto's server answers HTTP 500
+  with Flask's HTML error page; an operation named in `moto_server_500` gets that page, parsed by botocore's own
+  parser, as `ops` sees it against a moto server.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
+from botocore.parsers import create_parser
+from werkzeug.exceptions import InternalServerError
 
 from tests.botocore_reuse import harness_client
 
@@ -39,11 +44,13 @@ class MotoGaps:
     backup_jobs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # region -> jobs
     opted_in: dict[str, dict[str, bool]] = field(default_factory=dict)  # region -> type -> opted in
     replicated_backups: list[dict[str, Any]] = field(default_factory=list)  # in the DR region
-    eip_quota: float = 5.0
+    eip_quota: float | None = 5.0  # None: moto answers GetServiceQuota for ec2 (NoSuchResourceException)
     orderable: dict[str, list[str]] = field(default_factory=dict)  # postgres instance class -> zones offered
     calls: set[tuple[str, str]] = field(default_factory=set)  # (IAM service prefix, operation)
     # Optional rewrites of a real moto response, for conditions moto cannot produce (named in each test).
     after_call: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
+    # Operations answered as moto's server answers an action it lacks ("service.Operation").
+    moto_server_500: set[str] = field(default_factory=set)
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -77,7 +84,7 @@ class MotoGaps:
             ),
             "service-quotas.GetServiceQuota": lambda params, region: (
                 {"Quota": {"QuotaCode": params["QuotaCode"], "Value": self.eip_quota}}
-                if params["ServiceCode"] == "ec2"
+                if params["ServiceCode"] == "ec2" and self.eip_quota is not None
                 else None
             ),
         }
@@ -95,6 +102,8 @@ class MotoGaps:
         events.register("before-parameter-build", record)
         for event, handler in self.handlers().items():
             events.register(f"before-call.{event}", self._answer(handler))
+        for event in self.moto_server_500:
+            events.register(f"before-call.{event}", _moto_server_500)
         for event, rewrite in self.after_call.items():
             events.register(f"after-call.{event}", lambda parsed, rewrite=rewrite, **_: rewrite(parsed))
         return session
@@ -106,6 +115,14 @@ class MotoGaps:
             return None if parsed is None else (_ok(), {**parsed, "ResponseMetadata": {"HTTPStatusCode": 200}})
 
         return answer
+
+
+def _moto_server_500(model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    """moto's server on an unimplemented action: HTTP 500, Flask's HTML page; botocore parses it into a ClientError."""
+    body = InternalServerError().get_body().encode()
+    response = {"status_code": 500, "headers": {"Content-Type": "text/html; charset=utf-8"}, "body": body}
+    parsed = create_parser(model.service_model.protocol).parse(response, model.output_shape)
+    return AWSResponse(url="https://moto.invalid/", status_code=500, headers={}, raw=None), parsed
 
 
 def healthy(environment: str, account: str, region: str = "us-east-1", dr_region: str = "us-west-2") -> MotoGaps:

@@ -281,8 +281,8 @@ def database(data: dict[str, Any]) -> dict[str, Any]:
             id="rds-storage-threshold-under-110-percent",
         ),
         pytest.param(
-            lambda d: prod(d).update(admin_cidrs=[f"203.0.113.{i * 8}/29" for i in range(13)]),
-            r"environments\[0\] \(acme-prod\)\.admin_cidrs = .*List should have at most 12 items",
+            lambda d: prod(d).update(admin_cidrs=[f"203.0.113.{i * 8}/29" for i in range(12)]),
+            r"environments\[0\] \(acme-prod\)\.admin_cidrs = .*List should have at most 11 items",
             id="net3-more-admin-networks-than-the-public-acl-holds",
         ),
     ],
@@ -316,7 +316,7 @@ def test_acc2_example_operator_keys_have_lengths_ec2_documents() -> None:
             assert operator.ssh_public_key.endswith(f"{operator.name}@example.com")
 
 
-def test_net3_twelve_admin_networks_fit_the_public_acl() -> None:
+def test_net3_eleven_admin_networks_fit_the_public_acl_beside_the_edge_listener() -> None:
     data = example()
-    prod(data)["admin_cidrs"] = [f"203.0.113.{i * 8}/29" for i in range(12)]
-    assert len(parse_config(data).environments[0].admin_cidrs) == 12
+    prod(data)["admin_cidrs"] = [f"203.0.113.{i * 8}/29" for i in range(11)]
+    assert len(parse_config(data).environments[0].admin_cidrs) == 11

@@ -173,6 +173,23 @@ def test_allow_replace_and_strict_reach_the_verdict(scratch: Scratch) -> None:
     assert "blocking under STRICT=1" in strict.stdout
 
 
+def test_identical_templates_skip_cdk_diff_and_print_one_summary_line(scratch: Scratch) -> None:
+    """No change: the templates are compared as bytes (then as JSON) before the CLI is called, so `cdk diff` never
+    runs and "There were no differences" is not printed once per stack; one line says which stacks are unchanged."""
+    assembly = scratch.repo / "assembly.txt"
+    head = assembly.read_text(encoding="utf-8")
+    assembly.write_text(git(scratch.repo, "show", f"{scratch.good_base}:assembly.txt"), encoding="utf-8")
+    try:
+        result = offline_diff(scratch.repo, scratch.good_base)
+    finally:
+        assembly.write_text(head, encoding="utf-8")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "There were no differences" not in result.stdout + result.stderr
+    summary = [line for line in result.stdout.splitlines() if "unchanged" in line and "offline-diff" in line]
+    expected = "offline-diff: 2 of 2 stacks unchanged (identical templates, cdk diff skipped): Probe, ProbeLogs"
+    assert summary == [expected]
+
+
 def test_make_diff_passes_base_allow_replace_and_strict_to_the_script() -> None:
     command = ["make", "--no-print-directory", "-n", "diff", "BASE=origin/main", "ALLOW_REPLACE=a-b/C1", "STRICT=1"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, env=dict(os.environ))

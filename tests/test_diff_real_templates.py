@@ -65,3 +65,37 @@ def test_acc3_net3_bastion_ssh_opened_to_the_internet_is_widening(synthesized: S
     assert [(f.stack, f.controls) for f in widened] == [(stack, ("NET-3", "ACC-3"))]
     assert "ingress tcp port 22 from 0.0.0.0/0 (was 203.0.113.0/28)" in widened[0].detail
     assert result.exit_code == 0
+
+
+def test_net1_production_database_port_change_is_moves_and_a_restart_not_widenings(
+    synthesized: Synthesized, tmp_path: Path
+) -> None:
+    """The reported case (`port = 5440` for acme-prod), as JSON edits of the real templates: the database's Port and
+    every firewall rule that carries 5433. One "moved" finding per rule pair, no widening, and the database gets its
+    own line (an in-place update with some interruption), instead of 16 widenings and "no flagged change"."""
+
+    def move_port(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: (5440 if k in ("FromPort", "ToPort", "From", "To") and v == 5433 else move_port(v))
+                for k, v in value.items()
+            }
+        return [move_port(v) for v in value] if isinstance(value, list) else value
+
+    head = Path(shutil.copytree(synthesized.outdir, tmp_path / "head.out", ignore=shutil.ignore_patterns("*.lock")))
+    for stack in (f"{PROD}-network", f"{PROD}-data"):
+        path = head / f"{stack}.template.json"
+        template = move_port(json.loads(path.read_text(encoding="utf-8")))
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::RDS::DBInstance":
+                resource["Properties"]["Port"] = "5440"
+        path.write_text(json.dumps(template), encoding="utf-8")
+    result = verdict(synthesized.outdir, head)
+    assert [f for f in result.findings if f.severity == "widening"] == []
+    moves = [f for f in result.findings if f.severity == "moved"]
+    assert len(moves) >= 2
+    assert all("port 5433" in f.detail and f.detail.endswith("opened tcp port 5440") for f in moves)
+    (restart,) = [f for f in result.findings if f.severity == "interruption"]
+    assert (restart.stack, restart.resource_type) == (f"{PROD}-data", "AWS::RDS::DBInstance")
+    assert "Port 5433 -> 5440" in restart.detail
+    assert result.exit_code == 0

@@ -16,6 +16,7 @@ from diff_verdict.assembly import read_assembly
 from diff_verdict.controls import CONTROLS
 from diff_verdict.findings import Finding
 from diff_verdict.replacement import compare_resources
+from diff_verdict.report import markdown
 from diff_verdict.schemas import values_at
 from diff_verdict.verdict import Verdict, judge
 from policies.controls import CONTROL_IDS
@@ -72,9 +73,65 @@ def test_database_port_change_is_an_in_place_update_not_a_replacement(base: Path
     head = head_of(tmp_path, db_port=5444)
     verdict = verdict_of(base, head)
     assert flagged(verdict, "danger") == {}
-    old_rule = logical_id(base, "AWS::EC2::SecurityGroupIngress")
-    assert flagged(verdict, "change")[f"{STACK}/{old_rule}"].change == "deleted"
     assert verdict.exit_code == 0
+
+
+def test_database_port_change_is_one_move_per_rule_and_a_restart_of_the_database(base: Path, tmp_path: Path) -> None:
+    """A port move is not a widening: one finding per rule pair (closed the old port, opened the new one), and the
+    database gets its own line: an in-place update that interrupts it (the CloudFormation reference's "Some
+    interruptions"), which contradicts the "requires replacement" the raw `cdk diff` prints."""
+    verdict = verdict_of(base, head_of(tmp_path, db_port=5440))
+    assert flagged(verdict, "widening") == {}
+    (move,) = [f for f in verdict.findings if f.severity == "moved"]
+    assert move.change == "port moved"
+    assert move.detail == "closed ingress tcp port 5433 from sg:Bastion2B4CEC30, opened tcp port 5440"
+    old_rule = logical_id(base, "AWS::EC2::SecurityGroupIngress")
+    assert f"{STACK}/{old_rule}" not in flagged(verdict, "change"), "the old rule's removal is part of the move"
+    (restart,) = [f for f in verdict.findings if f.severity == "interruption"]
+    assert restart.address == f"{STACK}/Database"
+    assert restart.detail.startswith("Port 5433 -> 5440: in-place update, Some interruptions")
+    assert "not create-only in the registry schema" in restart.detail
+    assert "requires replacement" in restart.detail
+    markdown_text = markdown(verdict, "base", "head")
+    assert "`Database`" in markdown_text
+    assert "No flagged change: `ProbeLogs`." in markdown_text
+    assert verdict.exit_code == 0
+
+
+def test_a_port_move_to_a_wider_range_is_still_a_widening(base: Path, tmp_path: Path) -> None:
+    verdict = verdict_of(base, head_of(tmp_path, ssh_ports=(22, 2222)))
+    (widening,) = flagged(verdict, "widening").values()
+    assert "ports 22-2222" in widening.detail
+    assert [f for f in verdict.findings if f.severity == "moved"] == []
+
+
+def test_a_blocked_verdict_prints_a_ready_to_paste_allow_replace_line(base: Path, tmp_path: Path) -> None:
+    head = head_of(tmp_path, db_identifier="probe-db-renamed", bucket_name="probe-moved-111122223333")
+    verdict = verdict_of(base, head)
+    assert verdict.exit_code == 2
+    addresses = sorted(flagged(verdict, "danger"))
+    line = f"ALLOW_REPLACE={','.join(addresses)}"
+    assert line in markdown(verdict, "base", "head").splitlines()
+    assert verdict_of(base, head, allow=tuple(addresses)).exit_code == 0, "the line accepts exactly the dangers"
+
+
+def test_a_renamed_stack_is_one_new_stack_line_not_widenings_of_nothing(base: Path, tmp_path: Path) -> None:
+    """A renamed tenant: the old stack's stateful resources are the dangers; the new stack is "new stack: N
+    resources" with its rules listed once, never counted as widenings."""
+    verdict = verdict_of(base, head_of(tmp_path, stack_name="ProbeRenamed"))
+    assert flagged(verdict, "widening") == {}
+    new_stack = next(s for s in verdict.stacks if s.name == "ProbeRenamed")
+    (line,) = new_stack.findings
+    assert line.severity == "new"
+    assert line.detail.startswith("new stack: ")
+    assert line.detail.split()[2].isdigit()
+    assert any("ingress tcp port 22 from 203.0.113.0/28" in rule for rule in new_stack.new_rules)
+    assert len(new_stack.new_rules) == len(set(new_stack.new_rules))
+    assert {f.stack for f in verdict.findings if f.severity == "danger"} == {STACK}
+    text = markdown(verdict, "base", "head")
+    assert "new stack: " in text
+    assert "ingress tcp port 22 from 203.0.113.0/28" in text
+    assert verdict.summary.count("widening") == 0
 
 
 def test_bucket_renamed_is_danger_and_follows_to_what_takes_its_name(base: Path, tmp_path: Path) -> None:

@@ -11,8 +11,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from trestle.oscal.assessment_plan import AssessmentPlan
 from trestle.oscal.assessment_results import AssessmentResults
 from trestle.oscal.catalog import Catalog as OscalCatalog
 from trestle.oscal.component import ComponentDefinition
@@ -30,6 +32,7 @@ TIER_TEST = "test_bak3_tier_runs_on_its_utc_schedule_with_its_retention"
 FILES = [
     "evidence.json",
     "index.html",
+    "oscal/assessment-plan.json",
     "oscal/assessment-results.json",
     "oscal/catalog.json",
     "oscal/component-definition.json",
@@ -255,6 +258,40 @@ def test_cmp1_oscal_documents_validate_and_reference_the_catalog(report: Path) -
     assert (acc6_dev.target.status.remarks or "").startswith("No public edge configured"), "the reason travels"
     observation_ids = {o.uuid for o in prod.observations or []}
     assert all(r.observation_uuid in observation_ids for f in prod.findings or [] for r in f.related_observations or [])
+
+
+def test_cmp1_assessment_results_import_a_valid_assessment_plan(report: Path) -> None:
+    """OSCAL 1.x requires import-ap: it names oscal/assessment-plan.json, which trestle validates as an assessment
+    plan (not ../evidence.json); the plan reviews exactly the controls the results review, and its import-ssp
+    resolves to a back-matter resource naming the component definition (no system security plan is published)."""
+    results = AssessmentResults.oscal_read(report / "oscal" / "assessment-results.json")
+    assert isinstance(results, AssessmentResults)
+    assert results.import_ap.href == "assessment-plan.json"
+    plan = AssessmentPlan.oscal_read(report / "oscal" / results.import_ap.href)
+    assert isinstance(plan, AssessmentPlan)
+
+    def selected(reviewed: Any) -> set[str]:
+        return {c.control_id for s in reviewed.control_selections for c in s.include_controls or []}
+
+    assert selected(plan.reviewed_controls) == set().union(*(selected(r.reviewed_controls) for r in results.results))
+    assert plan.import_ssp.href.startswith("#")
+    resources = {r.uuid: r for r in (plan.back_matter.resources if plan.back_matter else None) or []}
+    system = resources[plan.import_ssp.href.removeprefix("#")]
+    assert [link.href for link in system.rlinks or []] == ["component-definition.json"]
+
+
+def test_cmp1_identifiers_wrap_at_separators_and_word_humps_never_mid_word(report: Path) -> None:
+    """The Property, Logical ID and Type columns offer line breaks after dots, colons and slashes and between the
+    words of a CamelCase name (<wbr>), so a narrow column wraps `AssumeRolePolicyDocument.Statement[0].Condition`
+    at a word; breaking anywhere is only CSS's last resort for a single word wider than the column."""
+    html = (report / "index.html").read_text(encoding="utf-8")
+    acc3 = html[html.index('id="ACC-3"') : html.index('id="ACC-4"')]
+    assert "Assume<wbr>Role<wbr>Policy<wbr>Document.<wbr>Statement[0].<wbr>Condition" in acc3
+    assert "AWS::<wbr>IAM::<wbr>Role" in acc3
+    assert "Job<wbr>Roles<wbr>Operator<wbr>AD3458A9" in acc3
+    assert "arn:<wbr>aws:<wbr>iam::<wbr>111122223333:<wbr>role/<wbr>Ops<wbr>Engineers" in acc3, "values too"
+    css = html[html.index("<style>") : html.index("</style>")]
+    assert "table.evidence td { overflow-wrap: anywhere; word-break: normal; }" in css
 
 
 def test_cmp1_html_is_one_self_contained_printable_page(report: Path) -> None:

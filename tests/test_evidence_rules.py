@@ -4,6 +4,7 @@ evidence removed or broken makes the control "not met" (each rule can fail)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -383,3 +384,38 @@ def delete_in(assembly: Assembly, stack: str, resource_type: str, contains: str,
         assert delete(t, resource_type, contains) >= 1
 
     return status(changed(assembly, stack, remove), control)
+
+
+def acc3_trust_rows(assembly: Assembly) -> dict[str, dict[str, object]]:
+    """Logical ID -> the trust row's value, for each role people assume."""
+    found = [r for r in rows(assembly, "ACC-3") if r.property_path.startswith("AssumeRolePolicyDocument")]
+    assert found
+    return {r.logical_id: json.loads(r.value) for r in found}
+
+
+def test_acc3_trust_row_shows_the_principal_arn_condition_that_narrows_the_account(assembly: Assembly) -> None:
+    """An auditor reading `principal: arn:aws:iam::<account>:root` alone reads "trusts the whole account": the row
+    shows the aws:PrincipalArn condition that narrows a job role to the configured roles; the account's support role
+    (ACC-8, CIS 1.17), which no condition narrows, says so."""
+    values = acc3_trust_rows(assembly)
+    job_roles = {lid: value for lid, value in values.items() if lid.startswith("JobRoles")}
+    assert len(job_roles) == 2
+    for value in values.values():
+        assert str(value["principal"]).endswith(":root")
+    assert sorted(str(v["aws:PrincipalArn (ArnEquals)"]) for v in job_roles.values()) == [
+        "['arn:aws:iam::111122223333:role/ExternalAuditors']",
+        "['arn:aws:iam::111122223333:role/OpsEngineers']",
+    ]
+    for lid, value in values.items():
+        if lid not in job_roles:
+            assert value["aws:PrincipalArn"] == "not narrowed: any principal of the account, with MFA", lid
+
+
+def test_acc3_trust_row_says_so_when_nothing_narrows_the_account(assembly: Assembly) -> None:
+    def whole_account(t: Template) -> None:
+        statement = one(t, "AWS::IAM::Role", "Operator")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+        del statement["Condition"]["ArnEquals"]
+
+    values = acc3_trust_rows(changed(assembly, BASTION, whole_account))
+    (operator,) = [value for lid, value in values.items() if lid.startswith("JobRolesOperator")]
+    assert operator["aws:PrincipalArn"] == "not narrowed: any principal of the account, with MFA"

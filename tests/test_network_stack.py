@@ -10,6 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
 from config.limits import MAX_ADMIN_CIDRS, NACL_RULES_PER_DIRECTION
+from constructs.private_endpoints import AWS_OWNED_READS
 from constructs.role_security_groups import RoleSecurityGroups
 from constructs.tier_firewall import TierFirewall
 from constructs.tiered_vpc import TieredVpc
@@ -131,7 +132,7 @@ def test_net3_acl_rules_are_explicit_and_numbered(prod_network: Template) -> Non
     for tier in TIERS:
         numbers = [(entry.get("Egress", False), entry["RuleNumber"]) for entry in acl_entries(prod_network, tier)]
         assert len(numbers) == len(set(numbers)), f"{tier}: duplicate rule numbers"
-        assert all(100 <= number < 600 for _, number in numbers)
+        assert all(100 <= number < 700 for _, number in numbers)
 
 
 def internet_ingress(template: Template, acl_tag: str) -> list[dict[str, Any]]:
@@ -145,16 +146,42 @@ def internet_ingress(template: Template, acl_tag: str) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.parametrize("acl", ["PublicAcl", "ApplicationAcl"])
-def test_ha1_acl_admits_every_nat_reply_port_and_path_mtu_discovery(prod_network: Template, acl: str) -> None:
+@pytest.mark.parametrize(("acl", "listener"), [("PublicAcl", [(6, 443, 443)]), ("ApplicationAcl", [])])
+def test_ha1_acl_admits_every_nat_reply_port_and_path_mtu_discovery(
+    prod_network: Template, acl: str, listener: list[tuple[int, int, int]]
+) -> None:
     """NAT gateways use source ports 1024-65535: a range with a hole drops some replies (HA-1); ICMP 3/4 is path MTU
-    discovery. These are the only entries open to the internet on that ACL."""
+    discovery. These are the only entries open to the internet on that ACL, beside the edge's HTTPS listener (NET-3,
+    ELB guide: an internet-facing load balancer's subnets admit its listener port from the clients)."""
     entries = internet_ingress(prod_network, acl)
     tcp = [(e["Protocol"], e["PortRange"]["From"], e["PortRange"]["To"]) for e in entries if e["Protocol"] == 6]
     icmp = [(e["Protocol"], e["Icmp"]) for e in entries if e["Protocol"] == 1]
-    assert tcp == [(6, 1024, 65535)]
+    assert sorted(tcp) == sorted([(6, 1024, 65535), *listener])
     assert icmp == [(1, {"Code": 4, "Type": 3})]
-    assert len(entries) == 2
+    assert len(entries) == 2 + len(listener)
+
+
+def test_net3_without_an_edge_the_public_acl_admits_only_replies_from_the_internet(dev_network: Template) -> None:
+    """No load balancer, no listener: the public ACL keeps 443 closed to the internet (NET-3)."""
+    entries = internet_ingress(dev_network, "PublicAcl")
+    ports = {(e["PortRange"]["From"], e["PortRange"]["To"]) for e in entries if e["Protocol"] == 6}
+    assert ports == {(1024, 65535)}
+
+
+def test_net3_edge_replies_leave_the_public_acl_only_to_ephemeral_ports(prod_network: Template) -> None:
+    """ELB guide: an internet-facing load balancer's subnets let TCP 1024-65535 out to its clients."""
+    acl_ids = [k for k in resources(prod_network, "AWS::EC2::NetworkAcl") if "PublicAcl" in k]
+    outbound = [
+        entry["Properties"]
+        for entry in resources(prod_network, "AWS::EC2::NetworkAclEntry").values()
+        if entry["Properties"].get("Egress")
+        and entry["Properties"]["NetworkAclId"]["Ref"] in acl_ids
+        and entry["Properties"].get("CidrBlock") == "0.0.0.0/0"
+    ]
+    assert sorted((e["RuleNumber"], e["PortRange"]["From"], e["PortRange"]["To"]) for e in outbound) == [
+        (200, 443, 443),
+        (600, 1024, 65535),
+    ]
 
 
 def test_net3_no_acl_admits_ssh_from_the_internet_and_rdp_only_as_nat_replies(prod_network: Template) -> None:
@@ -164,7 +191,8 @@ def test_net3_no_acl_admits_ssh_from_the_internet_and_rdp_only_as_nat_replies(pr
             continue
         low, high = properties["PortRange"]["From"], properties["PortRange"]["To"]
         assert not low <= 22 <= high, properties
-        assert (low, high) == (1024, 65535), properties  # the reply range; security groups close 3389
+        # the reply range (security groups close 3389), or the edge's HTTPS listener
+        assert (low, high) in {(1024, 65535), (443, 443)}, properties
 
 
 def test_net3_control_tower_ssh_rdp_finding_is_acknowledged_only_on_the_reply_entries(prod_network: Template) -> None:
@@ -344,7 +372,7 @@ def test_net3_every_endpoint_admits_only_this_accounts_principals(
     assert account_only["Condition"] == {"StringEquals": expected}
     assert account_only["Effect"] == "Allow"
     others = [s for s in statements if s.get("Sid") != "OnlyThisAccount"]
-    assert all(s.get("Sid") == "AmazonLinuxPackageRepository" for s in others)
+    assert all(s.get("Sid") in AWS_OWNED_READS for s in others)
 
 
 def test_net3_s3_endpoint_still_reaches_the_amazon_linux_package_repository(prod_network: Template) -> None:
@@ -357,6 +385,17 @@ def test_net3_s3_endpoint_still_reaches_the_amazon_linux_package_repository(prod
     resource = repository["Resource"]
     text = resource if isinstance(resource, str) else "".join(p for p in resource["Fn::Join"][1] if isinstance(p, str))
     assert text.endswith(":s3:::al2023-repos-us-east-1-de612dc2/*")
+
+
+def test_net3_s3_endpoint_admits_ecr_image_layers(prod_network: Template) -> None:
+    """ECR User Guide: through an S3 gateway endpoint, image layers come from prod-<region>-starport-layer-bucket."""
+    (statements,) = [v for k, v in endpoint_policies(prod_network).items() if k.endswith(".s3")]
+    (layers,) = [s for s in statements if s.get("Sid") == "EcrImageLayers"]
+    assert (layers["Action"], layers["Principal"], layers["Effect"]) == ("s3:GetObject", {"AWS": "*"}, "Allow")
+    assert "Condition" not in layers
+    resource = layers["Resource"]
+    text = resource if isinstance(resource, str) else "".join(p for p in resource["Fn::Join"][1] if isinstance(p, str))
+    assert text.endswith(":s3:::prod-us-east-1-starport-layer-bucket/*")
 
 
 def test_net3_public_acl_for_the_most_admin_networks_config_allows_fits_the_acl_quota() -> None:
@@ -372,6 +411,7 @@ def test_net3_public_acl_for_the_most_admin_networks_config_allows_fits_the_acl_
         data_subnets=network.data_subnets,
         admin_cidrs=admin,
         database_port=5433,
+        edge=True,
     )
     for direction in (ec2.TrafficDirection.INGRESS, ec2.TrafficDirection.EGRESS):
         count = len([rule for rule in firewall.rules["public"] if rule.direction == direction])

@@ -20,7 +20,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.credentials import CredentialResolver
 
 from ops.cli import main
-from ops.errors import one_line
+from ops.errors import MAX_MESSAGE, one_line, plain
 from tests.moto_deploy import MotoDeployment, in_account
 from tests.moto_ops import run_ops
 from tests.moto_stubs import MotoGaps
@@ -145,3 +145,10 @@ def test_the_module_entry_point_prints_one_line_for_an_unknown_environment() -> 
     assert result.stderr.startswith("ops: --env initech-prod: no such environment in ")
     assert "config/environments.toml; it defines: acme-prod, globex-dev" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_html_or_multi_line_error_body_becomes_one_short_line() -> None:
+    assert plain("<html><title>502 Bad Gateway</title><body><h1>Bad</h1></body></html>") == "502 Bad Gateway"
+    assert plain("<html><body><h1>Not Found</h1>\n<p>no such action</p></body></html>") == "Not Found no such action"
+    assert plain("first line\n  second line") == "first line second line"
+    assert len(plain("x" * 1000)) == MAX_MESSAGE

@@ -82,3 +82,15 @@ def test_acc2_an_operator_without_a_key_fails(prod: None) -> None:
         )
     assert failing(document) == ["operator alice"]
     assert code == 1
+
+
+def test_acc2_keys_and_verify_agree_on_an_environment_not_deployed(moto_deployment: MotoDeployment) -> None:
+    """One status vocabulary: where `verify` says the key pairs are not deployed, `keys` does not say FAIL."""
+    with in_account("111122223333"):
+        keys_code, keys_document = run_ops("keys", gaps=MotoGaps(), env="globex-dev")
+        _, verify_document = run_ops("verify", gaps=MotoGaps(), env="globex-dev")
+    assert row(verify_document, "key pairs equal the operators in config")["status"] == "not deployed"
+    assert keys_document["rows"]
+    assert {r["status"] for r in keys_document["rows"]} == {"not deployed"}
+    assert all(r["fix"] == "deploy the bastion stack" for r in keys_document["rows"])
+    assert keys_code == 1

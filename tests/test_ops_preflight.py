@@ -236,3 +236,32 @@ def test_loc1_an_endpoint_service_the_region_does_not_know_is_offered_nowhere(em
     zones = _offered_zones(env, "us-east-1", ["com.amazonaws.us-east-1.ssm", "com.amazonaws.us-east-1.nosuch"])
     assert "us-east-1a" in zones["com.amazonaws.us-east-1.ssm"]
     assert "com.amazonaws.us-east-1.nosuch" not in zones
+
+
+def test_cmp1_a_check_that_cannot_run_is_a_row_and_the_others_still_print(empty: Account) -> None:
+    """Against a moto server the EC2 Elastic IP quota cannot be read: moto has no EC2 quotas (NoSuchResource) and no
+    GetAWSDefaultServiceQuota (its server answers HTTP 500 with an HTML page; the one stubbed call). That row says so
+    in one line without HTML; the missing bootstrap and every other row still print."""
+    empty.gaps.eip_quota = None
+    empty.gaps.moto_server_500.add("service-quotas.GetAWSDefaultServiceQuota")
+    code, document = empty.preflight()
+    quota = row(document, "Elastic IP quota")
+    assert quota["status"] == "error"
+    assert quota["control"] == "HA-1"
+    assert "GetAWSDefaultServiceQuota" in quota["observed"]
+    assert "500 Internal Server Error" in quota["observed"]
+    assert "<" not in quota["observed"]
+    assert "\n" not in quota["observed"]
+    assert row(document, "CDK bootstrap in us-east-1")["status"] == "fail"
+    assert row(document, "CDK bootstrap in us-west-2")["status"] == "fail"
+    assert {"availability zones", "DB instance class", "AWS Config recording"} <= {r["check"] for r in document["rows"]}
+    assert code == 1  # a check failed; an error row alone would exit 2 (the answer is incomplete)
+
+
+def test_an_error_row_alone_exits_2(prepared: Account) -> None:
+    prepared.gaps.eip_quota = None
+    prepared.gaps.moto_server_500.add("service-quotas.GetAWSDefaultServiceQuota")
+    code, document = prepared.preflight()
+    assert [r["check"] for r in document["rows"] if r["status"] == "error"] == ["Elastic IP quota"]
+    assert failing(document) == []
+    assert code == 2

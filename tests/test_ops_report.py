@@ -47,3 +47,9 @@ def test_exit_status_fails_on_a_fail_and_on_a_blocking_not_deployed_only() -> No
     assert exit_status(ROWS) == 1
     assert exit_status([ROWS[0], ROWS[2]]) == 0
     assert exit_status([Row("BAK-4", "database", "not deployed", "none")]) == 1
+
+
+def test_a_check_that_could_not_run_exits_2_unless_another_failed() -> None:
+    error = Row("HA-1", "Elastic IP quota", "error", "could not check: GetServiceQuota failed")
+    assert exit_status([ROWS[0], error]) == 2
+    assert exit_status([ROWS[1], error]) == 1

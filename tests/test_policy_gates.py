@@ -38,6 +38,7 @@ GATES = (
     "ProjectDeployReadiness",
     "ProjectBaselineRules",
     "ProjectDeliveryPaths",
+    "ProjectReachability",
 )
 REASON = re.compile(r"^(ACC|NET|ENC|BAK|LOC|HA|CMP)-\d \((met another way|not applicable)\): .{30,}$")
 GATES_PAGE = Path(__file__).resolve().parents[1] / "docs" / "gates.md"

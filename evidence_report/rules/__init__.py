@@ -10,6 +10,7 @@ from evidence_report.rules import (
     encryption,
     location,
     network,
+    reachability,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "encryption",
     "location",
     "network",
+    "reachability",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Any
 
 from config.limits import SG_ROLE_TAG
 from config.ssh_key import ALLOWED, check_ssh_public_key
@@ -105,7 +106,12 @@ def acc3_job_roles_need_mfa_and_ssh_needs_an_admin_network(env: EnvironmentView,
             out.row(
                 role,
                 f"AssumeRolePolicyDocument.Statement[{index}].Condition",
-                {"principal": principal["AWS"], "mfa": True, "max_session_s": role.get("MaxSessionDuration")},
+                {
+                    "principal": principal["AWS"],
+                    **_principal_arn_condition(statement.get("Condition", {})),
+                    "mfa": True,
+                    "max_session_s": role.get("MaxSessionDuration"),
+                },
                 role.get("Description") or "a job role, MFA required",
             )
     if not people_roles:
@@ -117,6 +123,18 @@ def acc3_job_roles_need_mfa_and_ssh_needs_an_admin_network(env: EnvironmentView,
             out.problem(f"bastion security group {group.logical_id} admits {sources}")
         else:
             out.row(group, "SecurityGroupIngress[*].CidrIp", sources, "the allow-listed admin networks")
+
+
+def _principal_arn_condition(condition: Any) -> dict[str, Any]:
+    """What narrows an account principal to named roles (`aws:PrincipalArn` under a positive operator), so the row
+    never reads as "trusts the whole account" when it does not; and says so when it does."""
+    for operator, tests in (condition or {}).items() if isinstance(condition, dict) else ():
+        if "Not" in operator or not isinstance(tests, dict):
+            continue
+        for key, value in tests.items():
+            if key.lower() == "aws:principalarn":
+                return {f"aws:PrincipalArn ({operator})": value if isinstance(value, list) else [value]}
+    return {"aws:PrincipalArn": "not narrowed: any principal of the account, with MFA"}
 
 
 @evidence_rule("ACC-4", looks_for=("AWS::EC2::FlowLog", "AWS::Logs::LogGroup"))

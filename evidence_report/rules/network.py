@@ -18,8 +18,6 @@ from evidence_report.rules.reading import (
 
 SUBNET = "AWS::EC2::Subnet"
 NACL_ASSOCIATION = "AWS::EC2::SubnetNetworkAclAssociation"
-ROUTE_ASSOCIATION = "AWS::EC2::SubnetRouteTableAssociation"
-ROUTE = "AWS::EC2::Route"
 SG = "AWS::EC2::SecurityGroup"
 SG_INGRESS = "AWS::EC2::SecurityGroupIngress"
 DB = "AWS::RDS::DBInstance"
@@ -27,8 +25,9 @@ WEB_ACL = "AWS::WAFv2::WebACL"
 
 
 @evidence_rule("NET-1", looks_for=(SUBNET, "AWS::EC2::NetworkAcl"))
-def net1_each_tier_has_its_own_acl_and_the_data_tier_no_route_out(env: EnvironmentView, out: Evidence) -> None:
-    """Each tier's subnets share one network ACL of their own; the data tier's route tables have no route."""
+def net1_each_tier_has_its_own_acl(env: EnvironmentView, out: Evidence) -> None:
+    """Each tier's subnets share one network ACL of their own (what the ACLs admit, and that the data tier has no
+    route out, is the flows' evidence: evidence_report/rules/reachability.py)."""
     subnets = [s for s in env.resources(SUBNET) if s.tags.get(TIER_TAG) in TIERS]
     acl_tiers: dict[str, set[str]] = defaultdict(set)
     for tier in TIERS:
@@ -49,19 +48,6 @@ def net1_each_tier_has_its_own_acl_and_the_data_tier_no_route_out(env: Environme
                 acl_id,
                 f"{tier} subnet {subnet.get('CidrBlock')} ({subnet.get('AvailabilityZone')})",
             )
-            tables = [r for r in env.resources(ROUTE_ASSOCIATION) if env.refers_to(r, r.get("SubnetId"), subnet)]
-            if tier == "data":
-                for association in tables:
-                    table = env.target(association, association.get("RouteTableId"))
-                    routes = [
-                        r for r in env.resources(ROUTE) if table and env.refers_to(r, r.get("RouteTableId"), table)
-                    ]
-                    for route in routes:
-                        out.problem(
-                            f"data-tier route table has route {route.logical_id} to {route.get('DestinationCidrBlock')}"
-                        )
-                    if table and not routes:
-                        out.row(table, "Routes", [], "data-tier route table: no route, so no way to the internet")
     for acl_id, tiers in sorted(acl_tiers.items()):
         if len(tiers) > 1:
             out.problem(f"network ACL {acl_id} is shared by tiers {sorted(tiers)}")
