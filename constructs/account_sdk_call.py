@@ -60,7 +60,7 @@ class AccountSdkCalls(Construct):
             control="ACC-8",
             basis="met another way",
             how="the account-setting actions here (EnableEbsEncryptionByDefault, Inspector2 Enable, "
-            "Update/DeleteAccountPasswordPolicy, PutAccountPublicAccessBlock) accept no resource ARN, so '*' is the "
+            "UpdateAccountPasswordPolicy, PutAccountPublicAccessBlock) accept no resource ARN, so '*' is the "
             "only resource IAM allows; the policy names each action exactly, no wildcard action.",
         )
 
