@@ -10,7 +10,9 @@ iam_password_policy_expires_passwords_within_90_days_or_less) report this decisi
 docs/baseline-decisions.md.
 
 CloudFormation has no resource for it; an `AwsCustomResource` calls UpdateAccountPasswordPolicy on create and
-update and DeleteAccountPasswordPolicy on delete, and is allowed exactly those two actions.
+update, and is allowed exactly that action. Deleting the stack keeps the policy, as it keeps EBS encryption by default
+and the account's public access block: removing the baseline must not drop the account to IAM's defaults
+(docs/baseline-decisions.md).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from __future__ import annotations
 from typing import Final
 
 from aws_cdk import aws_iam as iam
-from aws_cdk import custom_resources as cr
 
 from constructs import Construct
 from constructs.account_sdk_call import AccountSdkCalls
@@ -34,7 +35,7 @@ PASSWORD_POLICY: Final = {
     "AllowUsersToChangePassword": True,
     "PasswordReusePrevention": 24,
 }
-ACTIONS: Final = ("iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy")
+ACTIONS: Final = ("iam:UpdateAccountPasswordPolicy",)
 
 
 class AccountPasswordPolicy(Construct):
@@ -49,7 +50,6 @@ class AccountPasswordPolicy(Construct):
             action="updateAccountPasswordPolicy",
             parameters=PASSWORD_POLICY,
             physical_id="account-password-policy",
-            on_delete=cr.AwsSdkCall(service="IAM", action="deleteAccountPasswordPolicy"),
-            # IAM's password-policy actions take no resource ARN: "*" is the only resource they accept.
+            # IAM's password-policy action takes no resource ARN: "*" is the only resource they accept.
             statements=[iam.PolicyStatement(actions=list(ACTIONS), resources=["*"])],
         )

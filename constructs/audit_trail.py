@@ -59,7 +59,7 @@ def data_event_selectors(partition: str, bucket_prefixes: Sequence[str]) -> list
 
 
 class AuditTrail(Construct):
-    """Exposes `trail`, `bucket` (also the AWS Config delivery target), `log_group` and `access_logs`."""
+    """Exposes `trail` (the L1), `bucket`, `log_group` and `access_logs` (also the AWS Config bucket's log target)."""
 
     def __init__(
         self,
@@ -92,18 +92,6 @@ class AuditTrail(Construct):
             retention=log_retention,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self.trail = cloudtrail.Trail(
-            self,
-            "Trail",
-            trail_name=trail_name,
-            bucket=self.bucket,
-            encryption_key=key,
-            is_multi_region_trail=True,
-            include_global_service_events=True,
-            enable_file_validation=True,
-        )
-        cfn = self.trail.node.default_child
-        assert isinstance(cfn, cloudtrail.CfnTrail)
         # CloudTrail delivers to CloudWatch Logs through a role whose only permission is a customer-managed policy
         # (the L2's own role would carry an inline policy).
         self.logs_role = iam.Role(
@@ -124,12 +112,29 @@ class AuditTrail(Construct):
                 )
             ],
         )
-        cfn.cloud_watch_logs_log_group_arn = self.log_group.log_group_arn
-        cfn.cloud_watch_logs_role_arn = self.logs_role.role_arn
-        # CloudTrail checks the role can write when the trail is created.
-        cfn.node.add_dependency(logs_policy)
-        cfn.add_property_deletion_override("EventSelectors")
-        cfn.add_property_override("AdvancedEventSelectors", data_event_selectors(stack.partition, data_bucket_prefixes))
+        this_trail = trail_arn(stack, stack.region, trail_name)
+        self._admit_trail_delivery(this_trail)
+        # The L1, not the L2 `cloudtrail.Trail`: the L2 writes the bucket policy's CloudTrail statements without the
+        # trail's aws:SourceArn. The construct path (Trail/Resource) keeps the trail's logical id.
+        self.trail = cloudtrail.CfnTrail(
+            Construct(self, "Trail"),
+            "Resource",
+            trail_name=trail_name,
+            s3_bucket_name=self.bucket.bucket_name,
+            kms_key_id=key.key_arn,
+            is_logging=True,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            cloud_watch_logs_log_group_arn=self.log_group.log_group_arn,
+            cloud_watch_logs_role_arn=self.logs_role.role_arn,
+        )
+        self.trail.add_property_override(
+            "AdvancedEventSelectors", data_event_selectors(stack.partition, data_bucket_prefixes)
+        )
+        # CloudTrail checks the bucket policy and that the role can write when the trail is created.
+        assert self.bucket.policy is not None
+        self.trail.node.add_dependency(self.bucket.policy, logs_policy)
         acknowledge(
             self.bucket,
             in_compliance_packs("S3BucketReplicationEnabled"),
@@ -138,4 +143,28 @@ class AuditTrail(Construct):
             how="the audit log is kept tamper-evident and undeletable in place: Object Lock, versioning, "
             "CloudTrail digest files (log file validation) and a retained bucket; the trail also streams every "
             "event to a CloudWatch Logs group, a second copy outside this bucket.",
+        )
+
+    def _admit_trail_delivery(self, this_trail: str) -> None:
+        """The bucket policy CloudTrail documents (CloudTrail User Guide, "Amazon S3 bucket policy for CloudTrail"),
+        each statement bound to this trail by aws:SourceArn (built from the known name: no circular reference)."""
+        cloudtrail_service = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+        account = cdk.Stack.of(self).account
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AWSCloudTrailAclCheck",
+                principals=[cloudtrail_service],
+                actions=["s3:GetBucketAcl"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringEquals": {"aws:SourceArn": this_trail}},
+            )
+        )
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AWSCloudTrailWrite",
+                principals=[cloudtrail_service],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects(f"AWSLogs/{account}/*")],
+                conditions={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": this_trail}},
+            )
         )

@@ -72,6 +72,7 @@ class EncryptedBucket(Construct):
         bucket_name: str | None = None,
         noncurrent_days: int = 90,
         object_lock_retention: s3.ObjectLockRetention | None = None,
+        object_lock: bool = True,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -117,9 +118,13 @@ class EncryptedBucket(Construct):
                 )
             ],
             removal_policy=removal_policy,
-            object_lock_enabled=True,
-            object_lock_default_retention=object_lock_retention
-            or s3.ObjectLockRetention.governance(cdk.Duration.days(DEFAULT_LOCK_DAYS)),
+            # `object_lock=False` only for a destination whose writer does not support Object Lock (AWS Config).
+            object_lock_enabled=object_lock or None,
+            object_lock_default_retention=(
+                object_lock_retention or s3.ObjectLockRetention.governance(cdk.Duration.days(DEFAULT_LOCK_DAYS))
+            )
+            if object_lock
+            else None,
             replication_role=self.replication_role.without_policy_updates() if self.replication_role else None,
             replication_rules=replication_rules,
         )

@@ -3,8 +3,9 @@
 Security Hub: AWS Foundational Security Best Practices v1.0.0, CIS AWS Foundations Benchmark v5.0.0 (the newest
 Security Hub offers) and NIST SP 800-53 r5, consolidated control findings, new controls enabled automatically.
 AWS Config: records every supported resource type, global types (IAM) only in the home region so they are
-recorded once, delivering to the audit bucket; it records through its service-linked role (Security Hub
-Config.1), which the home region creates. The Backup Audit Manager framework and Security Hub both need it.
+recorded once, delivering to the home region's Config bucket (constructs/config_delivery_bucket.py); it records
+through its service-linked role (Security Hub Config.1), which the home region creates. The Backup Audit Manager
+framework and Security Hub both need it.
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ Three classes of mistake that pass every template-shape test and every published
   would be dropped silently) and must bind the use to the resource by an encryption-context condition (or
   `kms:ViaService`/`kms:CallerAccount`), which every AWS service's KMS request carries.
   `kms:DescribeKey` carries no encryption context: a statement granting only it is bound by `aws:SourceArn` or
-  `aws:SourceAccount` instead, and must be.
+  `aws:SourceAccount` instead, and must be. A service whose own key-policy page prescribes an `aws:Source*` key
+  instead of a context (AWS Config: `aws:SourceAccount`) is held to that page, which the delivery table
+  (policies/delivery_paths.toml, `key_conditions`) names.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import aws_cdk as cdk
 import jsii
 
 from policies.create_only_names import literal_text, names_fixed_against_content
+from policies.delivery_table import documented_key_conditions
 from policies.template_rules import Location, Template, TemplateRule, TemplateRulePlugin, as_list, each_template
 
 NAME_RULE = "Project-ACC2-NameChangesWithCreateOnlyContent"
@@ -147,10 +150,20 @@ def service_key_statements_unbound(template: Mapping[str, Any]) -> Iterator[Find
                 if not any(key.startswith("aws:source") for key in keys):
                     yield Finding(SERVICE_KEY_RULE, logical_id, f"{location} (no aws:SourceArn or aws:SourceAccount)")
                 continue
-            if sources := sorted(key for key in keys if key.startswith("aws:source")):
+            sources = sorted(key for key in keys if key.startswith("aws:source"))
+            if sources and _documented_sources(principal["Service"], set(sources)):
+                continue  # the service's own key-policy page prescribes these keys (policies/delivery_paths.toml)
+            if sources:
                 yield Finding(SERVICE_KEY_RULE, logical_id, f"{location} (conditions on {', '.join(sources)})")
             elif not any(key.startswith(BINDING_CONDITION_PREFIXES) for key in keys):
                 yield Finding(SERVICE_KEY_RULE, logical_id, f"{location} (no encryption-context binding)")
+
+
+def _documented_sources(services: Any, sources: set[str]) -> bool:
+    """Whether every service of the statement documents exactly these aws:Source* keys on its key-policy statement
+    (AWS Config: aws:SourceAccount, Config Developer Guide "Permissions for the KMS Key")."""
+    documented = documented_key_conditions()
+    return all(sources <= documented.get(str(service), frozenset()) for service in as_list(services))
 
 
 def fixed_names_as_findings(template: Mapping[str, Any]) -> Iterator[Finding]:

@@ -4,11 +4,12 @@ aws-cdk-lib's own CloudFormation template validation (cached per template). Publ
 Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS Control Tower proactive controls
 (cfn-guard rules, run offline). Ours, over the templates: `ProjectChecks` (NET-1, NET-3, BAK-4),
 `SecretLiteralScan` (ENC-4), `AccessRules` (ACC-2, ACC-3, ENC-3), `TrustRules` (ACC-3: the source conditions of
-service-role trust policies), `DeployReadiness` (BAK-5, BAK-6, NET-3): what the running services accept and
-require, and `ReachabilityRules` (NET-1, NET-3): the promised network flows through security groups, network ACLs
-and routes. Any unacknowledged finding fails the synth. A rule rejected by design for the whole app is excluded
-here, once (`policies/rule_exclusions.py`: AwsSolutions-VPC3 for NET-1's per-tier network ACLs, cfn-lint W3010 for
-LOC-1's pinned zones), never acknowledged resource by resource.
+service-role trust policies), `DeployReadiness` (BAK-5, BAK-6, NET-3) and `DeliveryPathRules` (ACC-4, CMP-1, ENC-3:
+every service writing into an encrypted destination is admitted by its resource and key policies): what the running
+services accept and require, and `ReachabilityRules` (NET-1, NET-3): the promised network flows through security
+groups, network ACLs and routes. Any unacknowledged finding fails the synth. A rule rejected by design for the whole
+app is excluded here, once (`policies/rule_exclusions.py`: AwsSolutions-VPC3 for NET-1's per-tier network ACLs,
+cfn-lint W3010 for LOC-1's pinned zones), never acknowledged resource by resource.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from policies.access_rules import AccessRules
 from policies.baseline_rules import BaselineRules
 from policies.control_tower import StrictCfnGuard
 from policies.create_only_names import read_shapes_beside
+from policies.delivery_gate import DeliveryPathRules
 from policies.deploy_readiness import DeployReadiness
 from policies.excluded_rules import with_exclusions
 from policies.gate_timing import GateCallback, TimedGate
@@ -68,6 +70,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
         TrustRules(),
         DeployReadiness(),
         BaselineRules(),
+        DeliveryPathRules(),
         ReachabilityRules(),
     ]
     return [with_exclusions(gate) for gate in gates]

@@ -5,6 +5,9 @@
 - Project-NET3-IngressByReference: application and database security groups admit traffic only from other
   security groups, never from a CIDR; no security group admits 0.0.0.0/0 or ::/0 except an edge group on 443.
 - Project-BAK4-RdsPointInTimeWindow: RDS keeps at least seven days of automated backups.
+- Project-NET5-LambdaRuntimeSupported, Project-ACC3-RoleNotWildcardAdmin, Project-CMP1-FunctionRoleInTemplate:
+  every Lambda function and IAM role, including the CDK's own provider functions and roles that cdk-nag never
+  inspects (policies/function_checks.py says why).
 
 Tiers and roles are read from the `tier` and `sg-role` tags our constructs put on route tables, subnets and
 security groups, which the templates carry.
@@ -20,6 +23,7 @@ from aws_cdk import IPolicyValidationPlugin
 
 from config import limits
 from config.limits import SG_ROLE_TAG, TIER_TAG
+from policies.function_checks import deprecated_runtimes, functions_outside_scope, wildcard_admin_roles
 from policies.template_rules import Location, Template, TemplateRule, TemplateRulePlugin, each_template, resource_tags
 
 
@@ -89,7 +93,7 @@ class ProjectChecks(TemplateRulePlugin):
     """The pack named `Project`; its findings are acknowledged as `Project::<rule>`."""
 
     NAME = "Project"
-    VERSION = "2"
+    VERSION = "3"
     RULES = (
         TemplateRule(
             "Project-NET1-DataTierNoRoutes",
@@ -109,5 +113,26 @@ class ProjectChecks(TemplateRulePlugin):
             f"BAK-4: the database keeps fewer than {limits.RDS_BACKUP_RETENTION_MIN} days of automated backups.",
             "Point-in-time recovery needs automated backups with a retention of at least a week.",
             each_template(rds_keeps_a_week_of_backups),
+        ),
+        TemplateRule(
+            "Project-NET5-LambdaRuntimeSupported",
+            "NET-5: a Lambda function (the CDK's own provider functions included) runs a deprecated runtime, which "
+            "receives no security patches.",
+            "Upgrade aws-cdk-lib (for its provider functions) or set a supported runtime.",
+            each_template(deprecated_runtimes),
+        ),
+        TemplateRule(
+            "Project-ACC3-RoleNotWildcardAdmin",
+            "ACC-3: an IAM role (the CDK's own provider roles included) may do anything: Action * on Resource *, or "
+            "an AWS administrator policy.",
+            "Grant the actions the role's function or service calls, on the resources it touches.",
+            each_template(wildcard_admin_roles),
+        ),
+        TemplateRule(
+            "Project-CMP1-FunctionRoleInTemplate",
+            "CMP-1: a Lambda function's execution role is not a role of its template trusted only by Lambda, so no "
+            "rule of this project inspects what it may do.",
+            "Give the function its own role in the same stack, trusted by lambda.amazonaws.com only.",
+            each_template(functions_outside_scope),
         ),
     )

@@ -1,10 +1,11 @@
 """BaselineStack: the account security baseline in the home region (ACC-4, ACC-5, ACC-8, NET-4..6, ENC-3, CMP-1).
 
-Account-wide parts: the multi-region CloudTrail trail with its bucket and log group, the CIS metric filters and
-alarms, AWS Config's service-linked role, the IAM account password policy, S3 account-level Block Public Access
-and the account's `RDSOSMetrics` log group (RDS Enhanced Monitoring writes there, one per account and region).
-Then the regional parts every baseline region holds (stacks/baseline_base.py). Every tenant stack of the
-account deploys after it, so the bastion's CloudTrail and GuardDuty rules have a trail and a detector behind them.
+Account-wide parts: the multi-region CloudTrail trail with its bucket and log group, the bucket AWS Config of every
+region delivers to (without Object Lock, which Config does not support), the CIS metric filters and alarms, AWS
+Config's service-linked role, the IAM account password policy, S3 account-level Block Public Access and the account's
+`RDSOSMetrics` log group (RDS Enhanced Monitoring writes there, one per account and region). Then the regional
+parts every baseline region holds (stacks/baseline_base.py). Every tenant stack of the account deploys after it, so the
+bastion's CloudTrail and GuardDuty rules have a trail and a detector behind them.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from constructs.account_hardening import S3AccountPublicAccessBlock
 from constructs.account_password_policy import AccountPasswordPolicy
 from constructs.audit_trail import AuditTrail, trail_arn
 from constructs.cis_alarms import CisAlarms
+from constructs.config_delivery_bucket import ConfigDeliveryBucket
 from constructs.named_log_group import named_log_group
-from constructs.posture_standards import config_role_arn
 from constructs.purpose_keys import PurposeKeys, ServiceUse, logs_service_use
 from constructs.support_role import SupportRole
-from stacks.baseline_base import AccountBaselineStack, audit_bucket_name, baseline_name
+from stacks.baseline_base import AccountBaselineStack, audit_bucket_name, baseline_name, config_bucket_name
 from stacks.environment_stack import log_retention
 
 TRAIL_NAME: Final = "account-audit-trail"
@@ -78,6 +79,25 @@ class BaselineStack(AccountBaselineStack):
                     conditions={"StringEquals": {"aws:SourceArn": this_trail}},
                 )
             )
+            # The audit bucket uses an S3 Bucket Key, so whoever creates or updates the trail (CloudFormation's
+            # execution role) needs kms:Decrypt on the key (CloudTrail user guide, "Configure AWS KMS key policies for
+            # CloudTrail", required elements for trails, 2). CloudTrail makes that call for the caller, so it is
+            # admitted through CloudTrail only (kms:ViaService, like every account use of this key, ENC-3), for this
+            # account's principals, who still need kms:Decrypt in their own IAM policy.
+            self.keys.keys["audit"].add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="TrailCreatorDecryptsThroughCloudTrail",
+                    principals=[iam.AccountRootPrincipal()],
+                    actions=["kms:Decrypt"],
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {
+                            "kms:CallerAccount": self.account,
+                            "kms:ViaService": f"cloudtrail.{self.region}.amazonaws.com",
+                        }
+                    },
+                )
+            )
         self.rds_os_metrics = named_log_group(
             self, "RdsOsMetrics", name=RDS_OS_METRICS, key=self.keys.keys["logs"], retention=retention
         )
@@ -99,7 +119,14 @@ class BaselineStack(AccountBaselineStack):
                 log_retention=retention,
                 data_bucket_prefixes=[f"{name}-data-" for name in environment_names],
             )
-            self._admit_config_delivery()
+            # Config cannot deliver to the trail's Object Lock bucket (constructs/config_delivery_bucket.py says why).
+            self.config_bucket = ConfigDeliveryBucket(
+                self,
+                "ConfigBucket",
+                bucket_name=config_bucket_name(settings, self.account),
+                key=self.keys.keys["audit"],
+                access_logs=self.trail.access_logs.bucket,
+            )
         self.add_regional_services(keys=self.keys)
         self.password_policy = AccountPasswordPolicy(self, "PasswordPolicy", calls=self.sdk_calls)
         S3AccountPublicAccessBlock(self, "S3AccountPublicAccessBlock", calls=self.sdk_calls)
@@ -108,46 +135,5 @@ class BaselineStack(AccountBaselineStack):
             self.cis_alarms = CisAlarms(self, "CisAlarms", log_group=self.trail.log_group, topic=self.alerts.topic)
         if self.config_recorder is not None:
             self.config_recorder.recorder.node.add_dependency(self.config_role)
-
-    def _admit_config_delivery(self) -> None:
-        """AWS Config of every baseline region delivers to the audit bucket, under the audit key (CMP-1, BAK-6)."""
-        assert self.trail is not None
-        bucket, key = self.trail.bucket, self.keys.keys["audit"]
-        source_account = {"StringEquals": {"aws:SourceAccount": self.account}}
-        config_service = iam.ServicePrincipal("config.amazonaws.com")
-        bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="ConfigChecksTheBucket",
-                principals=[config_service],
-                actions=["s3:GetBucketAcl", "s3:ListBucket"],
-                resources=[bucket.bucket_arn],
-                conditions=source_account,
-            )
-        )
-        bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="ConfigDelivers",
-                principals=[config_service],
-                actions=["s3:PutObject"],
-                resources=[bucket.arn_for_objects(f"AWSLogs/{self.account}/Config/*")],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": self.account, "s3:x-amz-acl": "bucket-owner-full-control"}
-                },
-            )
-        )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="ConfigServiceLinkedRoleWritesThroughS3",
-                principals=[iam.ArnPrincipal(config_role_arn(self))],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {
-                        "kms:CallerAccount": self.account,
-                        "kms:ViaService": f"s3.{self.region}.amazonaws.com",
-                    }
-                },
-            )
-        )
-        # The key policy names the role, which must exist first.
-        key.node.add_dependency(self.config_role)
+            # Config writes a test object when the channel is created: the bucket, its policy and the key first.
+            self.config_recorder.delivery_channel.node.add_dependency(self.config_bucket)

@@ -37,8 +37,13 @@ def baseline_name(settings: AccountSettings) -> str:
 
 
 def audit_bucket_name(settings: AccountSettings, account: str) -> str:
-    """Deterministic, so the DR region's Config delivery channel names it without a cross-region reference."""
+    """The trail's Object Lock bucket (ACC-4)."""
     return f"baseline-audit-{account}-{settings.home_region}"
+
+
+def config_bucket_name(settings: AccountSettings, account: str) -> str:
+    """Deterministic, so the DR region's Config delivery channel names it without a cross-region reference."""
+    return f"baseline-config-{account}-{settings.home_region}"
 
 
 class AccountBaselineStack(cdk.Stack):
@@ -101,7 +106,7 @@ class AccountBaselineStack(cdk.Stack):
             self.config_recorder: ConfigRecorder | None = ConfigRecorder(
                 self,
                 "Config",
-                bucket_name=audit_bucket_name(settings, self.account),
+                bucket_name=config_bucket_name(settings, self.account),
                 include_global_resource_types=self.is_home,
             )
             for standard in self.security_hub.standards.values():

@@ -3,7 +3,7 @@
 A GuardDuty detector, Security Hub, an AWS Config recorder without global types (the home region records them
 once), Inspector, Access Analyzer and EBS encryption by default, with their own alert topic: SNS topics are
 regional, and EventBridge rules target only topics of their region. It deploys after the home-region baseline,
-which owns the Config service-linked role and the audit bucket this region's Config delivers to.
+which owns the Config service-linked role and the Config bucket this region's Config delivers to.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class BaselineDrStack(AccountBaselineStack):
             description="account security baseline, DR region",
             **kwargs,
         )
-        self.add_stack_dependency(home, "the Config service-linked role and the audit bucket live in the home region")
+        self.add_stack_dependency(home, "the Config service-linked role and the Config bucket live in the home region")
         self.keys = PurposeKeys(
             self,
             "Keys",

@@ -291,3 +291,17 @@ def test_enc3_describe_key_has_no_encryption_context_so_its_caller_source_binds_
     )
     (finding,) = service_key_statements_unbound(describe_key_statement(None))
     assert "no aws:SourceArn" in finding.location
+
+
+def test_enc3_config_key_statement_bound_by_its_documented_source_account_passes() -> None:
+    """AWS Config's page ("Permissions for the KMS Key") prescribes aws:SourceAccount on config.amazonaws.com; the
+    delivery table (policies/delivery_paths.toml, key_conditions) names it, and only that key is accepted."""
+    config = {"Service": "config.amazonaws.com"}
+    documented = {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+    assert list(service_key_statements_unbound(key_statement(config, documented))) == []
+
+
+def test_enc3_probe_config_key_statement_with_an_undocumented_source_key_is_caught() -> None:
+    undocumented = {"ArnLike": {"aws:SourceArn": "arn:aws:config:us-east-1:111122223333:*"}}
+    (finding,) = service_key_statements_unbound(key_statement({"Service": "config.amazonaws.com"}, undocumented))
+    assert "aws:sourcearn" in finding.location

@@ -50,16 +50,21 @@ def test_acc4_trail_is_multi_region_validated_encrypted_and_logging(deployed: Mo
     assert [s["FieldSelectors"][0]["Equals"] for s in selectors] == [["Management"], ["Data"]]
 
 
-def test_acc4_cmp1_trail_and_config_deliver_to_the_kms_encrypted_audit_bucket(deployed: MotoDeployment) -> None:
+def test_acc4_cmp1_trail_and_config_deliver_to_kms_encrypted_buckets_under_the_audit_key(
+    deployed: MotoDeployment,
+) -> None:
     """moto's CloudFormation applies only a bucket's encryption (not versioning, Object Lock, public access block,
-    logging or lifecycle): those are proven on the template (tests/test_baseline_stack.py)."""
+    logging or lifecycle): those are proven on the template (tests/test_baseline_stack.py). Config has its own
+    bucket: it does not support the trail bucket's Object Lock."""
     (trail,) = boto3.client("cloudtrail").describe_trails()["trailList"]
     (channel,) = boto3.client("config").describe_delivery_channels()["DeliveryChannels"]
-    assert trail["S3BucketName"] == channel["s3BucketName"] == f"baseline-audit-{ACCOUNT}-us-east-1"
-    rule = boto3.client("s3").get_bucket_encryption(Bucket=trail["S3BucketName"])["ServerSideEncryptionConfiguration"]
-    default = rule["Rules"][0]["ApplyServerSideEncryptionByDefault"]
-    assert default["SSEAlgorithm"] == "aws:kms"
-    assert default["KMSMasterKeyID"] == trail["KmsKeyId"]  # the trail and its bucket share the audit key
+    assert trail["S3BucketName"] == f"baseline-audit-{ACCOUNT}-us-east-1"
+    assert channel["s3BucketName"] == f"baseline-config-{ACCOUNT}-us-east-1"
+    for bucket in (trail["S3BucketName"], channel["s3BucketName"]):
+        rule = boto3.client("s3").get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+        default = rule["Rules"][0]["ApplyServerSideEncryptionByDefault"]
+        assert default["SSEAlgorithm"] == "aws:kms"
+        assert default["KMSMasterKeyID"] == trail["KmsKeyId"]  # the trail and both buckets share the audit key
 
 
 def test_acc4_enc3_log_groups_keep_the_configured_retention(deployed: MotoDeployment) -> None:
@@ -100,7 +105,7 @@ def test_cmp1_config_records_all_supported_types_including_global_ones(deployed:
     (status,) = config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
     assert status["recording"] is True
     (channel,) = config.describe_delivery_channels()["DeliveryChannels"]
-    assert channel["s3BucketName"] == "baseline-audit-111122223333-us-east-1"
+    assert channel["s3BucketName"] == "baseline-config-111122223333-us-east-1"
 
 
 def test_acc5_account_password_policy_is_cis_level(deployed: MotoDeployment) -> None:
@@ -153,7 +158,7 @@ def test_net5_net6_cmp1_the_dr_region_baseline_detects_and_records_too(deployed:
     (status,) = config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
     assert status["recording"] is True
     (channel,) = config.describe_delivery_channels()["DeliveryChannels"]
-    assert channel["s3BucketName"] == f"baseline-audit-{ACCOUNT}-us-east-1"
+    assert channel["s3BucketName"] == f"baseline-config-{ACCOUNT}-us-east-1"
     assert boto3.client("ec2", region_name="us-west-2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"]
 
 

@@ -96,9 +96,12 @@ def test_acc4_data_event_prefix_matches_the_tenant_data_bucket_name(synthesized:
 
 
 def test_acc4_trail_bucket_is_versioned_locked_private_logged_and_retained(synthesized: Synthesized) -> None:
-    (bucket,) = [b for b in resources(synthesized, HOME, "AWS::S3::Bucket").values() if "BucketName" in b["Properties"]]
+    (bucket,) = [
+        b
+        for b in resources(synthesized, HOME, "AWS::S3::Bucket").values()
+        if b["Properties"].get("BucketName") == "baseline-audit-111122223333-us-east-1"
+    ]
     properties = bucket["Properties"]
-    assert properties["BucketName"] == "baseline-audit-111122223333-us-east-1"
     assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
     assert properties["ObjectLockEnabled"] is True
     assert properties["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
@@ -284,7 +287,8 @@ def test_cmp1_bak6_config_records_everything_global_types_only_at_home(
     assert recorder["RecordingGroup"] == {"AllSupported": True, "IncludeGlobalResourceTypes": global_types}
     assert recorder["RoleARN"].endswith("/config.amazonaws.com/AWSServiceRoleForConfig")
     channel = only(synthesized, stack, "AWS::Config::DeliveryChannel")["Properties"]
-    assert channel["S3BucketName"] == "baseline-audit-111122223333-us-east-1"  # the KMS-encrypted audit bucket
+    # Config's own KMS-encrypted bucket: Config does not support the trail bucket's Object Lock.
+    assert channel["S3BucketName"] == "baseline-config-111122223333-us-east-1"
 
 
 def test_cmp1_config_service_linked_role_is_created_once_at_home(synthesized: Synthesized) -> None:
@@ -309,9 +313,19 @@ def test_acc5_password_policy_is_cis_level(synthesized: Synthesized) -> None:
     (resource,) = [
         r
         for r in resources(synthesized, HOME, "Custom::AWS").values()
-        if "deleteAccountPasswordPolicy" in r["Properties"].get("Delete", "")
+        if "updateAccountPasswordPolicy" in r["Properties"].get("Create", "")
     ]
     assert resource["Properties"]["InstallLatestAwsSdk"] is False
+
+
+def test_acc5_deleting_the_baseline_keeps_the_password_policy(synthesized: Synthesized) -> None:
+    """Like EBS encryption by default and the public access block: no Delete call, no delete permission."""
+    (resource,) = [
+        r
+        for r in resources(synthesized, HOME, "Custom::AWS").values()
+        if "updateAccountPasswordPolicy" in r["Properties"].get("Create", "")
+    ]
+    assert "Delete" not in resource["Properties"]
 
 
 def test_acc5_custom_resource_role_holds_exactly_the_account_setting_actions(synthesized: Synthesized) -> None:
@@ -319,7 +333,6 @@ def test_acc5_custom_resource_role_holds_exactly_the_account_setting_actions(syn
     expected = {
         HOME: {
             "iam:UpdateAccountPasswordPolicy",
-            "iam:DeleteAccountPasswordPolicy",
             "ec2:EnableEbsEncryptionByDefault",
             "s3:PutAccountPublicAccessBlock",
             "inspector2:Enable",
@@ -454,3 +467,64 @@ def test_acc1_every_taggable_baseline_resource_names_its_baseline(synthesized: S
             assert values.get("managed-by") == "cdk", f"{name}/{logical_id}"
             checked += 1
     assert checked > 40
+
+
+# ACC-4 / CMP-1 / ENC-3: the delivery paths of the trail and of Config (issue 22) --------------------------------
+
+
+def statements_of(synthesized: Synthesized, stack: str, resource_type: str, prefix: str) -> list[dict[str, Any]]:
+    (found,) = [r for k, r in resources(synthesized, stack, resource_type).items() if k.startswith(prefix)]
+    document = found["Properties"].get("KeyPolicy") or found["Properties"]["PolicyDocument"]
+    statements: list[dict[str, Any]] = document["Statement"]
+    return statements
+
+
+def test_cmp1_config_bucket_has_no_object_lock_and_is_kms_encrypted_versioned_and_logged(
+    synthesized: Synthesized,
+) -> None:
+    """AWS::Config::DeliveryChannel: Config does not support a bucket with Object Lock."""
+    (bucket,) = [
+        b["Properties"]
+        for b in resources(synthesized, HOME, "AWS::S3::Bucket").values()
+        if b["Properties"].get("BucketName") == "baseline-config-111122223333-us-east-1"
+    ]
+    assert "ObjectLockEnabled" not in bucket
+    assert "ObjectLockConfiguration" not in bucket
+    default = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert default["SSEAlgorithm"] == "aws:kms"
+    assert default["KMSMasterKeyID"]["Fn::GetAtt"][0].startswith("KeysAudit")
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["LoggingConfiguration"]["DestinationBucketName"]["Ref"].startswith("AuditTrailAccessLogs")
+
+
+def test_enc3_config_uses_the_audit_key_as_its_service_principal_bound_by_source_account(
+    synthesized: Synthesized,
+) -> None:
+    """Config Developer Guide, "Permissions for the KMS Key": the service-linked role has no key access; Config
+    writes as config.amazonaws.com, which the key admits with aws:SourceAccount."""
+    statements = {s.get("Sid"): s for s in statements_of(synthesized, HOME, "AWS::KMS::Key", "KeysAudit")}
+    config = statements["AWSConfigKMSPolicy"]
+    assert config["Principal"] == {"Service": "config.amazonaws.com"}
+    assert sorted(config["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert config["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+    assert not [s for s in statements.values() if "AWSServiceRoleForConfig" in json.dumps(s.get("Principal"))]
+
+
+def test_acc4_audit_bucket_admits_cloudtrail_only_for_this_trail_by_source_arn(synthesized: Synthesized) -> None:
+    """CloudTrail User Guide, "Amazon S3 bucket policy for CloudTrail": both statements carry aws:SourceArn."""
+    trail = "arn:aws:cloudtrail:us-east-1:111122223333:trail/account-audit-trail"
+    statements = statements_of(synthesized, HOME, "AWS::S3::BucketPolicy", "AuditTrailLogsBucketPolicy")
+    cloudtrail = [s for s in statements if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}]
+    assert sorted(s["Action"] for s in cloudtrail) == ["s3:GetBucketAcl", "s3:PutObject"]
+    for statement in cloudtrail:
+        assert statement["Condition"]["StringEquals"]["aws:SourceArn"] == trail
+    # Config no longer writes here (the bucket has Object Lock).
+    assert not [s for s in statements if s.get("Principal") == {"Service": "config.amazonaws.com"}]
+
+
+def test_acc4_trail_creator_may_decrypt_trail_ciphertext_the_bucket_key_needs(synthesized: Synthesized) -> None:
+    """CloudTrail User Guide: with an S3 Bucket Key, creating or updating the trail needs kms:Decrypt."""
+    statements = {s.get("Sid"): s for s in statements_of(synthesized, HOME, "AWS::KMS::Key", "KeysAudit")}
+    decrypt = statements["TrailCreatorDecryptsThroughCloudTrail"]
+    assert decrypt["Action"] == "kms:Decrypt"
+    assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == "cloudtrail.us-east-1.amazonaws.com"

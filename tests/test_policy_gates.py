@@ -44,6 +44,7 @@ GATES = (
     "ProjectAccessRules",
     "ProjectDeployReadiness",
     "ProjectBaselineRules",
+    "ProjectDeliveryPaths",
     "ProjectReachability",
 )
 REASON = re.compile(r"^(ACC|NET|ENC|BAK|LOC|HA|CMP)-\d \((met another way|not applicable)\): .{30,}$")
@@ -85,6 +86,9 @@ def test_cmp1_every_gate_is_attached_to_the_app(tmp_path: Path) -> None:
     )
     ec2.CfnVPCEndpoint(stack, "OpenEndpoint", service_name="com.amazonaws.us-east-1.s3", vpc_id="vpc-1234")
     cloudtrail_rule_without_a_trail(stack)
+    # ProjectDeliveryPaths (CMP-1): AWS Config delivering into a bucket with Object Lock.
+    cdk.CfnResource(stack, "ConfigChannel", type="AWS::Config::DeliveryChannel", properties={"S3BucketName": "locked"})
+    s3.CfnBucket(stack, "LockedBucket", bucket_name="locked", object_lock_enabled=True)
     attach_policy_gates(stack.node.root)  # type: ignore[arg-type]
     with contextlib.suppress(RuntimeError):
         stack.node.root.synth()  # type: ignore[attr-defined]
