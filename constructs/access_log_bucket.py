@@ -3,7 +3,8 @@
 Public access blocked, TLS 1.2+ only, versioned, objects expire after a retention period, retained on delete.
 S3 server access logging can deliver only to a bucket with SSE-S3 default encryption (AWS does not support
 SSE-KMS on a log-delivery target), so this bucket is encrypted with S3-managed keys; that and the findings
-that follow from being the end of the logging chain are acknowledged here, once.
+that follow from being the end of the logging chain are acknowledged here, on the bucket alone, with the shared
+log-target causes (policies/causes.py), which the load balancer's log bucket shares.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
 from constructs.encrypted_bucket import publish_events_to_eventbridge
-from policies.acknowledgements import acknowledge
+from policies.acknowledgements import Cause, acknowledge_cause
+from policies.causes import LOG_TARGET_SSE_S3, LOG_TARGET_WITHOUT_OBJECT_LOCK, LOGS_NOT_REPLICATED
+from policies.rule_targets import in_compliance_packs
+
+ACCESS_LOG_TARGET_NOT_LOGGED = Cause(
+    "ACC-4",
+    "not applicable",
+    "this bucket is the access-log target; logging it to itself would loop, and its writes come only from the S3 "
+    "log delivery service, which CloudTrail records.",
+)
 
 
 class AccessLogBucket(Construct):
@@ -38,36 +48,12 @@ class AccessLogBucket(Construct):
         self._acknowledge_log_target_findings()
 
     def _acknowledge_log_target_findings(self) -> None:
-        acknowledge_sse_s3_only(
-            self.bucket,
-            "S3 server access logs can be delivered only to a bucket encrypted with SSE-S3 (AWS does not support "
-            "SSE-KMS on a log-delivery target); the logs are still encrypted at rest with AES-256.",
-        )
-        acknowledge(
-            self.bucket,
-            "cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check",
-            control="ACC-4",
-            basis="met another way",
-            how="S3 server access log delivery does not support a target with an Object Lock default retention; the "
-            "logs are protected by versioning, a TLS-only bucket policy that admits only the log delivery service, "
-            "and noncurrent versions kept 30 days.",
-        )
-        loop_reason = (
-            "this bucket is the access-log target; logging it to itself would loop, and its writes come only "
-            "from the S3 log delivery service, which CloudTrail records."
-        )
+        acknowledge_log_target(self.bucket)
         # cdk-nag's packs recognize a log-target bucket by themselves; only the Control Tower rule needs telling.
-        acknowledge(
-            self.bucket,
+        acknowledge_cause(
+            resource_of(self.bucket),
             "cdk-validator-cfnguard::s3_bucket_logging_enabled_check",
-            control="ACC-4",
-            basis="not applicable",
-            how=loop_reason,
-        )
-        acknowledge_not_replicated(
-            self.bucket,
-            "access logs are operational evidence, not tenant data; they are versioned and kept for the retention "
-            "period in this region, and tenant data itself is replicated (BAK-5) by the data bucket.",
+            ACCESS_LOG_TARGET_NOT_LOGGED,
         )
 
 
@@ -109,22 +95,22 @@ def log_delivery_bucket(
     return bucket
 
 
-def acknowledge_sse_s3_only(bucket: s3.IBucket, how: str) -> None:
-    """ENC-3 is met another way where the delivering service supports only SSE-S3 (`how` says which and why)."""
-    for rule in (
-        "NIST.800.53.R5-S3DefaultEncryptionKMS",
-        "HIPAA.Security-S3DefaultEncryptionKMS",
-        "PCI.DSS.321-S3DefaultEncryptionKMS",
+def resource_of(bucket: s3.Bucket) -> s3.CfnBucket:
+    resource = bucket.node.default_child
+    assert isinstance(resource, s3.CfnBucket)
+    return resource
+
+
+def acknowledge_log_target(bucket: s3.Bucket) -> None:
+    """The findings every log-delivery bucket answers the same way, on its CfnBucket alone: SSE-S3 only (ENC-3),
+    no Object Lock (ACC-4) and no replication (BAK-5), each cause written once in policies/causes.py."""
+    resource = resource_of(bucket)
+    sse_kms = (
+        *in_compliance_packs("S3DefaultEncryptionKMS"),
         "cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check",
-    ):
-        acknowledge(bucket, rule, control="ENC-3", basis="met another way", how=how)
-
-
-def acknowledge_not_replicated(bucket: s3.IBucket, how: str) -> None:
-    """BAK-5 does not apply to a log bucket that holds no tenant data (`how` says what it holds)."""
-    for rule in (
-        "NIST.800.53.R5-S3BucketReplicationEnabled",
-        "HIPAA.Security-S3BucketReplicationEnabled",
-        "PCI.DSS.321-S3BucketReplicationEnabled",
-    ):
-        acknowledge(bucket, rule, control="BAK-5", basis="not applicable", how=how)
+    )
+    acknowledge_cause(resource, sse_kms, LOG_TARGET_SSE_S3)
+    acknowledge_cause(
+        resource, "cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check", LOG_TARGET_WITHOUT_OBJECT_LOCK
+    )
+    acknowledge_cause(resource, in_compliance_packs("S3BucketReplicationEnabled"), LOGS_NOT_REPLICATED)

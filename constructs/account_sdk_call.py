@@ -20,7 +20,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 
 from constructs import Construct
-from policies.acknowledgements import acknowledge
+from policies.acknowledgements import acknowledge, acknowledge_cause
+from policies.causes import ACTIONS_WITHOUT_RESOURCE_ARN, DEPLOY_TIME_PROVIDER_OUTSIDE_VPC
+from policies.rule_targets import COMPLIANCE_PACKS, in_compliance_packs
 
 # The singleton provider's construct id in its stack (CDK derives it from AwsCustomResource.PROVIDER_FUNCTION_UUID).
 PROVIDER_ID: Final = "AWS679f53fac002430cb0da5b7982bd2287"
@@ -54,15 +56,9 @@ class AccountSdkCalls(Construct):
             ],
         )
         self.calls: dict[str, cr.AwsCustomResource] = {}
-        acknowledge(
-            self.policy,
-            "AwsSolutions-IAM5[Resource::*]",
-            control="ACC-8",
-            basis="met another way",
-            how="the account-setting actions here (EnableEbsEncryptionByDefault, Inspector2 Enable, "
-            "UpdateAccountPasswordPolicy, PutAccountPublicAccessBlock) accept no resource ARN, so '*' is the "
-            "only resource IAM allows; the policy names each action exactly, no wildcard action.",
-        )
+        # The account-setting actions (EnableEbsEncryptionByDefault, Inspector2 Enable, Update/DeleteAccountPassword
+        # Policy, PutAccountPublicAccessBlock) accept no resource ARN; each is named exactly.
+        acknowledge_cause(self.policy, "AwsSolutions-IAM5[Resource::*]", ACTIONS_WITHOUT_RESOURCE_ARN)
 
     def call(
         self,
@@ -101,43 +97,31 @@ class AccountSdkCalls(Construct):
         return resource
 
     def _acknowledge_provider(self) -> None:
-        provider = cdk.Stack.of(self).node.try_find_child(PROVIDER_ID)
-        if not isinstance(provider, lambda_.Function) or getattr(provider, "_baseline_acknowledged", False):
+        stack = cdk.Stack.of(self)  # created in Python, so the same object on every call (the provider's proxy is not)
+        provider = stack.node.try_find_child(PROVIDER_ID)
+        if not isinstance(provider, lambda_.Function) or getattr(stack, "_sdk_provider_acknowledged", False):
             return
-        provider._baseline_acknowledged = True  # type: ignore[attr-defined]
+        stack._sdk_provider_acknowledged = True  # type: ignore[attr-defined]
         deploy_time = (
             "CDK's AwsCustomResource provider runs only while CloudFormation deploys this stack, to make the "
             "account-setting calls listed in its role's policy; it handles no data and serves no traffic"
         )
-        for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-            acknowledge(
-                provider,
-                f"{pack}-LambdaInsideVPC",
-                control="NET-3",
-                basis="not applicable",
-                how=f"{deploy_time}; the baseline has no VPC and the calls go to public AWS API endpoints.",
-            )
+        outside_vpc = (*in_compliance_packs("LambdaInsideVPC"), "cdk-validator-cfnguard::lambda_inside_vpc_check")
+        acknowledge_cause(provider, outside_vpc, DEPLOY_TIME_PROVIDER_OUTSIDE_VPC)
+        nist_hipaa = COMPLIANCE_PACKS[:2]
         acknowledge(
             provider,
-            "cdk-validator-cfnguard::lambda_inside_vpc_check",
-            control="NET-3",
+            in_compliance_packs("LambdaConcurrency", nist_hipaa),
+            control="HA-1",
             basis="not applicable",
-            how=f"{deploy_time}; the baseline has no VPC and the calls go to public AWS API endpoints.",
+            how=f"{deploy_time}; it is invoked a handful of times per deploy, and reserving concurrency "
+            "would fail in accounts at Lambda's minimum unreserved concurrency.",
         )
-        for pack in ("NIST.800.53.R5", "HIPAA.Security"):
-            acknowledge(
-                provider,
-                f"{pack}-LambdaConcurrency",
-                control="HA-1",
-                basis="not applicable",
-                how=f"{deploy_time}; it is invoked a handful of times per deploy, and reserving concurrency "
-                "would fail in accounts at Lambda's minimum unreserved concurrency.",
-            )
-            acknowledge(
-                provider,
-                f"{pack}-LambdaDLQ",
-                control="CMP-1",
-                basis="met another way",
-                how=f"{deploy_time}; a failed call fails the CloudFormation resource and the deploy, which is "
-                "recorded in the stack events and CloudTrail: no event is lost silently.",
-            )
+        acknowledge(
+            provider,
+            in_compliance_packs("LambdaDLQ", nist_hipaa),
+            control="CMP-1",
+            basis="met another way",
+            how=f"{deploy_time}; a failed call fails the CloudFormation resource and the deploy, which is "
+            "recorded in the stack events and CloudTrail: no event is lost silently.",
+        )

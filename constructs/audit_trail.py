@@ -26,6 +26,7 @@ from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket
 from constructs.trusted_service import trusted_service
 from policies.acknowledgements import acknowledge
+from policies.rule_targets import in_compliance_packs
 
 
 def trail_arn(stack: cdk.Stack, region: str, trail_name: str) -> str:
@@ -134,16 +135,15 @@ class AuditTrail(Construct):
         # CloudTrail checks the bucket policy and that the role can write when the trail is created.
         assert self.bucket.policy is not None
         self.trail.node.add_dependency(self.bucket.policy, logs_policy)
-        for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-            acknowledge(
-                self.bucket,
-                f"{pack}-S3BucketReplicationEnabled",
-                control="ACC-4",
-                basis="met another way",
-                how="the audit log is kept tamper-evident and undeletable in place: Object Lock, versioning, "
-                "CloudTrail digest files (log file validation) and a retained bucket; the trail also streams every "
-                "event to a CloudWatch Logs group, a second copy outside this bucket.",
-            )
+        acknowledge(
+            self.bucket,
+            in_compliance_packs("S3BucketReplicationEnabled"),
+            control="ACC-4",
+            basis="met another way",
+            how="the audit log is kept tamper-evident and undeletable in place: Object Lock, versioning, "
+            "CloudTrail digest files (log file validation) and a retained bucket; the trail also streams every "
+            "event to a CloudWatch Logs group, a second copy outside this bucket.",
+        )
 
     def _admit_trail_delivery(self, this_trail: str) -> None:
         """The bucket policy CloudTrail documents (CloudTrail User Guide, "Amazon S3 bucket policy for CloudTrail"),

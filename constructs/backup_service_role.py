@@ -9,7 +9,8 @@ from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 from constructs.trusted_service import trusted_service
-from policies.acknowledgements import acknowledge
+from policies.acknowledgements import acknowledge_cause
+from policies.causes import AWS_DOCUMENTED_MANAGED_POLICY
 
 BACKUP_SERVICE = "backup.amazonaws.com"
 SERVICE_ROLE_POLICIES = (
@@ -25,13 +26,11 @@ def backup_service_role(scope: Construct, construct_id: str, *, description: str
     role = iam.Role(scope, construct_id, assumed_by=trusted_service(scope, BACKUP_SERVICE), description=description)
     for policy_name in SERVICE_ROLE_POLICIES:
         role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(policy_name))
-        acknowledge(
+        # AWS's maintained policies for the AWS Backup service role follow every resource type AWS Backup supports;
+        # the role is assumable only by backup.amazonaws.com and carries no other permission (BAK-6).
+        acknowledge_cause(
             role,
             f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy_name}]",
-            control="BAK-6",
-            basis="met another way",
-            how=f"{policy_name.rsplit('/', 1)[-1]} is AWS's maintained policy for the AWS Backup service role; it "
-            "follows every resource type AWS Backup supports, the role is assumable only by backup.amazonaws.com, "
-            "and it carries no other permission.",
+            AWS_DOCUMENTED_MANAGED_POLICY,
         )
     return role

@@ -39,8 +39,10 @@ from config.limits import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
 from constructs import Construct
 from constructs.bastion_user_data import OperatorKey, SshdPolicy, render_user_data
 from constructs.named_log_group import named_log_group
-from policies.acknowledgements import acknowledge
+from policies.acknowledgements import acknowledge, acknowledge_cause
+from policies.causes import ACTIONS_WITHOUT_RESOURCE_ARN
 from policies.create_only_names import content_digest
+from policies.rule_targets import in_compliance_packs
 
 
 def key_pair_name(environment_name: str, operator: OperatorKey) -> str:
@@ -169,16 +171,15 @@ class BastionHost(Construct):
             "operators reach it over SSH, it reaches the database only over TLS (rds.force_ssl) and AWS APIs only "
             "over HTTPS; a burstable single bastion need not be a network-encrypting instance family.",
         )
-        for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-            acknowledge(
-                self.instance.instance,
-                f"{pack}-EC2InstancesInVPC",
-                control="NET-1",
-                basis="met another way",
-                how="the instance is in the environment VPC: its primary network interface (NetworkInterfaces[0]) "
-                "names the first public-tier subnet; the rule reads only the root SubnetId, which must stay unset so "
-                "the launch can declare AssociatePublicIpAddress false.",
-            )
+        acknowledge(
+            self.instance.instance,
+            in_compliance_packs("EC2InstancesInVPC"),
+            control="NET-1",
+            basis="met another way",
+            how="the instance is in the environment VPC: its primary network interface (NetworkInterfaces[0]) "
+            "names the first public-tier subnet; the rule reads only the root SubnetId, which must stay unset so "
+            "the launch can declare AssociatePublicIpAddress false.",
+        )
         cdk.Tags.of(self.instance).add("Name", f"{environment_name}-bastion")
 
         # The only public address in the environment: subnets do not auto-assign one. The association
@@ -232,13 +233,7 @@ class BastionHost(Construct):
                 ),
             ],
         )
-        acknowledge(
-            policy,
-            "AwsSolutions-IAM5[Resource::*]",
-            control="ACC-3",
-            basis="met another way",
-            how="the SSM agent's channel actions (ssmmessages:*Channel, ec2messages:*, ssm:UpdateInstanceInformation "
-            "and association status) accept no resource ARN; the policy names each action explicitly, grants no "
-            "parameter or data reads, and log writes are limited to this host's two log groups.",
-        )
+        # The SSM agent's channel actions (ssmmessages:*Channel, ec2messages:*, ssm:UpdateInstanceInformation and
+        # association status) accept no resource ARN; no parameter or data reads, log writes to this host's groups.
+        acknowledge_cause(policy, "AwsSolutions-IAM5[Resource::*]", ACTIONS_WITHOUT_RESOURCE_ARN)
         return policy

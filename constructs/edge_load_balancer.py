@@ -30,13 +30,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import region_info
 
 from constructs import Construct
-from constructs.access_log_bucket import (
-    AccessLogBucket,
-    acknowledge_not_replicated,
-    acknowledge_sse_s3_only,
-    log_delivery_bucket,
-)
+from constructs.access_log_bucket import AccessLogBucket, acknowledge_log_target, log_delivery_bucket
 from policies.acknowledgements import acknowledge
+from policies.rule_targets import COMPLIANCE_PACKS, in_compliance_packs
 
 HTTPS = 443
 # ENC-1: the newest TLS 1.3 policy in aws-cdk-lib 2.275's SslPolicy (2025-09, restricted ciphers, post-quantum).
@@ -90,19 +86,17 @@ class EdgeLoadBalancer(Construct):
             deletion_protection=deletion_protection,
         )
         if not deletion_protection:
-            for rule in (
-                "NIST.800.53.R5-ELBDeletionProtectionEnabled",
-                "HIPAA.Security-ELBDeletionProtectionEnabled",
-                "cdk-validator-cfnguard::elbv2_deletion_protection_enabled_check",
-            ):
-                acknowledge(
-                    self.load_balancer,
-                    rule,
-                    control="HA-1",
-                    basis="not applicable",
-                    how="below production an environment is disposable and rebuilt from code, and deletion "
-                    "protection would block tearing its edge down; production load balancers have it on.",
-                )
+            acknowledge(
+                self.load_balancer,
+                (
+                    *in_compliance_packs("ELBDeletionProtectionEnabled", COMPLIANCE_PACKS[:2]),
+                    "cdk-validator-cfnguard::elbv2_deletion_protection_enabled_check",
+                ),
+                control="HA-1",
+                basis="not applicable",
+                how="below production an environment is disposable and rebuilt from code, and deletion "
+                "protection would block tearing its edge down; production load balancers have it on.",
+            )
         self.log_bucket = self._log_bucket(log_retention_days)
         self._deliver_access_logs(self.log_bucket, "alb")
 
@@ -177,25 +171,5 @@ class EdgeLoadBalancer(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
             server_access_logs=(server_logs.bucket, "alb-logs/"),
         )
-        acknowledge_sse_s3_only(
-            bucket,
-            "Application Load Balancer access logs can be delivered only to a bucket with SSE-S3 default encryption "
-            "(ELB user guide: the only server-side encryption option supported is S3-managed keys); the logs are "
-            "still encrypted at rest with AES-256, and the bucket is TLS-only and private.",
-        )
-        acknowledge(
-            bucket,
-            "cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check",
-            control="ACC-4",
-            basis="met another way",
-            how="S3 refuses PUTs into a bucket with a default Object Lock retention unless they carry a Content-MD5 "
-            "or checksum header, and ELB log delivery does not document sending one, so a lock could silently "
-            "drop logs; they are protected by versioning, a TLS-only policy that admits writes only from ELB log "
-            "delivery, and noncurrent versions kept 30 days.",
-        )
-        acknowledge_not_replicated(
-            bucket,
-            "load balancer logs are operational evidence, not tenant data; they are versioned and kept for the "
-            "retention period in this region, and tenant data itself is replicated (BAK-5) by the data bucket.",
-        )
+        acknowledge_log_target(bucket)
         return bucket

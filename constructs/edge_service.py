@@ -28,7 +28,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 from constructs.named_log_group import named_log_group
 from constructs.trusted_service import trusted_service
-from policies.acknowledgements import acknowledge
+from policies.acknowledgements import acknowledge_cause
+from policies.causes import ACTIONS_WITHOUT_RESOURCE_ARN
 
 HTTPS = 443
 NON_ROOT_USER = "1000"
@@ -153,14 +154,9 @@ class EdgeService(Construct):
             statements=statements,
         )
         if repository is not None:
-            acknowledge(
-                policy,
-                "AwsSolutions-IAM5[Resource::*]",
-                control="ACC-3",
-                basis="met another way",
-                how="only ecr:GetAuthorizationToken uses '*', because that API accepts no resource ARN "
-                "(ECR user guide); image pulls are limited to the one repository, log writes to this log group.",
-            )
+            # Only ecr:GetAuthorizationToken uses '*' (ECR user guide: it accepts no resource ARN); image pulls are
+            # limited to the one repository, log writes to this log group.
+            acknowledge_cause(policy, "AwsSolutions-IAM5[Resource::*]", ACTIONS_WITHOUT_RESOURCE_ARN)
         return iam.Role(
             self,
             "ExecutionRole",

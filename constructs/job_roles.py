@@ -27,7 +27,8 @@ from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 from policies.access_rules import SSH_SESSION_DOCUMENTS
-from policies.acknowledgements import acknowledge, nag_resource_text
+from policies.acknowledgements import acknowledge, acknowledge_cause, nag_resource_text
+from policies.causes import ACTIONS_WITHOUT_RESOURCE_ARN, AWS_DOCUMENTED_MANAGED_POLICY
 
 SECURITY_AUDIT = "SecurityAudit"
 OPS_VERIFY_POLICY = Path(__file__).resolve().parents[1] / "policies" / "iam" / "ops-verify.json"
@@ -145,23 +146,11 @@ class JobRoles(Construct):
             document=iam.PolicyDocument.from_json(json.loads(OPS_VERIFY_POLICY.read_text(encoding="utf-8"))),
             roles=[self.auditor],
         )
-        acknowledge(
-            self.auditor_verify_policy,
-            "AwsSolutions-IAM5[Resource::*]",
-            control="ACC-3",
-            basis="met another way",
-            how="only Describe/Get/List read calls, most of which accept no resource ARN; the policy grants no write "
-            "and no data access; it is the verifier's published least-privilege policy (policies/iam/ops-verify.json).",
-        )
-        acknowledge(
-            self.operator_policy,
-            "AwsSolutions-IAM5[Resource::*]",
-            control="ACC-3",
-            basis="met another way",
-            how="only read actions (ec2:Describe*, ssm:DescribeSessions/DescribeInstanceInformation/"
-            "GetConnectionStatus) use '*', because these APIs accept no resource ARN; every action that changes "
-            "or reaches a host is limited to the bastion instance's ARN.",
-        )
+        # The verifier's Describe/Get/List calls (policies/iam/ops-verify.json) and the operator's reads (ec2:Describe*,
+        # ssm:DescribeSessions/DescribeInstanceInformation/GetConnectionStatus) accept no resource ARN; everything
+        # that changes or reaches a host is limited to the bastion instance's ARN.
+        for policy in (self.auditor_verify_policy, self.operator_policy):
+            acknowledge_cause(policy, "AwsSolutions-IAM5[Resource::*]", ACTIONS_WITHOUT_RESOURCE_ARN)
         acknowledge(
             self.operator_policy,
             f"AwsSolutions-IAM5[Resource::{nag_resource_text(self, session_arns)}]",
@@ -170,11 +159,9 @@ class JobRoles(Construct):
             how="ssm:TerminateSession/ResumeSession are limited to sessions whose session-id tag equals the caller's "
             "aws:userid, i.e. the operator's own sessions (the AWS-documented pattern for role sessions).",
         )
-        acknowledge(
+        # SecurityAudit: AWS's read-only job-function policy for auditors; it grants no write or data access.
+        acknowledge_cause(
             self.auditor,
             f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{SECURITY_AUDIT}]",
-            control="ACC-3",
-            basis="met another way",
-            how="SecurityAudit is AWS's maintained read-only job-function policy for auditors; AWS keeps it current "
-            "as services add read APIs, which a hand-written copy would miss. It grants no write or data access.",
+            AWS_DOCUMENTED_MANAGED_POLICY,
         )

@@ -27,7 +27,9 @@ from aws_cdk import aws_rds as rds
 from constructs import Construct
 from constructs.named_log_group import named_log_group
 from constructs.trusted_service import trusted_service
-from policies.acknowledgements import acknowledge
+from policies.acknowledgements import acknowledge, acknowledge_cause
+from policies.causes import AWS_DOCUMENTED_MANAGED_POLICY
+from policies.rule_targets import COMPLIANCE_PACKS, in_compliance_packs
 
 LOG_EXPORTS = ("postgresql", "upgrade")
 
@@ -150,21 +152,18 @@ class PostgresDatabase(Construct):
         self._acknowledge_findings()
 
     def _acknowledge_findings(self) -> None:
-        for pack in ("NIST.800.53.R5", "HIPAA.Security"):
-            acknowledge(
-                self.instance,
-                f"{pack}-RDSInBackupPlan",
-                control="BAK-2",
-                basis="met another way",
-                how="the instance is selected by ARN in the environment's AWS Backup plans (stacks/backup.py, "
-                "continuous and tiered), which live in another stack where this rule cannot see them; tests assert it.",
-            )
         acknowledge(
+            self.instance,
+            in_compliance_packs("RDSInBackupPlan", COMPLIANCE_PACKS[:2]),
+            control="BAK-2",
+            basis="met another way",
+            how="the instance is selected by ARN in the environment's AWS Backup plans (stacks/backup.py, "
+            "continuous and tiered), which live in another stack where this rule cannot see them; tests assert it.",
+        )
+        # AmazonRDSEnhancedMonitoringRole allows only writing OS metrics to the RDSOSMetrics log group; the role is
+        # assumable only by monitoring.rds.amazonaws.com.
+        acknowledge_cause(
             self.monitoring_role,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
-            control="CMP-1",
-            basis="met another way",
-            how="AWS documents this managed policy as the one for the RDS enhanced-monitoring role; it allows only "
-            "writing OS metrics to the RDSOSMetrics log group, and the role is assumable only by "
-            "monitoring.rds.amazonaws.com.",
+            AWS_DOCUMENTED_MANAGED_POLICY,
         )

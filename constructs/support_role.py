@@ -16,7 +16,8 @@ from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 from constructs.job_roles import mfa_principals
-from policies.acknowledgements import acknowledge
+from policies.acknowledgements import acknowledge_cause
+from policies.causes import AWS_DOCUMENTED_MANAGED_POLICY
 
 SUPPORT_POLICY: Final = "AWSSupportAccess"
 MAX_SESSION: Final = cdk.Duration.hours(1)
@@ -38,11 +39,10 @@ class SupportRole(Construct):
         )
         cfn = self.role.node.default_child
         assert isinstance(cfn, iam.CfnRole)
-        acknowledge(
+        # CIS AWS Foundations 1.17 asks for exactly AWS's managed AWSSupportAccess on a support role (ACC-8); it grants
+        # only AWS Support case actions and the role carries nothing else.
+        acknowledge_cause(
             cfn,
             f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{SUPPORT_POLICY}]",
-            control="ACC-8",
-            basis="met another way",
-            how="CIS AWS Foundations 1.17 asks for exactly AWS's managed AWSSupportAccess on a support role; it grants "
-            "only AWS Support case actions and the role carries nothing else.",
+            AWS_DOCUMENTED_MANAGED_POLICY,
         )

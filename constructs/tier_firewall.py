@@ -142,15 +142,7 @@ class TierFirewall(Construct):
         self.public_acl = self._acl("Public", vpc, public_subnets, self.rules["public"])
         self.application_acl = self._acl("Application", vpc, application_subnets, self.rules["application"])
         self.data_acl = self._acl("Data", vpc, data_subnets, self.rules["data"])
-        acknowledge(
-            self,
-            "AwsSolutions-VPC3",
-            control="NET-1",
-            basis="met another way",
-            how="AwsSolutions-VPC3 discourages network ACLs in favour of security groups; NET-1 asks for a "
-            "firewall per tier, so these ACLs are deliberate and sit in front of role security groups that chain "
-            "by reference (constructs/role_security_groups.py).",
-        )
+        # AwsSolutions-VPC3 (no network ACLs) is excluded for the whole app, once: policies/rule_exclusions.py.
 
     @staticmethod
     def _edge_rules(edge: bool) -> list[AclRule]:

@@ -18,7 +18,9 @@ from aws_cdk import aws_logs as logs
 from config.limits import TIER_TAG
 from constructs import Construct
 from constructs.trusted_service import trusted_service
-from policies.acknowledgements import acknowledge
+from policies.acknowledgements import Cause, acknowledge_cause
+from policies.causes import DEPLOY_TIME_PROVIDER_OUTSIDE_VPC
+from policies.rule_targets import in_compliance_packs
 
 PUBLIC, APPLICATION, DATA = "Public", "Application", "Data"
 
@@ -99,47 +101,40 @@ class TieredVpc(Construct):
                 ],
             )
         )
-        self.flow_log = self.vpc.add_flow_log(
+        # The flow log as an L1 resource, at the path (and logical id) the L2 `vpc.add_flow_log` gave it: the L2 also
+        # acknowledges cfn-lint F3002/F3003 (for its camelCase DestinationOptions, which this log does not set) with
+        # a reason naming no control, on a resource where neither fires. The managed policy above is the role's
+        # only permission.
+        flow_log_scope = Construct(self.vpc, "FlowLog")
+        self.flow_log = ec2.CfnFlowLog(
+            flow_log_scope,
             "FlowLog",
-            # The managed policy above is the role's only permission: no inline policy is added.
-            destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                self.flow_log_group, self.flow_log_role.without_policy_updates()
-            ),
-            traffic_type=ec2.FlowLogTrafficType.ALL,
+            resource_id=self.vpc.vpc_id,
+            resource_type="VPC",
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_group_name=self.flow_log_group.log_group_name,
+            deliver_logs_permission_arn=self.flow_log_role.role_arn,
         )
+        cdk.Tags.of(flow_log_scope).add("Name", flow_log_scope.node.path)
         self._acknowledge_public_routes()
-        for subnet in [*self.public_subnets, *self.application_subnets, *self.data_subnets]:
-            acknowledge(
-                subnet,
-                "CloudFormation-Validate::W3010",
-                control="LOC-1",
-                basis="met another way",
-                how="the zones are pinned on purpose: they come from validated config (three distinct zones of the "
-                "region), so synth needs no AWS lookup and the placement an auditor reads is the one deployed.",
-            )
+        # cfn-lint W3010 (zones pinned) is excluded for the whole app, once: policies/rule_exclusions.py (LOC-1).
         self._acknowledge_default_security_group_provider()
 
     def _acknowledge_public_routes(self) -> None:
-        for subnet in self.public_subnets:
-            for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-                acknowledge(
-                    subnet,
-                    f"{pack}-VPCNoUnrestrictedRouteToIGW",
-                    control="NET-3",
-                    basis="met another way",
-                    how="only the public tier routes to the internet gateway (NAT gateways, bastion, load balancer); "
-                    "its network ACL admits only admin SSH, replies and, with an edge, HTTPS to the load balancer, and "
-                    "the application and data tiers have no such route (NET-1; the flows: policies/reachability.toml).",
-                )
+        public_route = Cause(
+            "NET-3",
+            "met another way",
+            "only the public tier routes to the internet gateway (NAT gateways, bastion, load balancer); its network "
+            "ACL admits only admin SSH, replies and, with an edge, HTTPS to the load balancer, and the application and "
+            "data tiers have no such route (NET-1; the flows: policies/reachability.toml).",
+        )
+        for subnet in self.public_subnets:  # on each public subnet's default route, the only resource the rule reads
+            acknowledge_cause(subnet, in_compliance_packs("VPCNoUnrestrictedRouteToIGW"), public_route)
 
     def _acknowledge_default_security_group_provider(self) -> None:
         provider = cdk.Stack.of(self).node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
         if provider is not None:
-            acknowledge(
-                provider,
-                "cdk-validator-cfnguard::lambda_inside_vpc_check",
-                control="NET-3",
-                basis="not applicable",
-                how="CDK's deploy-time provider that strips all rules from the VPC's default security group; it "
-                "runs only during deployment, calls only the EC2 API and touches no data: no VPC traffic to protect.",
+            acknowledge_cause(
+                provider, "cdk-validator-cfnguard::lambda_inside_vpc_check", DEPLOY_TIME_PROVIDER_OUTSIDE_VPC
             )

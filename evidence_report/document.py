@@ -8,7 +8,7 @@ from typing import Any
 from config.catalog import Catalog
 from evidence_report.assembly import Assembly
 from evidence_report.evaluate import MET, NOT_BUILT, NOT_MET, OUT_OF_SCOPE, PARTLY_BUILT, PROVIDED, Evaluation
-from evidence_report.gates import acknowledgements, packs_seen, plugin_results
+from evidence_report.gates import acknowledgements, causes, exclusions, packs_seen, plugin_results
 
 SCHEMA_VERSION = "1.0"
 SUMMARY_STATUSES = (MET, PROVIDED, PARTLY_BUILT, NOT_BUILT, NOT_MET, "not applicable", OUT_OF_SCOPE)
@@ -25,6 +25,7 @@ def build_document(
     junit_label: str | None,
 ) -> dict[str, Any]:
     environments = [env.name for env in evaluation.environments]
+    excluded = exclusions()
     controls = []
     for result in evaluation.controls:
         control = result.control
@@ -65,6 +66,8 @@ def build_document(
                     for e in result.environments
                 ],
                 "acknowledgements": [asdict(a) for a in result.acknowledgements],
+                "causes": [asdict(c) for c in causes(result.acknowledgements)],
+                "exclusions": [asdict(e) for e in excluded if e.control == control.id],
                 "tests": [asdict(t) for t in result.tests],
             }
         )
@@ -90,6 +93,8 @@ def build_document(
             "validation_report": assembly.validation_report is not None,
             "packs_seen": packs_seen(acknowledgements(assembly.stacks)),
             "acknowledgement_count": len(acknowledgements(assembly.stacks)),
+            "cause_count": len(causes(acknowledgements(assembly.stacks))),
+            "exclusions": [asdict(e) for e in excluded],
             "unattributed_acknowledgements": [asdict(a) for a in evaluation.unattributed],
         },
     }

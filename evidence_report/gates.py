@@ -1,7 +1,10 @@
 """Gate results and acknowledgements, read from validation-report.json and template Metadata (CMP-1).
 
 Every acknowledgement is written into its resource's `Metadata.cdk_nag.rules_to_suppress` with a reason of the
-form `<CONTROL-ID> (<basis>): <how>` (policies/acknowledgements.py), so it can be grouped under its control.
+form `<CONTROL-ID> (<basis>): <how>` (policies/acknowledgements.py), so it can be grouped under its control, and
+by cause: one reason, reviewed once, whatever rules and resources it answers (`causes`). Rules rejected for the
+whole app are excluded once where the gates are attached (policies/rule_exclusions.py, plain data read here) and
+shown once (`exclusions`), never per resource.
 aws-cdk-lib leaves out of validation-report.json every plugin that passed with nothing to report.
 """
 
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidence_report.assembly import Stack
+from policies.rule_exclusions import RULE_EXCLUSIONS
 
 _REASON = re.compile(r"^(?P<control>[A-Z]{2,3}-\d+) \((?P<basis>[^)]+)\): (?P<how>.+)$", re.DOTALL)
 
@@ -65,6 +69,58 @@ def acknowledgements(stacks: Iterable[Stack]) -> list[Acknowledgement]:
                     )
                 )
     return sorted(found, key=lambda a: (a.control or "", a.stack, a.logical_id, a.rule_id))
+
+
+@dataclass(frozen=True, order=True)
+class AcknowledgedCause:
+    """One reason, once: the control it names, its basis, the rule IDs it answers and the resources it sits on."""
+
+    control: str | None
+    basis: str
+    how: str
+    reason: str
+    rule_ids: tuple[str, ...]
+    resources: tuple[str, ...]  # stack/logical id
+    entries: int  # (resource, rule) acknowledgements in template Metadata
+
+
+@dataclass(frozen=True, order=True)
+class Exclusion:
+    """A rule excluded for the whole app where the gates are attached, with its control and reason."""
+
+    control: str
+    plugin: str
+    rule_id: str
+    basis: str
+    how: str
+    reason: str
+
+
+def causes(acknowledged: Iterable[Acknowledgement]) -> list[AcknowledgedCause]:
+    """The acknowledgements grouped by reason: each cause once, with every rule ID and resource it answers."""
+    grouped: dict[str, list[Acknowledgement]] = {}
+    for a in acknowledged:
+        grouped.setdefault(a.reason, []).append(a)
+    found = [
+        AcknowledgedCause(
+            control=entries[0].control,
+            basis=entries[0].basis,
+            how=entries[0].how,
+            reason=reason,
+            rule_ids=tuple(sorted({a.rule_id for a in entries})),
+            resources=tuple(sorted({f"{a.stack}/{a.logical_id}" for a in entries})),
+            entries=len(entries),
+        )
+        for reason, entries in grouped.items()
+    ]
+    return sorted(found, key=lambda cause: (cause.control or "", cause.reason))
+
+
+def exclusions() -> list[Exclusion]:
+    return sorted(
+        Exclusion(control=e.control, plugin=e.plugin, rule_id=e.rule_id, basis=e.basis, how=e.how, reason=e.reason)
+        for e in RULE_EXCLUSIONS
+    )
 
 
 def pack_of(rule_id: str) -> str:

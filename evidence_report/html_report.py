@@ -209,7 +209,13 @@ def _control(c: dict[str, Any], envs: list[str]) -> str:
                 out.append("<p class='muted'>No stack of the app builds the resources this rule looks for yet.</p>")
             if rule["evidence"]:
                 out.append(_evidence_table(rule["evidence"]))
-    out.append(_acknowledgements(c["acknowledgements"]))
+    out.append(_acknowledgements(c["causes"], len(c["acknowledgements"])))
+    if c["exclusions"]:
+        rules = ", ".join(e["rule_id"] for e in c["exclusions"])
+        out.append(
+            f"<p class='muted'>Excluded for the whole app under this control: <code>{_e(rules)}</code>; the reason "
+            "is shown once, under <a href='#gates'>Policy gates</a>.</p>"
+        )
     out.append(_tests(c["tests"]))
     out.append("</section>")
     return "".join(out)
@@ -230,24 +236,37 @@ def _evidence_table(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def _acknowledgements(acks: list[dict[str, Any]]) -> str:
-    """One row per (rule, reason), listing every resource it was acknowledged on."""
-    if not acks:
+def _acknowledgements(causes: list[dict[str, Any]], entries: int) -> str:
+    """One row per cause (one reason, reviewed once): the rule IDs it answers and every resource it sits on."""
+    if not causes:
         return "<h3>Acknowledged findings</h3><p class='muted'>None names this control.</p>"
-    grouped: dict[tuple[str, str, str], list[str]] = {}
-    for a in acks:
-        grouped.setdefault((a["rule_id"], a["basis"], a["how"]), []).append(f"{a['stack']}/{a['logical_id']}")
     body = "".join(
-        f"<tr><td class='mono'>{_e(rule)}</td><td>{_e(basis)}</td><td>{_e(how)}</td>"
-        f"<td class='num'>{len(resources)}</td><td class='mono'>{_e(_first(resources))}</td></tr>"
-        for (rule, basis, how), resources in sorted(grouped.items())
+        f"<tr><td>{_e(c['basis'])}</td><td>{_e(c['how'])}</td>"
+        f"<td class='mono'>{_e(', '.join(c['rule_ids']))}</td>"
+        f"<td class='num'>{c['entries']}</td><td class='mono'>{_e(_first(list(c['resources'])))}</td></tr>"
+        for c in causes
     )
     return (
-        f"<h3>Acknowledged findings ({len(acks)} on resources, {len(grouped)} distinct)</h3><table class='acks'>"
-        "<colgroup><col style='width:20%'><col style='width:9%'><col style='width:38%'><col style='width:6%'>"
-        "<col style='width:27%'></colgroup><thead><tr>"
-        "<th>Rule</th><th>Basis</th><th>How the control is met instead, or why the rule does not apply</th>"
-        f"<th class='num'>Resources</th><th>Stack/logical ID</th></tr></thead><tbody>{body}</tbody></table>"
+        f"<h3>Acknowledged findings ({len(causes)} causes, {entries} acknowledgements on resources)</h3>"
+        "<table class='acks'><colgroup><col style='width:9%'><col style='width:36%'><col style='width:22%'>"
+        "<col style='width:6%'><col style='width:27%'></colgroup><thead><tr>"
+        "<th>Basis</th><th>How the control is met instead, or why the rule does not apply</th><th>Rules answered</th>"
+        f"<th class='num'>Entries</th><th>Stack/logical ID</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _exclusions(excluded: list[dict[str, Any]], title: str) -> str:
+    """Each app-wide rule exclusion once, with its control and reason (policies/rule_exclusions.py)."""
+    if not excluded:
+        return ""
+    body = "".join(
+        f"<tr><td class='mono'>{_e(e['rule_id'])}</td><td>{_e(e['plugin'])}</td><td>{_e(e['control'])}</td>"
+        f"<td>{_e(e['basis'])}</td><td>{_e(e['how'])}</td></tr>"
+        for e in excluded
+    )
+    return (
+        f"<h3>{_e(title)} ({len(excluded)})</h3><table class='acks'><thead><tr><th>Rule</th><th>Gate</th>"
+        f"<th>Control</th><th>Basis</th><th>Reason</th></tr></thead><tbody>{body}</tbody></table>"
     )
 
 
@@ -287,11 +306,15 @@ def _gates(document: dict[str, Any]) -> str:
         '<section class="control" id="gates"><h2>Policy gates</h2>'
         f"<p>validation-report.json present: <b>{'yes' if gates['validation_report'] else 'no'}</b>. Packs whose "
         f"findings were acknowledged in template Metadata: {_e(', '.join(gates['packs_seen']))}; "
-        f"{gates['acknowledgement_count']} acknowledgements on resources in all.</p>"
+        f"{gates['acknowledgement_count']} acknowledgements on resources in all, for {gates['cause_count']} "
+        "causes (each control's section lists its causes once).</p>"
         "<p class='muted'>aws-cdk-lib leaves out of validation-report.json every plugin that passed with nothing to "
         "report; cdk-nag packs record their acknowledgements in template Metadata instead.</p>"
         "<table><thead><tr><th>Plugin</th><th>Version</th><th>Conclusion</th><th>Open violations</th>"
         f"<th class='num'>Acknowledged</th></tr></thead><tbody>{rows}</tbody></table>"
+        + _exclusions(gates["exclusions"], "Rules excluded for the whole app, once, where the gates are attached")
+        + "<p class='muted'>An excluded rule's findings are dropped by the gate wrapper (policies/excluded_rules.py) "
+        "instead of being acknowledged on every resource it would fire on.</p>"
         f"<h3>Acknowledgements whose reason names no catalog control ({len(gates['unattributed_acknowledgements'])})"
         "</h3>"
         "<p class='muted'>The project's <code>acknowledge()</code> refuses such a reason, so these were written "

@@ -154,6 +154,9 @@ def build_assessment_results(document: dict[str, Any]) -> ar.AssessmentResults:
                 observation = _observation(name, control["id"], rule, collected)
                 observations.append(observation)
                 related.append(common.RelatedObservation(observation_uuid=observation.uuid))
+            for observation in _accepted_findings(name, env["stacks"], control, collected):
+                observations.append(observation)
+                related.append(common.RelatedObservation(observation_uuid=observation.uuid))
             findings.append(
                 common.Finding(
                     uuid=_uuid("finding", name, control["id"]),
@@ -252,6 +255,40 @@ def _observation(environment: str, control_id: str, rule: dict[str, Any], collec
         collected=collected,
         relevant_evidence=evidence or None,
     )
+
+
+def _accepted_findings(
+    environment: str, stacks: list[str], control: dict[str, Any], collected: datetime
+) -> list[common.Observation]:
+    """One observation per acknowledged cause with resources in this environment, and per app-wide exclusion."""
+    observations = []
+    for cause in control["causes"]:
+        resources = [r for r in cause["resources"] if r.split("/", 1)[0] in stacks]
+        if not resources:
+            continue
+        observations.append(
+            common.Observation(
+                uuid=_uuid("acknowledged", environment, cause["reason"]),
+                title=f"{control['id']} acknowledged ({cause['basis']}): {', '.join(cause['rule_ids'])}",
+                description=cause["how"],
+                methods=["EXAMINE"],
+                types=["control-objective"],
+                collected=collected,
+                relevant_evidence=[common.RelevantEvidence(description=r) for r in resources],
+            )
+        )
+    for excluded in control["exclusions"]:
+        observations.append(
+            common.Observation(
+                uuid=_uuid("excluded", environment, excluded["rule_id"]),
+                title=f"{control['id']} rule excluded for the whole app ({excluded['basis']}): {excluded['rule_id']}",
+                description=excluded["how"],
+                methods=["EXAMINE"],
+                types=["control-objective"],
+                collected=collected,
+            )
+        )
+    return observations
 
 
 def oscal_documents(document: dict[str, Any]) -> dict[str, bytes]:

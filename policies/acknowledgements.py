@@ -1,50 +1,111 @@
-"""Acknowledging a policy finding, with a reason an auditor can check (CMP-1).
+"""Acknowledging a policy finding, on the resource it concerns, with a reason an auditor can check (CMP-1).
 
-A finding may be acknowledged only where the control is met another way, or does not apply, and the
-reason must say which and name the control. `acknowledge` refuses anything else at synth time, and the
-acknowledgement is written into the template's Metadata (`cdk_nag.rules_to_suppress`).
+A finding may be acknowledged only where the control is met another way, or does not apply, and the reason must say
+which and name the control: a `Cause`. One cause is written once and may answer several rule ids (the NIST, HIPAA and
+PCI variants of one check, or several resources with the same reason). `acknowledge` places it only on the L1
+resources whose findings it answers: the exact resource given, or, given a construct, the resources below it of the
+types the rule inspects (`policies/rule_targets.py`), never the whole subtree (cdk-nag and aws-cdk-lib would copy it
+onto every resource below). The acknowledgement is written into the template's Metadata (`cdk_nag.rules_to_suppress`).
+A rule rejected for the whole app is excluded once where the packs are configured (`policies/rule_exclusions.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Literal
 
 import aws_cdk as cdk
 
 from constructs import IConstruct
 from policies.controls import CONTROL_IDS
+from policies.rule_targets import inspected_types
 
 Basis = Literal["met another way", "not applicable"]
 _MIN_EXPLANATION = 30
 
 
 class AcknowledgementError(ValueError):
-    """An acknowledgement without a specific, checkable reason."""
+    """An acknowledgement without a specific, checkable reason, or on a resource its rule does not inspect."""
 
 
-def acknowledge(construct: IConstruct, rule_id: str, *, control: str, basis: Basis, how: str) -> str:
-    """Acknowledge `rule_id` on `construct` only; return the reason written to the template."""
-    if control not in CONTROL_IDS:
-        raise AcknowledgementError(f"acknowledgement of {rule_id}: control {control!r} is not in the control catalog")
-    if basis not in ("met another way", "not applicable"):
-        raise AcknowledgementError(f"acknowledgement of {rule_id}: basis must be 'met another way' or 'not applicable'")
-    if len(how.strip()) < _MIN_EXPLANATION:
-        raise AcknowledgementError(
-            f"acknowledgement of {rule_id}: say how the control is met or why it does not apply "
-            f"(at least {_MIN_EXPLANATION} characters), got {how!r}"
-        )
-    if isinstance(construct, (cdk.Stack, cdk.App)):
+@dataclass(frozen=True)
+class Cause:
+    """Why findings are accepted: the control, whether it is met another way or does not apply, and how."""
+
+    control: str
+    basis: Basis
+    how: str
+
+    def __post_init__(self) -> None:
+        if self.control not in CONTROL_IDS:
+            raise AcknowledgementError(f"acknowledgement: control {self.control!r} is not in the control catalog")
+        if self.basis not in ("met another way", "not applicable"):
+            raise AcknowledgementError("acknowledgement: basis must be 'met another way' or 'not applicable'")
+        if len(self.how.strip()) < _MIN_EXPLANATION:
+            raise AcknowledgementError(
+                f"acknowledgement: say how the control is met or why it does not apply "
+                f"(at least {_MIN_EXPLANATION} characters), got {self.how!r}"
+            )
+
+    @property
+    def reason(self) -> str:
+        return f"{self.control} ({self.basis}): {self.how.strip()}"
+
+
+def acknowledge(construct: IConstruct, rule_ids: str | Iterable[str], *, control: str, basis: Basis, how: str) -> str:
+    """Acknowledge `rule_ids` for one cause on the resources they inspect at `construct`; return the reason."""
+    return acknowledge_cause(construct, rule_ids, Cause(control, basis, how))
+
+
+def acknowledge_cause(construct: IConstruct, rule_ids: str | Iterable[str], cause: Cause) -> str:
+    """Acknowledge each of `rule_ids` for `cause` on exactly the resources whose findings it answers."""
+    rules = (rule_ids,) if isinstance(rule_ids, str) else tuple(rule_ids)
+    if not rules:
+        raise AcknowledgementError("acknowledgement: name at least one rule id")
+    for rule_id in rules:
+        for resource in inspected_resources(construct, rule_id):
+            if _recorded is not None:
+                _recorded.append((resource.node.path, rule_id))
+            else:
+                cdk.Validations.of(resource).acknowledge(cdk.Acknowledgment(id=rule_id, reason=cause.reason))
+    return cause.reason
+
+
+def inspected_resources(construct: IConstruct, rule_id: str) -> list[cdk.CfnResource]:
+    """The L1 resources at `construct` that `rule_id` inspects: the resource itself; below a construct, those of the
+    rule's types (policies/rule_targets.py), or for a rule not listed there the construct's own L1 (`default_child`)."""
+    if isinstance(construct, (cdk.Stack, cdk.App, cdk.Stage)):
         raise AcknowledgementError(
             f"acknowledgement of {rule_id}: acknowledge on the resource it concerns, never a whole stack or app"
         )
-    reason = f"{control} ({basis}): {how.strip()}"
-    if _recorded is not None:
-        _recorded.append((construct.node.path, rule_id))
-        return reason
-    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
-    return reason
+    types = inspected_types(rule_id)
+    if isinstance(construct, cdk.CfnResource):
+        if types is not None and construct.cfn_resource_type not in types:
+            raise AcknowledgementError(
+                f"acknowledgement of {rule_id} on {construct.node.path}: the rule inspects {sorted(types)}, "
+                f"not {construct.cfn_resource_type}"
+            )
+        return [construct]
+    if types is None:
+        default = construct.node.default_child
+        if isinstance(default, cdk.CfnResource):  # an L2 construct: its own L1 resource, not its other children
+            return [default]
+        raise AcknowledgementError(
+            f"acknowledgement of {rule_id} on {construct.node.path}: give the exact L1 resource, or add the rule's "
+            "resource types to policies/rule_targets.py"
+        )
+    found = [
+        child
+        for child in construct.node.find_all()
+        if isinstance(child, cdk.CfnResource) and child.cfn_resource_type in types
+    ]
+    if not found:
+        raise AcknowledgementError(
+            f"acknowledgement of {rule_id} on {construct.node.path}: no resource of {sorted(types)} below it"
+        )
+    return found
 
 
 _recorded: list[tuple[str, str]] | None = None
@@ -52,10 +113,10 @@ _recorded: list[tuple[str, str]] | None = None
 
 @contextmanager
 def recorded_not_applied() -> Iterator[list[tuple[str, str]]]:
-    """Within this block, acknowledgements are listed (construct path, rule) instead of applied.
+    """Within this block, acknowledgements are listed (resource path, rule) instead of applied.
 
     The test that proves every acknowledgement is needed builds the app inside it: each listed rule must then
-    fire on that construct or below it.
+    fire on exactly that resource.
     """
     global _recorded  # noqa: PLW0603 - a test hook around app construction, not state the app reads
     _recorded = []

@@ -7,7 +7,9 @@ Solutions, NIST 800-53 rev 5, HIPAA Security and PCI DSS 3.2.1, and the AWS Cont
 service-role trust policies), `DeployReadiness` (BAK-5, BAK-6, NET-3) and `DeliveryPathRules` (ACC-4, CMP-1, ENC-3:
 every service writing into an encrypted destination is admitted by its resource and key policies): what the running
 services accept and require, and `ReachabilityRules` (NET-1, NET-3): the promised network flows through security
-groups, network ACLs and routes. Any unacknowledged finding fails the synth.
+groups, network ACLs and routes. Any unacknowledged finding fails the synth. A rule rejected by design for the whole
+app is excluded here, once (`policies/rule_exclusions.py`: AwsSolutions-VPC3 for NET-1's per-tier network ACLs,
+cfn-lint W3010 for LOC-1's pinned zones), never acknowledged resource by resource.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from policies.control_tower import StrictCfnGuard
 from policies.create_only_names import read_shapes_beside
 from policies.delivery_gate import DeliveryPathRules
 from policies.deploy_readiness import DeployReadiness
+from policies.excluded_rules import with_exclusions
 from policies.gate_timing import GateCallback, TimedGate
 from policies.project_checks import ProjectChecks
 from policies.reachability_rules import ReachabilityRules
@@ -47,7 +50,7 @@ def nag_packs(
 
 def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
     """Every gate, in the order they run: aws-cdk-lib's template validation, the cdk-nag packs, Control Tower,
-    then our template scans."""
+    then our template scans; each with the app-wide rule exclusions applied."""
     control_tower = StrictCfnGuard()
 
     def beside_the_engine(template_paths: list[str]) -> None:
@@ -57,7 +60,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
             with contextlib.suppress(Exception):
                 start(template_paths)
 
-    return [
+    gates: list[cdk.IPolicyValidationPlugin] = [
         CachedTemplateValidation(meanwhile=beside_the_engine),
         *nag_packs(app).values(),
         control_tower,
@@ -70,6 +73,7 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
         DeliveryPathRules(),
         ReachabilityRules(),
     ]
+    return [with_exclusions(gate) for gate in gates]
 
 
 def attach_policy_gates(app: cdk.App, *, on_gate_done: GateCallback | None = None) -> None:

@@ -24,7 +24,9 @@ from constructs import Construct, IValidation
 from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket, ReplicaTarget
 from constructs.purpose_keys import PurposeKeys
-from policies.acknowledgements import acknowledge
+from policies.acknowledgements import acknowledge, acknowledge_cause
+from policies.causes import DEPLOY_TIME_PROVIDER_OUTSIDE_VPC
+from policies.rule_targets import in_compliance_packs
 from stacks.environment_stack import EnvironmentStack
 
 PURPOSE = "data-dr"
@@ -51,15 +53,8 @@ class _AcknowledgeCrossRegionHandlers:
             handler = provider.node.try_find_child("Handler") if provider is not None else None
             if not isinstance(handler, cdk.CfnResource):
                 continue
-            reason = acknowledge(
-                handler,
-                CT_LAMBDA_IN_VPC,
-                control="BAK-5",
-                basis="not applicable",
-                how="CDK's cross-region reference handler: it runs only during deployment, calls only SSM "
-                "Parameter Store to pass the DR keys' ARNs between regions, and touches no data; the DR region "
-                "has no VPC to place it in, and nothing in a VPC calls it.",
-            )
+            # The handler calls only SSM Parameter Store, to pass the DR keys' ARNs between regions.
+            reason = acknowledge_cause(handler, CT_LAMBDA_IN_VPC, DEPLOY_TIME_PROVIDER_OUTSIDE_VPC)
             handler.add_metadata("cdk_nag", {"rules_to_suppress": [{"id": CT_LAMBDA_IN_VPC, "reason": reason}]})
         return []
 
@@ -99,15 +94,14 @@ class DataDrStack(EnvironmentStack):
             key=self.keys["data-replica"],
             access_logs=self.access_logs.bucket,
         )
-        for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-            acknowledge(
-                self.replica.bucket,
-                f"{pack}-S3BucketReplicationEnabled",
-                control="BAK-5",
-                basis="met another way",
-                how="this bucket is itself the cross-region replica of the tenant data bucket; replicating the "
-                "replica again would add a third copy, not a separate data centre.",
-            )
+        acknowledge(
+            self.replica.bucket,
+            in_compliance_packs("S3BucketReplicationEnabled"),
+            control="BAK-5",
+            basis="met another way",
+            how="this bucket is itself the cross-region replica of the tenant data bucket; replicating the "
+            "replica again would add a third copy, not a separate data centre.",
+        )
 
     def replica_target(self) -> ReplicaTarget:
         """Where the data bucket replicates to: this stack's bucket, under this stack's key (by ARN)."""

@@ -19,9 +19,11 @@ from aws_cdk import aws_s3 as s3
 
 from config.pipeline import FLEET_TAG
 from constructs import Construct
-from constructs.access_log_bucket import AccessLogBucket, acknowledge_not_replicated
+from constructs.access_log_bucket import AccessLogBucket
 from constructs.encrypted_bucket import EncryptedBucket
 from constructs.purpose_keys import PurposeKeys, key_alias
+from policies.acknowledgements import acknowledge
+from policies.rule_targets import in_compliance_packs
 from stacks.pipeline_steps import BOOTSTRAP_QUALIFIER
 
 # Artifacts are rebuilt from the source on every run; a week covers re-running a failed execution.
@@ -67,10 +69,13 @@ class ArtifactStore(Construct):
             object_lock_retention=s3.ObjectLockRetention.governance(cdk.Duration.days(ARTIFACT_LOCK_DAYS)),
         )
         self.bucket = self.store.bucket
-        acknowledge_not_replicated(
+        acknowledge(
             self.bucket,
-            "pipeline artifacts are rebuilt from the source repository on every run; they are versioned and locked "
-            "for a week, which covers re-running an execution.",
+            in_compliance_packs("S3BucketReplicationEnabled"),
+            control="BAK-5",
+            basis="not applicable",
+            how="pipeline artifacts are rebuilt from the source repository on every run; they are versioned and "
+            "locked for a week, which covers re-running an execution.",
         )
         if readers:
             self.key.add_to_resource_policy(

@@ -28,6 +28,7 @@ COMMAND_SOURCES: dict[str, tuple[str, ...]] = {
     "synth": ("app.py", "config", "stacks", "constructs", "policies"),
     "diff": ("app.py", "config", "stacks", "constructs", "policies", "diff_verdict"),
     "evidence": ("evidence_report",),
+    "acks": ("scripts/acks.py",),
     "preflight": ("ops",),
     "verify": ("ops",),
     "keys": ("ops",),

@@ -141,7 +141,7 @@ def test_bak5_cross_region_reference_handlers_are_acknowledged_on_the_handler_on
         (handler,) = of_type(template, "AWS::Lambda::Function").values()
         rules = handler["Metadata"]["cdk_nag"]["rules_to_suppress"]
         assert [rule["id"] for rule in rules] == ["cdk-validator-cfnguard::lambda_inside_vpc_check"]
-        assert rules[0]["reason"].startswith("BAK-5 (not applicable): CDK's cross-region reference handler")
+        assert rules[0]["reason"].startswith("NET-3 (not applicable): a CDK deploy-time provider Lambda")
 
 
 def test_loc1_dr_stacks_deploy_to_the_dr_region(synthesized: Synthesized) -> None:

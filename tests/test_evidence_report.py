@@ -10,6 +10,8 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,11 @@ from trestle.oscal.component import ComponentDefinition
 import evidence_report.output
 from config.catalog import load_catalog
 from evidence_report.__main__ import run
+from evidence_report.assembly import load_assembly
 from evidence_report.gates import pack_of
 from evidence_report.proving_tests import collect, control_ids_in, with_outcomes
+from policies.rule_exclusions import RULE_EXCLUSIONS
+from tests.acknowledgement_findings import template_entries
 from tests.conftest import Synthesized
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -324,7 +329,7 @@ def test_cmp1_acknowledgements_are_grouped_under_the_control_their_reason_names(
         assert all(a["reason"].startswith(f"{control['id']} (") for a in control["acknowledgements"])
     net3 = next(c for c in document["controls"] if c["id"] == "NET-3")
     assert any(a["rule_id"].endswith("VPCNoUnrestrictedRouteToIGW") for a in net3["acknowledgements"])
-    assert document["gates"]["unattributed_acknowledgements"], "aws-cdk-lib's own acknowledgements are listed apart"
+    assert document["gates"]["unattributed_acknowledgements"] == [], "every reason in the templates names a control"
 
 
 def test_cmp1_proving_tests_come_from_test_names_with_outcomes(report: Path) -> None:
@@ -399,3 +404,43 @@ def test_cmp1_evidence_report_reads_only_the_assembly_never_the_app_or_aws() -> 
                 names = [node.module or ""]
             for name in names:
                 assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
+
+
+def test_cmp1_acknowledgements_are_shown_once_per_cause_and_totals_per_control_match_the_templates(
+    report: Path, synthesized: Synthesized
+) -> None:
+    document = json.loads((report / "evidence.json").read_text(encoding="utf-8"))
+    templates = [(stack.name, stack.template) for stack in load_assembly(synthesized.outdir).stacks]
+    in_templates = Counter(e.reason.split(" ", 1)[0] for e in template_entries(templates))
+    reasons = []
+    for control in document["controls"]:
+        assert sum(c["entries"] for c in control["causes"]) == in_templates.get(control["id"], 0), control["id"]
+        assert sum(c["entries"] for c in control["causes"]) == len(control["acknowledgements"])
+        for cause in control["causes"]:
+            assert cause["reason"].startswith(f"{control['id']} ({cause['basis']}): ")
+            assert cause["rule_ids"]
+            assert cause["resources"]
+            reasons.append(cause["reason"])
+    assert len(reasons) == len(set(reasons)), "each cause is listed once"
+    html = (report / "index.html").read_text(encoding="utf-8")
+    for control in document["controls"]:
+        for cause in control["causes"]:
+            row = f"<td>{escape(cause['basis'])}</td><td>{escape(cause['how'])}</td>"
+            assert html.count(row) == 1, cause["reason"]
+
+
+def test_cmp1_rule_exclusions_are_shown_once_with_control_and_reason(report: Path) -> None:
+    document = json.loads((report / "evidence.json").read_text(encoding="utf-8"))
+    assert [(e["rule_id"], e["control"]) for e in document["gates"]["exclusions"]] == sorted(
+        ((e.rule_id, e.control) for e in RULE_EXCLUSIONS), key=lambda pair: (pair[1], pair[0])
+    )
+    html = (report / "index.html").read_text(encoding="utf-8")
+    for exclusion in RULE_EXCLUSIONS:
+        assert html.count(f"<td>{escape(exclusion.basis)}</td><td>{escape(exclusion.how)}</td>") == 1
+    net1 = next(c for c in document["controls"] if c["id"] == "NET-1")
+    assert [e["rule_id"] for e in net1["exclusions"]] == ["AwsSolutions-VPC3"]
+    results = json.loads((report / "oscal" / "assessment-results.json").read_text(encoding="utf-8"))
+    titles = [o["title"] for r in results["assessment-results"]["results"] for o in r.get("observations", [])]
+    assert sum("excluded for the whole app" in t and "AwsSolutions-VPC3" in t for t in titles) == len(
+        document["environments"]
+    )

@@ -188,7 +188,7 @@ def test_enc2_enc3_load_balancer_log_bucket_is_a_log_target_met_another_way(asse
     assert len(enc3) == 1
     assert enc3[0].value == "AES256"
     assert "acknowledged as ENC-3 met another way (" in enc3[0].why
-    assert "Application Load Balancer access logs" in enc3[0].why
+    assert "Elastic Load Balancing access logs" in enc3[0].why
 
 
 def test_enc3_evidence_not_met_when_the_log_bucket_loses_its_acknowledgement(assembly: Assembly) -> None:

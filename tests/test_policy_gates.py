@@ -18,11 +18,18 @@ from aws_cdk import aws_s3 as s3
 
 from app import build, new_app
 from config import AppConfig
+from config.catalog import load_catalog
+from constructs import Construct
+from evidence_report.acknowledgement_targets import split_fleet, summarize
+from evidence_report.assembly import load_assembly
 from policies.acknowledgements import AcknowledgementError, acknowledge, recorded_not_applied
 from policies.control_tower import StrictCfnGuard
-from policies.packs import attach_policy_gates
+from policies.gate_cache import GateCache
+from policies.packs import attach_policy_gates, nag_packs, policy_gates
 from policies.secret_scan import RULE_NAME as SECRET_RULE
 from policies.secret_scan import SecretLiteralScan, find_secret_literals
+from policies.template_validation import CachedTemplateValidation
+from tests.acknowledgement_findings import CDK_OWN_ACKNOWLEDGEMENTS, Entry, fired, template_entries, unanswered
 from tests.conftest import Synthesized
 from tests.probes import nag_findings, project_findings, synth_report, tiny_stack
 
@@ -41,7 +48,7 @@ GATES = (
     "ProjectReachability",
 )
 REASON = re.compile(r"^(ACC|NET|ENC|BAK|LOC|HA|CMP)-\d \((met another way|not applicable)\): .{30,}$")
-GATES_PAGE = Path(__file__).resolve().parents[1] / "docs" / "gates.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "acknowledgements.md"
 
 
 def test_cmp1_synth_of_every_environment_passes_all_gates(synthesized: Synthesized) -> None:
@@ -228,68 +235,141 @@ def test_cmp1_probe_acknowledging_a_whole_stack_is_refused() -> None:
         acknowledge(stack, "AwsSolutions-S1", control="ACC-4", basis="not applicable", how="x" * 40)
 
 
-# Made by aws-cdk-lib itself (on flow logs), not by this project.
-CDK_OWN_ACKNOWLEDGEMENTS = ("CloudFormation-Validate::F3002", "CloudFormation-Validate::F3003")
-# Acknowledgement ids are the rule name, namespaced for plugins other than cdk-nag's packs.
-NAMESPACES = {
-    "cdk-validator-cfnguard": "cdk-validator-cfnguard::",
-    "CloudFormation Validate": "CloudFormation-Validate::",
-    "ProjectDeployReadiness": "ProjectDeployReadiness::",
-}
-
-
-def acknowledgements(synthesized: Synthesized) -> list[tuple[str, str, str, str]]:
-    """(stack, logical id, rule, reason) for every acknowledgement of ours written into template Metadata."""
-    found = []
-    for name in synthesized.stack_names():
-        for logical_id, resource in synthesized.template_json(name)["Resources"].items():
-            for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):
-                if rule["id"] not in CDK_OWN_ACKNOWLEDGEMENTS:
-                    found.append((name, logical_id, rule["id"], rule["reason"]))
-    return found
+def acknowledgements(synthesized: Synthesized) -> list[Entry]:
+    """Every acknowledgement of ours written into template Metadata (aws-cdk-lib's own flow-log entries left out)."""
+    names = [*synthesized.stack_names(), *synthesized.fleet_stack_names()]
+    templates = [(name, synthesized.template_json(name)) for name in names]
+    return [e for e in template_entries(templates) if e.rule_id not in CDK_OWN_ACKNOWLEDGEMENTS]
 
 
 def test_cmp1_every_acknowledgement_is_in_the_template_with_control_and_basis(synthesized: Synthesized) -> None:
     found = acknowledgements(synthesized)
     assert found, "acknowledgements must be written into template Metadata for auditors"
-    for stack, logical_id, rule, reason in found:
-        assert REASON.match(reason), f"{stack}/{logical_id} {rule}: {reason}"
+    for entry in found:
+        assert REASON.match(entry.reason), f"{entry.stack}/{entry.logical_id} {entry.rule_id}: {entry.reason}"
 
 
-def test_cmp1_every_acknowledgement_suppresses_a_finding_that_fires_without_it(
-    example_config: AppConfig, tmp_path: Path
+def test_cmp1_every_acknowledgement_answers_a_finding_on_its_own_resource(
+    synthesized: Synthesized, example_config: AppConfig, tmp_path: Path
 ) -> None:
-    """Build the app with acknowledgements listed but not applied: each must then be needed (a third full synth)."""
+    """Build the app with acknowledgements recorded, not applied (a third full synth): each entry in the templates
+    must then match a finding of its rule on exactly its resource, not on a sibling or a child."""
     with recorded_not_applied() as made:
         app = new_app(outdir=str(tmp_path), context={"aws:cdk:bundling-stacks": []})
         build(app, example_config)
     with contextlib.suppress(RuntimeError):
         app.synth()
-    report = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
-    fired: dict[str, set[str]] = {}
-    for plugin in report["pluginReports"]:
-        namespace = NAMESPACES.get(plugin["pluginName"], "")
-        for violation in plugin["violations"]:
-            paths = {construct.get("constructPath") or "" for construct in violation["violatingConstructs"]}
-            fired.setdefault(namespace + violation["ruleName"], set()).update(paths)
+    findings = fired(json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8")))
+    entries = acknowledgements(synthesized)
     assert made
-    # The cross-region handlers are acknowledged from a validation, which runs at synth, after this block; only
-    # the cell pipeline's stages, which CDK Pipelines synthesizes while the app is built, list theirs in it.
-    stale = [
-        (path, rule)
-        for path, rule in made
-        if "/Custom::CrossRegionExport" not in path
-        if not any(hit == path or hit.startswith(f"{path}/") for hit in fired.get(rule, set()))
-    ]
-    assert stale == [], "acknowledged, but the finding does not fire there"
+    assert entries
+    assert unanswered(entries, findings) == [], "acknowledged, but the rule does not fire on that resource"
+    # Every recorded acknowledgement of a top-level stack is in its template (the cell pipeline's stages are
+    # synthesized into nested assemblies by CDK Pipelines while the app is built).
+    top_level = {*synthesized.stack_names(), *synthesized.fleet_stack_names()}
+    recorded = {(path, rule) for path, rule in made if path.split("/", 1)[0] in top_level}
+    assert recorded <= {(e.construct_path, e.rule_id) for e in entries}
 
 
-def test_cmp1_gates_page_reports_the_acknowledgement_count(synthesized: Synthesized) -> None:
-    """Counted as distinct (stack, rule) pairs: one acknowledgement may cover several resources of a construct."""
-    found = acknowledgements(synthesized)
-    findings = len({(stack, rule) for stack, _, rule, _ in found})
-    resources = len({(stack, logical_id) for stack, logical_id, _, _ in found})
-    text = " ".join(GATES_PAGE.read_text(encoding="utf-8").split())
-    stated = re.search(r"(\d+) acknowledged findings .* on (\d+) resources", text)
-    assert stated, "docs/gates.md must state the number of acknowledged findings and resources"
-    assert (int(stated.group(1)), int(stated.group(2))) == (findings, resources)
+def test_cmp1_probe_a_stray_acknowledgement_on_a_resource_its_rule_does_not_inspect_is_caught(tmp_path: Path) -> None:
+    """The bucket's entry answers a finding; the same rule planted on its bucket policy (the old copy-to-subtree
+    behaviour) answers none, and the per-entry check names exactly that entry."""
+
+    def probe_app(outdir: Path) -> tuple[cdk.App, s3.Bucket]:
+        stack = tiny_stack(outdir=outdir)
+        bucket = s3.Bucket(stack, "Logs", encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True)
+        return stack.node.root, bucket  # type: ignore[return-value]
+
+    rule = "NIST.800.53.R5-S3DefaultEncryptionKMS"
+    app, bucket = probe_app(tmp_path / "applied")
+    packs = nag_packs(app)
+    acknowledge(bucket, rule, control="ENC-3", basis="met another way", how="probe: the bucket is a log target")
+    assert bucket.policy is not None
+    cdk.Validations.of(bucket.policy).acknowledge(cdk.Acknowledgment(id=rule, reason="ENC-3 (not applicable): stray"))
+    app.synth()
+    template = json.loads((tmp_path / "applied" / "Probe.template.json").read_text(encoding="utf-8"))
+    entries = [e for e in template_entries([("Probe", template)]) if e.rule_id == rule]
+    assert {e.resource_type for e in entries} == {"AWS::S3::Bucket", "AWS::S3::BucketPolicy"}
+
+    bare, _ = probe_app(tmp_path / "bare")
+    report = packs["NIST.800.53.R5"].validate_scope(bare)
+    findings = {
+        (violation.rule_name, resource.construct_path or "")
+        for violation in report.violations
+        for resource in violation.violating_resources
+    }
+    assert [(e.resource_type, e.rule_id) for e in unanswered(entries, findings)] == [("AWS::S3::BucketPolicy", rule)]
+
+
+def test_cmp1_probe_acknowledging_a_rule_on_a_resource_it_does_not_inspect_is_refused() -> None:
+    stack = tiny_stack()
+    bucket = s3.Bucket(stack, "Logs")
+    policy = s3.CfnBucketPolicy(stack, "Policy", bucket=bucket.bucket_name, policy_document={})
+    with pytest.raises(AcknowledgementError, match="the rule inspects"):
+        acknowledge(
+            policy, "NIST.800.53.R5-S3DefaultEncryptionKMS", control="ENC-3", basis="met another way", how="x" * 40
+        )
+
+
+def test_cmp1_acknowledging_a_construct_lands_only_on_the_resources_its_rule_inspects() -> None:
+    """Given the L2 bucket, the entry lands on its CfnBucket alone, not on the bucket policy below it."""
+    stack = tiny_stack()
+    bucket = s3.Bucket(stack, "Logs", enforce_ssl=True)
+    with recorded_not_applied() as made:
+        acknowledge(
+            bucket,
+            "NIST.800.53.R5-S3DefaultEncryptionKMS",
+            control="ENC-3",
+            basis="met another way",
+            how="probe: only the bucket is inspected by this rule",
+        )
+    assert made == [("Probe/Logs/Resource", "NIST.800.53.R5-S3DefaultEncryptionKMS")]
+
+
+def test_cmp1_docs_report_the_acknowledgement_count(synthesized: Synthesized) -> None:
+    """docs/acknowledgements.md states the example's entries, resources and causes (environments and account
+    baselines; the cell pipelines are counted apart), as the templates hold them."""
+    summary = summarize(split_fleet(load_assembly(synthesized.outdir).stacks)[0], frozenset(load_catalog().ids))
+    stated = re.search(r"(\d+) acknowledgement entries on (\d+) resources, for (\d+) causes", DOCS.read_text("utf-8"))
+    assert stated, "docs/acknowledgements.md must state the acknowledgement count"
+    assert tuple(int(n) for n in stated.groups()) == (summary.entries, summary.resources, summary.reasons)
+
+
+def test_cmp1_a_rule_without_known_types_lands_on_the_constructs_own_resource_only() -> None:
+    stack = tiny_stack()
+    bucket = s3.Bucket(stack, "Logs", enforce_ssl=True)
+    group = Construct(stack, "Group")
+    with recorded_not_applied() as made:
+        acknowledge(bucket, "AwsSolutions-S10", control="ENC-1", basis="met another way", how="probe: " + "x" * 30)
+    assert made == [("Probe/Logs/Resource", "AwsSolutions-S10")]
+    with pytest.raises(AcknowledgementError, match="give the exact L1 resource"):
+        acknowledge(group, "AwsSolutions-S10", control="ENC-1", basis="met another way", how="probe: " + "x" * 30)
+
+
+def test_net1_vpc3_is_excluded_once_where_the_packs_are_attached_and_other_rules_stay_live(tmp_path: Path) -> None:
+    """Probe: a network ACL fires AwsSolutions-VPC3 in the bare pack; through the attached gate only the rule
+    excluded in policies/rule_exclusions.py is dropped, the bucket's AwsSolutions-S1 still fails the synth."""
+    stack = tiny_stack(outdir=tmp_path)
+    ec2.CfnNetworkAcl(stack, "TierAcl", vpc_id="vpc-1234")
+    s3.CfnBucket(stack, "PlainBucket")
+    app = stack.node.root
+    assert "AwsSolutions-VPC3" in nag_findings(stack, "AwsSolutions")
+    cdk.Validations.of(app).add_plugins(*(gate for gate in policy_gates(app) if gate.name == "AwsSolutions"))  # type: ignore[arg-type]
+    findings = synth_report(stack)
+    assert "AwsSolutions-VPC3" not in findings
+    assert "AwsSolutions-S1" in findings
+
+
+def test_loc1_w3010_is_excluded_once_where_the_gates_are_attached(tmp_path: Path) -> None:
+    """Probe: a subnet with a pinned zone fires cfn-lint W3010 in aws-cdk-lib's template validation; the attached
+    gate drops exactly that rule (LOC-1 pins zones on purpose), so the wrapped plugin reports nothing."""
+    pinned = tiny_stack(outdir=tmp_path / "bare")
+    ec2.CfnSubnet(pinned, "Pinned", vpc_id="vpc-1234", cidr_block="10.0.0.0/24", availability_zone="us-east-1a")
+    cdk.Validations.of(pinned.node.root).add_plugins(CachedTemplateValidation(GateCache("probe-w3010")))
+    assert "W3010" in synth_report(pinned)
+    gated = tiny_stack(outdir=tmp_path / "gated")
+    ec2.CfnSubnet(gated, "Pinned", vpc_id="vpc-1234", cidr_block="10.0.0.0/24", availability_zone="us-east-1a")
+    app = gated.node.root
+    validation = [gate for gate in policy_gates(app) if gate.name == "CloudFormation Validate"]  # type: ignore[arg-type]
+    cdk.Validations.of(app).add_plugins(*validation)
+    assert "W3010" not in synth_report(gated)

@@ -30,6 +30,7 @@ def test_each_command_installs_its_own_group_and_evidence_and_ops_get_no_test_to
         "synth": "requirements.txt",
         "diff": "requirements.txt",
         "evidence": "requirements-evidence.txt",
+        "acks": "requirements-evidence.txt",
         "preflight": "requirements-ops.txt",
         "verify": "requirements-ops.txt",
         "keys": "requirements-ops.txt",

@@ -1,0 +1,53 @@
+"""Rules rejected by design for the whole app, each excluded once with its control and reason (CMP-1).
+
+An exclusion is the one place a rule is switched off; `policies/excluded_rules.py` drops its findings where the packs
+are attached, the evidence report shows each exclusion once (not on every resource it would have fired on), and
+docs/acknowledgements.md explains them. A rule belongs here only when the design rejects it everywhere it could
+fire; a rule that is right in general but answered on some resources is acknowledged on those resources instead.
+This module is plain data: the evidence report reads it without loading the CDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RuleExclusion:
+    """`rule_id` in acknowledgement form (`AwsSolutions-VPC3`, `CloudFormation-Validate::W3010`), found by `plugin`."""
+
+    plugin: str
+    rule_id: str
+    control: str
+    basis: str
+    how: str
+
+    @property
+    def reason(self) -> str:
+        return f"{self.control} ({self.basis}): {self.how}"
+
+
+RULE_EXCLUSIONS: tuple[RuleExclusion, ...] = (
+    RuleExclusion(
+        plugin="AwsSolutions",
+        rule_id="AwsSolutions-VPC3",
+        control="NET-1",
+        basis="met another way",
+        how="AwsSolutions-VPC3 discourages network ACLs in favour of security groups; NET-1 asks for a firewall per "
+        "tier, so every tier has its own network ACL on purpose, in front of role security groups that chain by "
+        "reference (constructs/tier_firewall.py, constructs/role_security_groups.py).",
+    ),
+    RuleExclusion(
+        plugin="CloudFormation Validate",
+        rule_id="CloudFormation-Validate::W3010",
+        control="LOC-1",
+        basis="met another way",
+        how="cfn-lint W3010 asks not to hard-code availability zones; LOC-1 pins every zone on purpose: they come "
+        "from validated config (distinct zones of the region), so synth needs no AWS lookup and the placement an "
+        "auditor reads is the one deployed.",
+    ),
+)
+
+
+def excluded_rule_ids(plugin: str) -> frozenset[str]:
+    return frozenset(e.rule_id for e in RULE_EXCLUSIONS if e.plugin == plugin)
