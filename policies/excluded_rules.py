@@ -27,6 +27,11 @@ class ExcludingGate:
         self._namespace = _NAMESPACES.get(inner.name, "")
 
     @property
+    def inner(self) -> cdk.IPolicyValidationPlugin:
+        """The wrapped gate (the progress line asks whether it is a cdk-nag pack)."""
+        return self._inner
+
+    @property
     def name(self) -> str:
         return self._inner.name
 
