@@ -8,14 +8,14 @@ fails the synth. Values that are references (`Ref`, `Fn::*`) or dynamic referenc
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
+
+from policies.template_rules import TemplateRule, TemplateRulePlugin, each_template
 
 RULE_NAME = "Project-ENC4-NoSecretLiterals"
 _SECRET_KEY = re.compile(
@@ -52,42 +52,15 @@ def _is_literal(value: Any) -> bool:
 
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
-class SecretLiteralScan:
+class SecretLiteralScan(TemplateRulePlugin):
     """A policy-validation plugin: registered with `Validations.of(app).add_plugins(...)` like the packs."""
 
-    @property
-    def name(self) -> str:
-        return "ProjectSecretScan"
-
-    @property
-    def rule_ids(self) -> list[str]:
-        return [RULE_NAME]
-
-    @property
-    def version(self) -> str:
-        return "1.0.0"
-
-    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        violating: list[cdk.PolicyViolatingResource] = []
-        for template_path in context.template_paths:
-            template = json.loads(Path(template_path).read_text(encoding="utf-8"))
-            for logical_id, location in find_secret_literals(template):
-                violating.append(
-                    cdk.PolicyViolatingResource(
-                        resource_logical_id=logical_id, template_path=template_path, locations=[location]
-                    )
-                )
-        violations = (
-            [
-                cdk.PolicyViolation(
-                    rule_name=RULE_NAME,
-                    description="ENC-4: a secret is written into the template in the clear.",
-                    fix="Use a generated secret (Secrets Manager, RDS-managed master password) or a dynamic reference.",
-                    severity="error",
-                    violating_resources=violating,
-                )
-            ]
-            if violating
-            else []
-        )
-        return cdk.PolicyValidationPluginReport(success=not violating, violations=violations)
+    NAME = "ProjectSecretScan"
+    RULES = (
+        TemplateRule(
+            name=RULE_NAME,
+            description="ENC-4: a secret is written into the template in the clear.",
+            fix="Use a generated secret (Secrets Manager, RDS-managed master password) or a dynamic reference.",
+            check=each_template(find_secret_literals),
+        ),
+    )

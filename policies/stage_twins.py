@@ -16,6 +16,8 @@ from typing import Any
 import aws_cdk as cdk
 import jsii
 
+from policies.template_rules import Finding, TemplateRule, TemplateRulePlugin, findings_report
+
 RULE_NAME = "Project-CMP1-StageTemplateIsTheGatedTemplate"
 
 
@@ -33,27 +35,30 @@ def first_difference(stage_template: dict[str, Any], twin_template: dict[str, An
 
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
-class StageTwins:
+class StageTwins(TemplateRulePlugin):
     """`stage_templates` yields (stack name, stage template file) for every stack of every pipeline stage."""
+
+    NAME = "ProjectStageTwins"
 
     def __init__(self, stage_templates: Callable[[], Iterable[tuple[str, Path]]]) -> None:
         self._stage_templates = stage_templates
-
-    @property
-    def name(self) -> str:
-        return "ProjectStageTwins"
-
-    @property
-    def rule_ids(self) -> list[str]:
-        return [RULE_NAME]
-
-    @property
-    def version(self) -> str:
-        return "1.0.0"
+        self.RULES = (
+            TemplateRule(
+                name=RULE_NAME,
+                description="CMP-1: a pipeline stage would deploy a template the gates did not pass.",
+                fix="Build the stage's stacks with the same code and config as the app's (app.add_environment).",
+                check=lambda templates: self._differences(list(templates)),
+            ),
+        )
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        gated = {Path(path).name: Path(path) for path in context.template_paths}
-        violating: list[cdk.PolicyViolatingResource] = []
+        """The rule compares files byte for byte, so it needs the gated templates' paths, not their parsed JSON."""
+        (rule,) = self.RULES
+        return findings_report([(rule, self._differences(list(context.template_paths)))])
+
+    def _differences(self, gated_paths: list[str]) -> list[Finding]:
+        gated = {Path(path).name: Path(path) for path in gated_paths}
+        findings: list[Finding] = []
         for stack_name, stage_file in self._stage_templates():
             twin = gated.get(f"{stack_name}.template.json")
             stage_bytes = stage_file.read_bytes()
@@ -64,26 +69,6 @@ class StageTwins:
                 if twin is not None
                 else "Template"
             )
-            violating.append(
-                cdk.PolicyViolatingResource(
-                    resource_logical_id=where,
-                    template_path=str(stage_file),
-                    locations=[
-                        f"{stack_name}: " + ("differs from the gated template" if twin else "has no gated twin")
-                    ],
-                )
-            )
-        violations = (
-            [
-                cdk.PolicyViolation(
-                    rule_name=RULE_NAME,
-                    description="CMP-1: a pipeline stage would deploy a template the gates did not pass.",
-                    fix="Build the stage's stacks with the same code and config as the app's (app.add_environment).",
-                    severity="error",
-                    violating_resources=violating,
-                )
-            ]
-            if violating
-            else []
-        )
-        return cdk.PolicyValidationPluginReport(success=not violating, violations=violations)
+            problem = "differs from the gated template" if twin else "has no gated twin"
+            findings.append(Finding(str(stage_file), logical_id=where, message=f"{stack_name}: {problem}"))
+        return findings

@@ -142,27 +142,29 @@ def allows(statements: list[dict[str, Any]], action: str, resource: Any) -> bool
 
 def report(rules: list[TemplateRule], templates: Templates) -> cdk.PolicyValidationPluginReport:
     """Run `rules` and turn their findings into a report whose violations are errors (they fail the synth)."""
-    violations = []
-    for rule in rules:
-        findings = rule.check(templates)
-        if not findings:
-            continue
-        violations.append(
-            cdk.PolicyViolation(
-                rule_name=rule.name,
-                description=rule.description,
-                fix=rule.fix,
-                severity="error",
-                violating_resources=[
-                    cdk.PolicyViolatingResource(
-                        resource_logical_id=finding.logical_id,
-                        template_path=finding.template_path,
-                        locations=[finding.message],
-                    )
-                    for finding in findings
-                ],
-            )
+    return findings_report([(rule, rule.check(templates)) for rule in rules])
+
+
+def findings_report(results: list[tuple[TemplateRule, list[Finding]]]) -> cdk.PolicyValidationPluginReport:
+    """Each rule's findings as one error violation (a rule without findings adds none)."""
+    violations = [
+        cdk.PolicyViolation(
+            rule_name=rule.name,
+            description=rule.description,
+            fix=rule.fix,
+            severity="error",
+            violating_resources=[
+                cdk.PolicyViolatingResource(
+                    resource_logical_id=finding.logical_id,
+                    template_path=finding.template_path,
+                    locations=[finding.message],
+                )
+                for finding in findings
+            ],
         )
+        for rule, findings in results
+        if findings
+    ]
     return cdk.PolicyValidationPluginReport(success=not violations, violations=violations)
 
 
