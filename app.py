@@ -38,6 +38,7 @@ from stacks.pipeline import CellPipelineStack, CellStages
 from stacks.pipeline_artifacts import PipelineSupportStack
 from stacks.pipeline_stage import DeploymentStage
 from stacks.pipeline_steps import Target
+from stacks.stage_assembly_cache import stage_key
 from stacks.tenant_bootstrap import TenantBootstrapStack
 
 # CDK feature flags live here, not in cdk.json, so `cdk synth` and the tests' in-process synth build the same
@@ -197,9 +198,14 @@ def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
     assert config.pipeline is not None
     envs = [env for env in config.environments if env.name in set(pipeline_cells(config)[cell])]
     context = stage_context(app)
+    config_json = config.model_dump_json()
 
     def stage(name: str) -> DeploymentStage:
-        return DeploymentStage(name, outdir=Path(app.outdir) / f"assembly-{cell}-{name}", context=context)
+        """A stage restored from the stage assembly cache when its key is there (then its stacks are not built)."""
+        key = stage_key(config=config_json, cell=cell, name=name, context=context)
+        return DeploymentStage(
+            name, outdir=Path(app.outdir) / f"assembly-{cell}-{name}", context=context, cache_key=key
+        )
 
     baselines: dict[str, DeploymentStage] = {}
     environments: dict[str, DeploymentStage] = {}
@@ -207,15 +213,17 @@ def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
     for settings in config.baselines():
         if settings.account in {env.account for env in envs} and settings.account is not None:
             baselines[settings.account] = stage(f"account-{settings.account}")
-            add_baseline(
-                baselines[settings.account],
-                settings,
-                [env.name for env in config.environments if env.account == settings.account],
-            )
+            if not baselines[settings.account].restored:
+                add_baseline(
+                    baselines[settings.account],
+                    settings,
+                    [env.name for env in config.environments if env.account == settings.account],
+                )
     for env in envs:
         assert env.account is not None  # validated: a cell holds only environments with an account
         environments[env.name] = stage(env.name)
-        add_environment(environments[env.name], env)
+        if not environments[env.name].restored:
+            add_environment(environments[env.name], env)
         targets[env.name] = Target(name=env.name, account=env.account, region=env.region, dr_region=env.dr_region)
     plan = cell_plan(cell, envs)
     prod_waves = [wave for wave in plan.waves if wave.stage == "prod"]
