@@ -6,6 +6,7 @@ npx cdk synth -c config=path/to/environments.toml   (default: config/environment
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from config import DEFAULT_CONFIG_PATH, AccountSettings, AppConfig, ConfigError,
 from config.pipeline import cell_plan, cells_of
 from constructs import Construct
 from constructs.restore_tests import RestorePlacement
+from policies.acknowledgements import recording_acknowledgements
+from policies.control_tower import StrictCfnGuard
 from policies.gate_report import GateCounts, crashed_gates, failed_gates, gate_counts
 from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
@@ -148,13 +151,27 @@ def add_environment(scope: Construct, env_config: EnvironmentConfig) -> Environm
 
 
 def build(
-    app: cdk.App, config: AppConfig, *, cell: str | None = None, on_gate_done: GateCallback | None = None
+    app: cdk.App,
+    config: AppConfig,
+    *,
+    cell: str | None = None,
+    on_gate_done: GateCallback | None = None,
+    head_start: bool = False,
 ) -> dict[str, EnvironmentStacks]:
     """Add every account's baseline and every environment's stacks (only those of `cell`, when named), each cell's
-    pipeline (config `pipeline`), and attach the policy gates to the whole app."""
+    pipeline (config `pipeline`), and attach the policy gates to the whole app. `head_start`: the app is synthesized
+    next, so the Control Tower gate may start on the cell stages' templates while the rest is built."""
     cells = pipeline_cells(config)
     members = set(cells[cell]) if cell is not None else None
     wanted = [env for env in config.environments if members is None or env.name in members]
+    # The cells' stages first: their templates are the standalone stacks' twins (the StageTwins gate proves them
+    # byte-identical), so Control Tower checks them on the second core while the kernel builds the stacks below; the
+    # gate takes those runs for the standalone templates with the same checked content (policies/control_tower.py).
+    stages_of = {name: add_cell_stages(app, config, name) for name in cells if cell in (None, name)}
+    control_tower = StrictCfnGuard()
+    if head_start:  # only a head start: if it fails, the gate checks every template itself
+        with contextlib.suppress(Exception):
+            control_tower.start([path for each in stages_of.values() for path in each.template_paths()])
     baselines = {
         settings.account: add_baseline(
             app, settings, [env.name for env in config.environments if env.account == settings.account]
@@ -166,11 +183,11 @@ def build(
     for env_config in wanted:
         environments[env_config.name] = add_environment(app, env_config)
         baselines[env_config.account].depended_on_by(environments[env_config.name])
-    cell_stages = [add_cell_pipeline(app, config, name) for name in cells if cell in (None, name)]
+    cell_stages = [add_cell_pipeline(app, config, name, stages=stages_of[name]) for name in stages_of]
     if config.pipeline is not None and cell is None:  # deployed once from a workstation (docs/pipeline.md)
         regions = sorted({r for env in config.environments if env.account for r in (env.region, env.dr_region)})
         TenantBootstrapStack(app, settings=config.pipeline, regions=regions)
-    attach_policy_gates(app, on_gate_done=on_gate_done)
+    attach_policy_gates(app, on_gate_done=on_gate_done, control_tower=control_tower)
     if cell_stages:
         stages = [stage for each in cell_stages for stage in each.all_stages()]
         prod = [stage for each in cell_stages for stage in each.prod]
@@ -192,17 +209,22 @@ def stage_context(app: cdk.App) -> dict[str, object]:
     return {key: value for key in keys if (value := app.node.try_get_context(key)) is not None}
 
 
-def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
-    """The `pipeline-<cell>` stack with one deployment stage per account baseline and per environment of the cell,
-    each built by the same code as the standalone stacks (byte-identical templates, the StageTwins gate)."""
-    assert config.pipeline is not None
-    envs = [env for env in config.environments if env.name in set(pipeline_cells(config)[cell])]
+def add_cell_stages(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
+    """One synthesized deployment stage per account baseline and per environment of the cell, each built by the same
+    code as the standalone stacks (byte-identical templates, the StageTwins gate), or restored from the stage
+    assembly cache (stacks/stage_assembly_cache.py)."""
+    envs = cell_environments(config, cell)
     context = stage_context(app)
     config_json = config.model_dump_json()
 
     def stage(name: str) -> DeploymentStage:
         """A stage restored from the stage assembly cache when its key is there (then its stacks are not built)."""
-        key = stage_key(config=config_json, cell=cell, name=name, context=context)
+        # A build that records acknowledgements instead of applying them (a test hook) is not what the cache holds.
+        key = (
+            None
+            if recording_acknowledgements()
+            else stage_key(config=config_json, cell=cell, name=name, context=context)
+        )
         return DeploymentStage(
             name, outdir=Path(app.outdir) / f"assembly-{cell}-{name}", context=context, cache_key=key
         )
@@ -236,6 +258,21 @@ def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
             + [environments[name] for wave in prod_waves for name in wave.environments]
         ),
     )
+    for each in stages.all_stages():
+        each.stack_templates()  # synthesized as CDK Pipelines does it (add_stage then reuses the assembly)
+    return stages
+
+
+def cell_environments(config: AppConfig, cell: str) -> list[EnvironmentConfig]:
+    return [env for env in config.environments if env.name in set(pipeline_cells(config)[cell])]
+
+
+def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str, *, stages: CellStages | None = None) -> CellStages:
+    """The `pipeline-<cell>` stack deploying the cell's stages (`add_cell_stages`, built here unless given)."""
+    assert config.pipeline is not None
+    stages = stages or add_cell_stages(app, config, cell)
+    envs = cell_environments(config, cell)
+    plan = cell_plan(cell, envs)
     support_regions = sorted({env.dr_region for env in envs} - {config.pipeline.region})
     pipeline = CellPipelineStack(
         app,
@@ -251,7 +288,7 @@ def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
             cell=cell,
             account=config.pipeline.account,
             region=region,
-            targets=[target.account for target in targets.values()],
+            targets=[target.account for target in stages.targets.values()],
         )
         pipeline.add_stack_dependency(support, "the DR region's artifact store exists before the pipeline uses it")
     return stages
@@ -310,7 +347,7 @@ def main() -> int:
         print(f"config error: cell = {cell!r}: no such cell; known cells: {known}", file=sys.stderr)
         return 2
     start_early_if_cold()  # a cold synth's validation engine starts on the second core while the stacks are built
-    build(app, config, cell=cell, on_gate_done=progress.gate_done)
+    build(app, config, cell=cell, on_gate_done=progress.gate_done, head_start=True)
     progress.say(f"stacks built: {sum(isinstance(c, cdk.Stack) for c in app.node.children)} stacks; running the gates")
     app.synth()  # under the CLI, unacknowledged findings are printed and set the exit status; they do not raise
     progress.timeline.mark("assembly written")

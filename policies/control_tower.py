@@ -83,6 +83,7 @@ class StrictCfnGuard:
         self._select_rules = select_rules
         self._cache = cache or GateCache("control-tower")
         self._started: dict[str, Future[dict[str, list[dict[str, Any]]]]] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def name(self) -> str:
@@ -103,18 +104,22 @@ class StrictCfnGuard:
         return self._cache
 
     def start(self, template_paths: Sequence[str]) -> None:
-        """Launch the cfn-guard runs these templates need (none when all are cached) on background threads; the
-        Node processes they start use the second core while the caller keeps the jsii kernel busy."""
+        """Launch the cfn-guard runs these templates need (none when all are cached or already started) on background
+        threads; the Node processes they start use the second core while the caller keeps the jsii kernel busy.
+
+        Called with the cell pipeline stages' templates while the standalone stacks are still being built (app.py),
+        and with the app's templates once they are written: a run is keyed by the checked content, so a standalone
+        template whose twin was checked early takes that run's findings, and any other template is checked itself."""
         checks = [self._check(Path(path)) for path in template_paths]
-        batches = _batches([check for check in checks if self._cache.get(check.key) is None])
+        fresh = [check for check in checks if check.key not in self._started and self._cache.get(check.key) is None]
+        batches = _batches(fresh)
         if not batches:
             return
-        # Two at a time: one beside the validation engine, and both cores once the engine is done.
-        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cfn-guard")
+        if self._pool is None:  # two at a time: one beside the validation engine, both cores once it is done
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cfn-guard")
         for rules, batch in batches.items():
-            future = pool.submit(_run_plugin, self._rules.plugin, rules, batch)
+            future = self._pool.submit(_run_plugin, self._rules.plugin, rules, batch)
             self._started.update(dict.fromkeys((check.key for check in batch), future))
-        pool.shutdown(wait=False)
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
         checks = [self._check(Path(template_path)) for template_path in context.template_paths]

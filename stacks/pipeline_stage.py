@@ -77,6 +77,7 @@ class DeploymentStage(cdk.App):
         return self._name
 
     def stack_templates(self) -> dict[str, Path]:
-        """Stack name -> template file of this stage's assembly (synthesizing it once)."""
-        assembly = self.synth()
+        """Stack name -> template file of this stage's assembly (synthesizing it once, with the options CDK Pipelines'
+        `pipelineSynth` passes, so whichever synthesizes it first does it the same way)."""
+        assembly = self.synth(validate_on_synthesis=True)
         return {stack.stack_name: Path(stack.template_full_path) for stack in assembly.stacks}

@@ -130,6 +130,42 @@ def test_cmp1_cfn_guard_started_beside_the_engine_finds_what_the_shipped_plugin_
     assert len(threads) == runs, "collected results were cached, not run again"
 
 
+def test_cmp1_cfn_guard_started_on_stage_twins_answers_for_the_standalone_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """app.py starts the gate on the cell pipeline stages' templates while the standalone stacks are built. A
+    standalone template with the same checked content takes that run's findings (reported under its own path, as the
+    shipped plugin reports them); one with other content is checked itself. With the cache off, as on a cold synth."""
+    monkeypatch.setenv("GATE_CACHE", "off")
+    standalone = bad_templates(tmp_path)
+    (tmp_path / "stage").mkdir()
+    twins = [tmp_path / "stage" / path.name for path in standalone]
+    for path, twin in zip(standalone, twins, strict=True):
+        twin.write_bytes(path.read_bytes())
+    runs: list[int] = []
+    run_plugin = control_tower._run_plugin
+
+    def counted(plugin: Path, rules: Any, checks: list[Any]) -> dict[str, list[dict[str, Any]]]:
+        runs.append(len(checks))
+        return run_plugin(plugin, rules, checks)
+
+    monkeypatch.setattr(control_tower, "_run_plugin", counted)
+    gate = StrictCfnGuard()
+    gate.start([str(twin) for twin in twins])
+    assert gate_findings(standalone, gate) == shipped_plugin_findings(standalone)
+    assert len(runs) == 2, "the standalone templates took the twins' runs (one per rule selection)"
+    changed = json.loads(standalone[0].read_text(encoding="utf-8"))
+    changed["Resources"]["Other"] = {"Type": "AWS::S3::Bucket"}
+    standalone[0].write_text(json.dumps(changed), encoding="utf-8")
+    gate = StrictCfnGuard()
+    gate.start([str(twin) for twin in twins])
+    found = gate_findings(standalone, gate)
+    assert len(runs) == 5, "a standalone template unlike its twin was checked itself"
+    assert ("s3_bucket_logging_enabled_check", "Bucket.template.json", "Other", ()) in {
+        (rule, name, logical_id, ()) for rule, name, logical_id, _ in found
+    }
+
+
 def test_cmp1_probe_the_plugin_failing_outside_the_kernel_fails_the_gate(tmp_path: Path) -> None:
     """The plugin's own errors (here: it cannot be loaded) raise, as they did through jsii, so the synth records a
     crashed gate instead of passing (tests/test_control_tower_gate.py proves a crashed gate fails the synth)."""
