@@ -39,6 +39,7 @@ import jsii
 
 from policies.gate_cache import GateCache, as_violation, cache_dir, content_key, violation_records
 from policies.guard_rules import GuardRuleSet, RuleFile, control_tower_rules
+from policies.worker_environment import worker_environment
 
 GUARD_OUTPUT_BUFFER_BYTES = 64 * 1024 * 1024  # the default 1 MB is too small for a large template
 # Bump when what is stored in a cache entry, or how it is derived, changes.
@@ -201,6 +202,7 @@ def _run_plugin(plugin: Path, rules: Sequence[RuleFile], checks: list[_Check]) -
             capture_output=True,
             text=True,
             check=False,
+            env=worker_environment(),
         )
         if run.returncode != 0:
             raise RuntimeError(f"cdk-validator-cfnguard failed ({run.returncode}): {run.stderr.strip()[-2000:]}")

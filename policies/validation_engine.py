@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from policies.gate_cache import cache_dir, cache_enabled
+from policies.worker_environment import worker_environment
 
 NAMESPACE = "cloudformation-validate"  # the gate cache folder of policies/template_validation.py
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ class EngineWorker:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=worker_environment(),
         )
 
     def validate(self, stacks: list[dict[str, str]]) -> dict[str, list[dict[str, Any]]]:

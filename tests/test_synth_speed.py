@@ -22,6 +22,7 @@ from policies.create_only_names import _shape_from_schema, create_only_shape
 from policies.gate_cache import GateCache, content_key, violation_records
 from policies.template_validation import CachedTemplateValidation, SomeStacks
 from policies.validation_engine import EngineWorker
+from policies.worker_environment import worker_environment
 from tests.conftest import PROD, Synthesized
 from tests.test_control_tower_gate import gate_findings, shipped_plugin_findings
 
@@ -248,3 +249,14 @@ def test_cmp1_a_failing_early_engine_leaves_the_validation_to_the_kernel(tmp_pat
     found = CachedTemplateValidation._validate(cdk.App(), [stack], broken)
     assert broken.stopped
     assert any(record["rule_name"] == "F0001" for record in found[str(template)])  # empty Resources: the engine ran
+
+
+def test_cmp1_node_workers_run_with_a_v8_pool_of_one_unless_the_user_chose_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine worker and the Control Tower runs start Node with one V8 background thread (policies/
+    worker_environment.py); the rest of the user's NODE_OPTIONS is kept, and their own pool size wins."""
+    monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=2048")
+    assert worker_environment()["NODE_OPTIONS"] == "--max-old-space-size=2048 --v8-pool-size=1"
+    monkeypatch.setenv("NODE_OPTIONS", "--v8-pool-size=3")
+    assert worker_environment()["NODE_OPTIONS"] == "--v8-pool-size=3"
+    monkeypatch.delenv("NODE_OPTIONS")
+    assert worker_environment()["NODE_OPTIONS"] == "--v8-pool-size=1"
