@@ -7,6 +7,7 @@ npx cdk synth -c config=path/to/environments.toml   (default: config/environment
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -367,4 +368,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The assembly and every line are written: end without tearing down the interpreter (the construct tree's
+    # objects) and the jsii kernel, about 0.4 s the CLI waited for; the kernel exits when its pipe closes.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
