@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,10 +159,12 @@ def build(
     cell: str | None = None,
     on_gate_done: GateCallback | None = None,
     head_start: bool = False,
+    on_step: Callable[[str], None] | None = None,
 ) -> dict[str, EnvironmentStacks]:
     """Add every account's baseline and every environment's stacks (only those of `cell`, when named), each cell's
     pipeline (config `pipeline`), and attach the policy gates to the whole app. `head_start`: the app is synthesized
-    next, so the Control Tower gate may start on the cell stages' templates while the rest is built."""
+    next, so the Control Tower gate may start on the cell stages' templates while the rest is built. `on_step` hears
+    a progress line once the cell stages are built or restored."""
     cells = pipeline_cells(config)
     members = set(cells[cell]) if cell is not None else None
     wanted = [env for env in config.environments if members is None or env.name in members]
@@ -169,6 +172,10 @@ def build(
     # byte-identical), so Control Tower checks them on the second core while the kernel builds the stacks below; the
     # gate takes those runs for the standalone templates with the same checked content (policies/control_tower.py).
     stages_of = {name: add_cell_stages(app, config, name) for name in cells if cell in (None, name)}
+    if on_step is not None and stages_of:
+        stages = [stage for each in stages_of.values() for stage in each.all_stages()]
+        restored = sum(stage.restored for stage in stages)
+        on_step(f"cell stages: {len(stages) - restored} built, {restored} from the stage cache")
     control_tower = StrictCfnGuard()
     if head_start:  # only a head start: if it fails, the gate checks every template itself
         with contextlib.suppress(Exception):
@@ -348,7 +355,7 @@ def main() -> int:
         print(f"config error: cell = {cell!r}: no such cell; known cells: {known}", file=sys.stderr)
         return 2
     start_early_if_cold()  # a cold synth's validation engine starts on the second core while the stacks are built
-    build(app, config, cell=cell, on_gate_done=progress.gate_done, head_start=True)
+    build(app, config, cell=cell, on_gate_done=progress.gate_done, head_start=True, on_step=progress.say)
     progress.say(f"stacks built: {sum(isinstance(c, cdk.Stack) for c in app.node.children)} stacks; running the gates")
     app.synth()  # under the CLI, unacknowledged findings are printed and set the exit status; they do not raise
     progress.timeline.mark("assembly written")
