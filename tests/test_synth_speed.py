@@ -180,7 +180,7 @@ def test_cmp1_probe_the_plugin_failing_outside_the_kernel_fails_the_gate(tmp_pat
 def test_cmp1_make_synth_marks_each_phase_for_the_benchmark(cli_synth: Path) -> None:
     marks = json.loads((cli_synth.parent / "timeline.json").read_text(encoding="utf-8"))
     phases = [mark["phase"] for mark in marks]
-    assert phases[:4] == ["python started", "imports", "config validated", "stacks built"]
+    assert phases[:5] == ["python started", "imports", "config validated", "cell stages", "stacks built"]
     assert phases[-1] == "assembly written"
     gates = [mark for mark in marks if mark["phase"].startswith("gate ")]
     assert {"gate CloudFormation Validate", "gate cdk-validator-cfnguard", "gate ProjectAccessRules"} <= {
