@@ -6,6 +6,7 @@ when a target is missed, 2 when the folder is not a cloud assembly of this app.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -39,4 +40,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `make acks | head` ends quietly
     sys.exit(main(sys.argv[1:]))
