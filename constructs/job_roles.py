@@ -27,8 +27,8 @@ from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 from policies.access_rules import SSH_SESSION_DOCUMENTS
-from policies.acknowledgements import acknowledge, acknowledge_cause, nag_resource_text
-from policies.causes import ACTIONS_WITHOUT_RESOURCE_ARN, AWS_DOCUMENTED_MANAGED_POLICY
+from policies.acknowledgements import acknowledge_cause, nag_resource_text
+from policies.causes import ACTIONS_WITHOUT_RESOURCE_ARN, AWS_DOCUMENTED_MANAGED_POLICY, RUN_TIME_NAMES_IN_ONE_RESOURCE
 
 SECURITY_AUDIT = "SecurityAudit"
 OPS_VERIFY_POLICY = Path(__file__).resolve().parents[1] / "policies" / "iam" / "ops-verify.json"
@@ -151,13 +151,12 @@ class JobRoles(Construct):
         # that changes or reaches a host is limited to the bastion instance's ARN.
         for policy in (self.auditor_verify_policy, self.operator_policy):
             acknowledge_cause(policy, "AwsSolutions-IAM5[Resource::*]", ACTIONS_WITHOUT_RESOURCE_ARN)
-        acknowledge(
+        # ssm:TerminateSession/ResumeSession: sessions whose session-id tag equals the caller's aws:userid, i.e. the
+        # operator's own sessions (the AWS-documented pattern for role sessions).
+        acknowledge_cause(
             self.operator_policy,
             f"AwsSolutions-IAM5[Resource::{nag_resource_text(self, session_arns)}]",
-            control="ACC-3",
-            basis="met another way",
-            how="ssm:TerminateSession/ResumeSession are limited to sessions whose session-id tag equals the caller's "
-            "aws:userid, i.e. the operator's own sessions (the AWS-documented pattern for role sessions).",
+            RUN_TIME_NAMES_IN_ONE_RESOURCE,
         )
         # SecurityAudit: AWS's read-only job-function policy for auditors; it grants no write or data access.
         acknowledge_cause(

@@ -256,13 +256,18 @@ def _acknowledgements(causes: list[dict[str, Any]], entries: int) -> str:
 
 
 def _exclusions(excluded: list[dict[str, Any]], title: str) -> str:
-    """Each app-wide rule exclusion once, with its control and reason (policies/rule_exclusions.py)."""
+    """Each app-wide rule exclusion once, with its control and reason (policies/rule_exclusions.py); the variants of
+    one check in several packs (HIPAA, PCI) share one row, as they share one reason."""
     if not excluded:
         return ""
+    rows: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for e in excluded:
+        rows.setdefault((e["control"], e["basis"], e["how"]), []).append(e)
     body = "".join(
-        f"<tr><td class='mono'>{_e(e['rule_id'])}</td><td>{_e(e['plugin'])}</td><td>{_e(e['control'])}</td>"
-        f"<td>{_e(e['basis'])}</td><td>{_e(e['how'])}</td></tr>"
-        for e in excluded
+        f"<tr><td class='mono'>{'<br>'.join(_e(e['rule_id']) for e in same)}</td>"
+        f"<td>{_e(', '.join(e['plugin'] for e in same))}</td><td>{_e(control)}</td>"
+        f"<td>{_e(basis)}</td><td>{_e(how)}</td></tr>"
+        for (control, basis, how), same in rows.items()
     )
     return (
         f"<h3>{_e(title)} ({len(excluded)})</h3><table class='acks'><thead><tr><th>Rule</th><th>Gate</th>"

@@ -62,3 +62,15 @@ AWS_DOCUMENTED_MANAGED_POLICY = Cause(
     "support role's AWSSupportAccess that CIS 1.17 names); AWS keeps it current as services change, which a "
     "hand-written copy would miss, and the role's trust admits only that service or job role.",
 )
+
+# IAM policies whose wildcard names only what AWS generates at run time inside one resource named in full.
+RUN_TIME_NAMES_IN_ONE_RESOURCE = Cause(
+    "ACC-3",
+    "met another way",
+    "the wildcard stands only for the part of the ARN that AWS generates at run time, inside one resource named in "
+    "full: the objects of one named bucket (a cell pipeline's artifacts, under keys CodePipeline generates), the key "
+    "behind one alias (key ids are generated; the kms:ResourceAliases condition names the alias), the stack CDKToolkit "
+    "(stack ids are generated; CDK Pipelines' self-mutation looks it up), the caller's own SSM "
+    "sessions (session ids are generated; a condition limits them to the caller's aws:userid). Every action is named; "
+    "no wildcard reaches another bucket, key or principal.",
+)

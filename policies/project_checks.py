@@ -5,6 +5,9 @@
 - Project-NET3-IngressByReference: application and database security groups admit traffic only from other
   security groups, never from a CIDR; no security group admits 0.0.0.0/0 or ::/0 except an edge group on 443.
 - Project-BAK4-RdsPointInTimeWindow: RDS keeps at least seven days of automated backups.
+- Project-ENC4-CodeBuildSourceAuthorized: no CodeBuild source URL carries sign-in information, and a GitHub, GitLab
+  or Bitbucket source authenticates through OAuth, a CodeConnections connection or a Secrets Manager secret (it
+  replaces the HIPAA and PCI packs' CodeBuildProjectSourceRepoUrl, policies/rule_exclusions.py says why).
 - Project-NET5-LambdaRuntimeSupported, Project-ACC3-RoleNotWildcardAdmin, Project-CMP1-FunctionRoleInTemplate:
   every Lambda function and IAM role, including the CDK's own provider functions and roles that cdk-nag never
   inspects (policies/function_checks.py says why).
@@ -88,12 +91,31 @@ def rds_keeps_a_week_of_backups(template: Template) -> Iterator[Location]:
             yield logical_id, "Properties/BackupRetentionPeriod"
 
 
+REPOSITORY_SOURCES = frozenset({"GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "GITLAB_SELF_MANAGED"})
+AUTHORIZED_SOURCE_AUTH = frozenset({"OAUTH", "CODECONNECTIONS", "SECRETS_MANAGER"})
+
+
+def codebuild_sources_authorized(template: Template) -> Iterator[Location]:
+    """AWS Config's codebuild-project-source-repo-url-check, and an authorization for repository sources (ENC-4)."""
+    for logical_id, properties in resources(template, "AWS::CodeBuild::Project"):
+        sources = [("Properties/Source", properties.get("Source") or {})] + [
+            (f"Properties/SecondarySources/{index}", source)
+            for index, source in enumerate(properties.get("SecondarySources") or [])
+        ]
+        for location, source in sources:
+            url = source.get("Location")
+            signed_in = isinstance(url, str) and "://" in url and "@" in url.split("://", 1)[1].split("/", 1)[0]
+            auth = (source.get("Auth") or {}).get("Type")
+            if signed_in or (source.get("Type") in REPOSITORY_SOURCES and auth not in AUTHORIZED_SOURCE_AUTH):
+                yield logical_id, location
+
+
 @jsii.implements(IPolicyValidationPlugin)
 class ProjectChecks(TemplateRulePlugin):
     """The pack named `Project`; its findings are acknowledged as `Project::<rule>`."""
 
     NAME = "Project"
-    VERSION = "3"
+    VERSION = "4"
     RULES = (
         TemplateRule(
             "Project-NET1-DataTierNoRoutes",
@@ -113,6 +135,14 @@ class ProjectChecks(TemplateRulePlugin):
             f"BAK-4: the database keeps fewer than {limits.RDS_BACKUP_RETENTION_MIN} days of automated backups.",
             "Point-in-time recovery needs automated backups with a retention of at least a week.",
             each_template(rds_keeps_a_week_of_backups),
+        ),
+        TemplateRule(
+            "Project-ENC4-CodeBuildSourceAuthorized",
+            "ENC-4: a CodeBuild source URL carries sign-in information, or a GitHub, GitLab or Bitbucket source has "
+            "no OAuth, CodeConnections or Secrets Manager authorization.",
+            "Remove the credentials from the URL; reach the repository through a CodeConnections connection (or the "
+            "pipeline's source action) or a Secrets Manager secret.",
+            each_template(codebuild_sources_authorized),
         ),
         TemplateRule(
             "Project-NET5-LambdaRuntimeSupported",

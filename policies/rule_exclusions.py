@@ -27,6 +27,16 @@ class RuleExclusion:
         return f"{self.control} ({self.basis}): {self.how}"
 
 
+# HIPAA and PCI carry the same check; one reason serves both.
+_CODEBUILD_SOURCE_URL = (
+    "the pack's CodeBuildProjectSourceRepoUrl reports every CodeBuild project whose Source.Auth is not OAUTH, also "
+    "a project whose source is CodePipeline (every project of this app: it receives the pipeline's artifacts and "
+    "clones nothing), where no repository URL or sign-in exists; the promise behind it (AWS Config's "
+    "codebuild-project-source-repo-url-check: no sign-in information in a source repository URL) is checked on every "
+    "project by our own rule Project-ENC4-CodeBuildSourceAuthorized, which also requires OAuth, a CodeConnections "
+    "connection or a Secrets Manager secret for GitHub, GitLab and Bitbucket sources."
+)
+
 RULE_EXCLUSIONS: tuple[RuleExclusion, ...] = (
     RuleExclusion(
         plugin="AwsSolutions",
@@ -47,6 +57,18 @@ RULE_EXCLUSIONS: tuple[RuleExclusion, ...] = (
         "auditor reads is the one deployed.",
     ),
 )
+
+
+for _pack in ("HIPAA.Security", "PCI.DSS.321"):
+    RULE_EXCLUSIONS += (
+        RuleExclusion(
+            plugin=_pack,
+            rule_id=f"{_pack}-CodeBuildProjectSourceRepoUrl",
+            control="ENC-4",
+            basis="met another way",
+            how=_CODEBUILD_SOURCE_URL,
+        ),
+    )
 
 
 def excluded_rule_ids(plugin: str) -> frozenset[str]:

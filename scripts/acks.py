@@ -6,11 +6,12 @@ when a target is missed, 2 when the folder is not a cloud assembly of this app.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
 from config.catalog import load_catalog
-from evidence_report.acknowledgement_targets import Targets, split_fleet, summarize, summary_lines
+from evidence_report.acknowledgement_targets import Targets, fleet_stacks, summarize, summary_lines
 from evidence_report.assembly import AssemblyError, load_assembly
 
 
@@ -23,24 +24,21 @@ def main(argv: list[str]) -> int:
         return 2
     targets = Targets()
     control_ids = frozenset(load_catalog().ids)
-    environments, fleet = split_fleet(assembly.stacks)
-    summary = summarize(environments, control_ids)
+    summary = summarize(assembly.stacks, control_ids)
     for line in summary_lines(summary, targets):
         print(line)
-    missed = summary.misses(targets)
-    if fleet:
+    if fleet := fleet_stacks(assembly.stacks):
         pipelines = summarize(fleet, control_ids)
         print(
-            f"cell pipelines, counted apart: {pipelines.entries} entries on {pipelines.resources} resources, "
-            f"{pipelines.reasons} distinct reasons, {len(pipelines.stray)} on resources their rule does not inspect"
+            f"of which cell pipelines: {pipelines.entries} entries on {pipelines.resources} resources, "
+            f"{pipelines.reasons} distinct reasons"
         )
-        missed += [
-            f"cell pipelines: {line}" for line in pipelines.misses(Targets(max_reasons=10**6, max_entries=10**6))
-        ]
+    missed = summary.misses(targets)
     for line in missed:
         print(f"acks: target missed: {line}", file=sys.stderr)
     return 1 if missed else 0
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `make acks | head` ends quietly
     sys.exit(main(sys.argv[1:]))

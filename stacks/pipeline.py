@@ -23,7 +23,8 @@ from config.pipeline import FLEET_TAG, CellPlan, PipelineSettings
 from constructs import Construct
 from constructs.purpose_keys import PurposeKeys, logs_service_use
 from stacks.pipeline_acknowledgements import acknowledge_pipeline_findings
-from stacks.pipeline_artifacts import ArtifactStore, deploy_roles, imported_store
+from stacks.pipeline_artifacts import ArtifactStore, deploy_roles, imported_store, store_names
+from stacks.pipeline_permissions import DrStore, PipelinePermissions
 from stacks.pipeline_stage import DeploymentStage
 from stacks.pipeline_steps import (
     BUILD_IMAGE,
@@ -146,7 +147,26 @@ class CellPipelineStack(cdk.Stack):
                 verify = VerifyStep(stages.targets[env], source=source_files, project=self.verify_project)
                 wave.add_stage(stages.environments[env], post=[verify])
         self.pipeline.build_pipeline()
+        self.permissions = PipelinePermissions(
+            self,
+            "Permissions",
+            bucket=self.store.bucket,
+            key=self.store.key,
+            dr_stores=[dr_store(plan.name, self.account, region) for region in support_regions],
+            build_logs=self.build_logs,
+        )
+        self.permissions.apply()
+        # The pipeline starts only once its role holds its permissions (CDK's default policy was a dependency).
+        pipeline_resource = self.pipeline.pipeline.node.default_child
+        assert isinstance(pipeline_resource, cdk.CfnResource)
+        for policy in self.permissions.attached_to(self.pipeline.pipeline.role):
+            pipeline_resource.node.add_dependency(policy)
         acknowledge_pipeline_findings(self)
+
+
+def dr_store(cell: str, account: str, region: str) -> DrStore:
+    bucket_name, alias = store_names(cell, account, region)
+    return DrStore(region=region, bucket_name=bucket_name, key_alias=alias)
 
 
 def stage_directory(stage: DeploymentStage) -> str:

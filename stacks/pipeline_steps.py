@@ -93,8 +93,9 @@ def prod_approval(verdict: pipelines.Step) -> pipelines.ManualApprovalStep:
 
 
 class VerifyProject(Construct):
-    """One CodeBuild project that every `VerifyStep` of a pipeline runs, with the environment as action variables
-    (one project per step would add a project and a role per environment to the pipeline stack)."""
+    """One CodeBuild project that every `VerifyStep` of a pipeline runs, with the environment as action variables,
+    started through one action role (one project or action role per step would add a project, a role and a policy
+    per environment to the pipeline stack: 150 resources in a 50-environment cell)."""
 
     def __init__(
         self,
@@ -127,6 +128,14 @@ class VerifyProject(Construct):
                     },
                 }
             ),
+        )
+        # The role CodePipeline assumes to start the builds; CodePipeline grants it StartBuild on the project and the
+        # pipeline role sts:AssumeRole on it, as for the roles it creates per action (trusted by this account).
+        self.action_role = iam.Role(
+            self,
+            "ActionRole",
+            assumed_by=iam.AccountRootPrincipal(),
+            description="starts the ops verify builds of this pipeline's environments (CMP-1)",
         )
         self.project.add_to_role_policy(
             iam.PolicyStatement(
@@ -170,6 +179,7 @@ class VerifyStep(pipelines.Step):
                 action_name=action_name,
                 run_order=int(run_order),
                 project=self._project.project,
+                role=self._project.action_role,
                 input=artifacts.to_code_pipeline(self._source),
                 environment_variables={
                     key: codebuild.BuildEnvironmentVariable(value=value) for key, value in variables.items()

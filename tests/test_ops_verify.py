@@ -214,3 +214,21 @@ def test_enc3_a_baseline_key_that_stopped_rotating_fails_verify(gaps: MotoGaps) 
         assert_only_failure(gaps, "key rotation in us-east-1", "ENC-3")
     finally:
         kms.enable_key_rotation(KeyId=key)
+
+
+def test_cmp1_a_part_aws_refuses_is_an_error_row_and_the_other_parts_still_run(gaps: MotoGaps) -> None:
+    """Probe: the backup part's first call answers as an API the endpoint lacks (moto's server: HTTP 500, the one
+    stubbed call). That part is one `error` row in one line; the database, bucket, key and access rows still print,
+    and the answer, incomplete, exits 2."""
+    gaps.moto_server_500.add("backup.DescribeBackupVault")
+    code, document = run_ops("verify", gaps=gaps)
+    error = row(document, "backup plans, vaults and copies")
+    assert error["status"] == "error"
+    assert error["control"] == "BAK-3"
+    assert "DescribeBackupVault" in error["observed"]
+    assert "\n" not in error["observed"]
+    assert "<" not in error["observed"]
+    controls = {r["control"] for r in document["rows"] if r["status"] == "pass"}
+    assert {"BAK-4", "ENC-2", "ENC-3", "ACC-2"} <= controls
+    assert failing(document) == []
+    assert code == 2

@@ -175,6 +175,16 @@ def test_bak_acc_every_environment_is_verified_in_its_account_after_its_stacks_d
     assert len(verified) == len(cell.config.environments)
 
 
+def test_cmp1_the_pipeline_stack_does_not_grow_a_role_per_environment(cell: CellPipeline) -> None:
+    """Every verify action starts the one verify project through one action role, so the pipeline stack's roles and
+    policies stay the same whatever the cell's size (CloudFormation allows 500 resources per stack)."""
+    verified = [a for s in cell.stages for a in s["Actions"] if a["Name"].split(".")[-1] == "Verify"]
+    assert len({json.dumps(a["RoleArn"]) for a in verified}) == 1
+    types = [r["Type"] for r in cell.template["Resources"].values()]
+    assert types.count("AWS::IAM::Role") <= 10
+    assert types.count("AWS::IAM::ManagedPolicy") <= 12
+
+
 def test_cmp1_probe_an_unknown_cell_is_one_line_and_exit_2(tmp_path: Path) -> None:
     """`make synth CELL=nope` (make's staging folder then leaves cdk.out as it was)."""
     env = {**clean_env(), "CDK_CONTEXT_JSON": json.dumps({"cell": "nope"}), "CDK_OUTDIR": str(tmp_path / "out")}

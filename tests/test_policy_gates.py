@@ -11,6 +11,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_rds as rds
@@ -20,7 +21,7 @@ from app import build, new_app
 from config import AppConfig
 from config.catalog import load_catalog
 from constructs import Construct
-from evidence_report.acknowledgement_targets import split_fleet, summarize
+from evidence_report.acknowledgement_targets import summarize
 from evidence_report.assembly import load_assembly
 from policies.acknowledgements import AcknowledgementError, acknowledge, recorded_not_applied
 from policies.control_tower import StrictCfnGuard
@@ -327,9 +328,9 @@ def test_cmp1_acknowledging_a_construct_lands_only_on_the_resources_its_rule_ins
 
 
 def test_cmp1_docs_report_the_acknowledgement_count(synthesized: Synthesized) -> None:
-    """docs/acknowledgements.md states the example's entries, resources and causes (environments and account
-    baselines; the cell pipelines are counted apart), as the templates hold them."""
-    summary = summarize(split_fleet(load_assembly(synthesized.outdir).stacks)[0], frozenset(load_catalog().ids))
+    """docs/acknowledgements.md states the example's entries, resources and causes (every stack, the cell pipeline's
+    included), as the templates hold them."""
+    summary = summarize(load_assembly(synthesized.outdir).stacks, frozenset(load_catalog().ids))
     stated = re.search(r"(\d+) acknowledgement entries on (\d+) resources, for (\d+) causes", DOCS.read_text("utf-8"))
     assert stated, "docs/acknowledgements.md must state the acknowledgement count"
     assert tuple(int(n) for n in stated.groups()) == (summary.entries, summary.resources, summary.reasons)
@@ -358,6 +359,69 @@ def test_net1_vpc3_is_excluded_once_where_the_packs_are_attached_and_other_rules
     findings = synth_report(stack)
     assert "AwsSolutions-VPC3" not in findings
     assert "AwsSolutions-S1" in findings
+
+
+def test_enc4_probe_a_codebuild_source_url_with_credentials_or_unauthorized_repository_fails_the_project_gate() -> None:
+    """Our rule that replaces the HIPAA and PCI packs' CodeBuildProjectSourceRepoUrl (excluded: it fires on every
+    CodePipeline-sourced project): sign-in information in a URL and a GitHub source without authorization are caught,
+    a CodePipeline source and a GitHub source through CodeConnections are not."""
+    stack = tiny_stack()
+    artifacts = codebuild.CfnProject.ArtifactsProperty(type="CODEPIPELINE")
+    environment = codebuild.CfnProject.EnvironmentProperty(
+        compute_type="BUILD_GENERAL1_SMALL", image="aws/codebuild/standard:7.0", type="LINUX_CONTAINER"
+    )
+
+    def project(name: str, source: codebuild.CfnProject.SourceProperty) -> None:
+        codebuild.CfnProject(
+            stack,
+            name,
+            artifacts=artifacts,
+            environment=environment,
+            service_role="arn:aws:iam::1:role/x",
+            source=source,
+        )
+
+    project("Pipeline", codebuild.CfnProject.SourceProperty(type="CODEPIPELINE"))
+    connections = codebuild.CfnProject.SourceAuthProperty(type="CODECONNECTIONS", resource="arn:aws:codeconnections:x")
+    project(
+        "Connected",
+        codebuild.CfnProject.SourceProperty(type="GITHUB", location="https://github.com/o/r.git", auth=connections),
+    )
+    project("Unauthorized", codebuild.CfnProject.SourceProperty(type="GITHUB", location="https://github.com/o/r.git"))
+    project(
+        "SignedIn",
+        codebuild.CfnProject.SourceProperty(
+            type="BITBUCKET", location="https://user:app-password@bitbucket.org/o/r.git", auth=connections
+        ),
+    )
+    assert sorted(project_findings(stack)["Project-ENC4-CodeBuildSourceAuthorized"]) == ["SignedIn", "Unauthorized"]
+
+
+def test_enc4_codebuild_source_url_rule_of_hipaa_and_pci_is_excluded_where_the_packs_are_attached(
+    tmp_path: Path,
+) -> None:
+    """Probe: a CodePipeline-sourced project fires CodeBuildProjectSourceRepoUrl in the bare HIPAA and PCI packs; the
+    attached gates drop exactly that rule, and another rule of the same pack still fires."""
+    stack = tiny_stack(outdir=tmp_path)
+    codebuild.CfnProject(
+        stack,
+        "Build",
+        artifacts=codebuild.CfnProject.ArtifactsProperty(type="CODEPIPELINE"),
+        environment=codebuild.CfnProject.EnvironmentProperty(
+            compute_type="BUILD_GENERAL1_SMALL", image="aws/codebuild/standard:7.0", type="LINUX_CONTAINER"
+        ),
+        service_role="arn:aws:iam::111122223333:role/x",
+        source=codebuild.CfnProject.SourceProperty(type="CODEPIPELINE"),
+    )
+    s3.CfnBucket(stack, "PlainBucket")
+    packs = ("HIPAA.Security", "PCI.DSS.321")
+    for pack in packs:
+        assert f"{pack}-CodeBuildProjectSourceRepoUrl" in nag_findings(stack, pack)
+    app = stack.node.root
+    cdk.Validations.of(app).add_plugins(*(gate for gate in policy_gates(app) if gate.name in packs))  # type: ignore[arg-type]
+    findings = synth_report(stack)
+    assert not [rule for rule in findings if rule.endswith("CodeBuildProjectSourceRepoUrl")]
+    assert {f"{pack}-S3DefaultEncryptionKMS" for pack in packs} <= set(findings)
 
 
 def test_loc1_w3010_is_excluded_once_where_the_gates_are_attached(tmp_path: Path) -> None:
