@@ -33,8 +33,8 @@ NAMESPACE = "stage-assembly"
 KEY_FORMAT = "stage-assembly 1"
 SOURCE_FILES = ("app.py",)
 SOURCE_FOLDERS = ("config", "constructs", "policies", "stacks")
-# The libraries whose code writes the stage's templates and manifest.
-LIBRARIES = ("aws-cdk-lib", "constructs", "cdk-nag", "jsii", "pydantic")
+# The third-party libraries the app is built with (cryptography reads the operators' SSH keys): what writes the bytes.
+LIBRARIES = ("aws-cdk-lib", "constructs", "cdk-nag", "jsii", "pydantic", "cryptography")
 SKIPPED_PARTS = frozenset({"__pycache__"})
 
 
