@@ -21,13 +21,13 @@ import aws_cdk as cdk
 from aws_cdk import cx_api
 
 from policies.packs import nag_packs
-from stacks.stage_assembly_cache import StageAssemblyCache
+from stacks.stage_assembly_cache import StageAssemblyCache, StageKey
 
 
 class DeploymentStage(cdk.App):
     """A named root Stage; CDK Pipelines uses `stage_name` for the pipeline's action names."""
 
-    def __init__(self, name: str, *, outdir: Path, context: dict[str, Any], cache_key: str | None = None) -> None:
+    def __init__(self, name: str, *, outdir: Path, context: dict[str, Any], cache_key: StageKey | None = None) -> None:
         self._name = name
         self._cache_key = cache_key
         self._cache = StageAssemblyCache()

@@ -11,8 +11,9 @@ the same inputs wrote.
 The cache does not weaken the proof: the `StageTwins` gate (policies/stage_twins.py) still compares every stage
 template, restored or built, byte for byte with the standalone template the gates passed at this synth, so a stale or
 wrong entry fails the synth (tests/test_stage_assembly_cache.py plants one). `GATE_CACHE=off` (a cold synth) builds
-every stage. Entries live in the gate cache folder (`stage-assembly/<key>/`), written to a temporary folder and renamed
-into place, so parallel test workers and an interrupted synth never leave half an entry.
+every stage. Entries live in the gate cache folder (`stage-assembly/<build inputs>/<stage>/`), written to a temporary
+folder and renamed into place, so parallel test workers and an interrupted synth never leave half an entry; storing
+one removes the entries of other build inputs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -66,24 +68,34 @@ def cli_environment() -> str:
     return json.dumps({k: v for k, v in sorted(os.environ.items()) if k.startswith("CDK_") and k != "CDK_OUTDIR"})
 
 
-def stage_key(*, config: str, cell: str, name: str, context: Mapping[str, object]) -> str:
+@dataclass(frozen=True)
+class StageKey:
+    """Where a stage's entry lives: under the digest of the build inputs all stages share, then the stage's own key.
+    Entries of other build inputs (other sources or library versions) can never be hit again: storing a new entry
+    removes them, so the cache holds one generation of stage assemblies (the 50-environment test cell is 80 MB)."""
+
+    inputs: str
+    stage: str
+
+
+def stage_key(*, config: str, cell: str, name: str, context: Mapping[str, object]) -> StageKey:
     """The key of one stage's assembly: the shared build inputs and everything particular to the stage."""
-    return content_key(
-        build_inputs_digest(), config, cell, name, json.dumps(context, sort_keys=True, default=str), cli_environment()
-    )
+    inputs = build_inputs_digest()
+    own = content_key(inputs, config, cell, name, json.dumps(context, sort_keys=True, default=str), cli_environment())
+    return StageKey(inputs=inputs, stage=own)
 
 
 class StageAssemblyCache:
-    """One folder per stage assembly, named by its key."""
+    """One folder per stage assembly, named by its key, in one folder per generation of build inputs."""
 
     def __init__(self, root: Path | None = None) -> None:
         self.enabled = cache_enabled()
         self.folder = (root or cache_dir()) / NAMESPACE
 
-    def restore(self, key: str, outdir: Path) -> bool:
+    def restore(self, key: StageKey, outdir: Path) -> bool:
         """Copy the entry into the stage's (new, empty) `outdir`; False on a miss or when the cache is off. A copy that
         fails half-way is a miss: the stage is then built, and its synth writes every file the assembly names."""
-        entry = self.folder / key
+        entry = self.folder / key.inputs / key.stage
         if not self.enabled or not (entry / "manifest.json").is_file():
             return False
         try:
@@ -92,15 +104,20 @@ class StageAssemblyCache:
             return False
         return True
 
-    def store(self, key: str, outdir: Path) -> None:
-        """Keep a copy of a freshly synthesized stage assembly (before anything else writes into its folder)."""
-        if not self.enabled or (self.folder / key).exists():
+    def store(self, key: StageKey, outdir: Path) -> None:
+        """Keep a copy of a freshly synthesized stage assembly (before anything else writes into its folder), and drop
+        the entries of other build inputs."""
+        generation = self.folder / key.inputs
+        if not self.enabled or (generation / key.stage).exists():
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=self.folder, prefix=f".{key}."))
+        generation.mkdir(parents=True, exist_ok=True)
+        for other in self.folder.iterdir():
+            if other.is_dir() and other.name != key.inputs:
+                shutil.rmtree(other, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(dir=generation, prefix=f".{key.stage}."))
         try:
             shutil.copytree(outdir, staging / "assembly")
-            os.rename(staging / "assembly", self.folder / key)
+            os.rename(staging / "assembly", generation / key.stage)
         except OSError:
             pass  # another process stored the same entry first, or the disk refused: the synth needs no entry
         finally:

@@ -14,7 +14,7 @@ from app import add_cell_pipeline, new_app, stage_context
 from policies.stage_twins import RULE_NAME, StageTwins
 from stacks.pipeline import CellStages
 from stacks.pipeline_stage import DeploymentStage
-from stacks.stage_assembly_cache import NAMESPACE, build_inputs_digest, project_files, stage_key
+from stacks.stage_assembly_cache import NAMESPACE, StageKey, build_inputs_digest, project_files, stage_key
 from tests.fleet_configs import fleet
 from tests.probes import synth_report, tiny_stack
 
@@ -42,7 +42,8 @@ def test_cmp1_restored_stages_give_the_pipeline_and_every_stage_file_byte_for_by
 ) -> None:
     built = synthesize_cell(tmp_path / "built")
     assert not any(stage.restored for stage in built.all_stages())
-    assert len(list(stage_cache.iterdir())) == len(built.all_stages())
+    (generation,) = stage_cache.iterdir()
+    assert len(list(generation.iterdir())) == len(built.all_stages())
     restored = synthesize_cell(tmp_path / "restored")
     assert all(stage.restored for stage in restored.all_stages())
     # A restored stage holds no stack: CDK Pipelines (JavaScript) took its stacks from the Python `synth` override,
@@ -61,7 +62,10 @@ def twin_app(*, stage_key_: str, smuggle: bool, outdir: Path) -> tuple[cdk.Stack
     assert isinstance(app, cdk.App)
     s3.CfnBucket(standalone, "Bucket")
     stage = DeploymentStage(
-        "probe", outdir=Path(app.outdir) / "assembly-probe", context=stage_context(app), cache_key=stage_key_
+        "probe",
+        outdir=Path(app.outdir) / "assembly-probe",
+        context=stage_context(app),
+        cache_key=StageKey("probe", stage_key_),
     )
     if not stage.restored:
         twin = cdk.Stack(
@@ -79,7 +83,7 @@ def test_cmp1_probe_a_wrong_cached_twin_fails_the_synth(stage_cache: Path, tmp_p
     restored, and the StageTwins gate, comparing it with the freshly built standalone template, fails the synth."""
     planting, _ = twin_app(stage_key_="planted", smuggle=True, outdir=tmp_path / "plant")
     assert synth_report(planting) == {RULE_NAME: ["Smuggled"]}  # built with the smuggled bucket, and stored
-    assert (stage_cache / "planted" / "manifest.json").is_file()
+    assert (stage_cache / "probe" / "planted" / "manifest.json").is_file()
     standalone, stage = twin_app(stage_key_="planted", smuggle=False, outdir=tmp_path / "probe")
     assert stage.restored
     assert synth_report(standalone) == {RULE_NAME: ["Smuggled"]}
@@ -102,7 +106,7 @@ def test_cmp1_gate_cache_off_builds_every_stage_and_stores_none(
     assert synth_report(standalone) == {}
     _, other = twin_app(stage_key_="other", smuggle=False, outdir=tmp_path / "other")
     other.synth()
-    assert not (stage_cache / "other").exists()
+    assert not (stage_cache / "probe" / "other").exists()
 
 
 def test_cmp1_every_build_input_changes_the_stage_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,7 +131,7 @@ def test_cmp1_every_build_input_changes_the_stage_key(tmp_path: Path, monkeypatc
     build_inputs_digest.cache_clear()
 
     def key(config: str = "{}", cell: str = "main", name: str = "acme-prod", flag: bool = True) -> str:
-        return stage_key(config=config, cell=cell, name=name, context={"flag": flag})
+        return stage_key(config=config, cell=cell, name=name, context={"flag": flag}).stage
 
     same = key()
     assert key(config='{"x": 1}') != same
@@ -139,3 +143,14 @@ def test_cmp1_every_build_input_changes_the_stage_key(tmp_path: Path, monkeypatc
     assert with_context != same
     monkeypatch.setenv("CDK_OUTDIR", "elsewhere")  # where the app's assembly goes changes no stage byte
     assert key() == with_context
+
+
+def test_storing_an_entry_drops_the_entries_of_other_build_inputs(stage_cache: Path, tmp_path: Path) -> None:
+    """Entries of other sources or library versions can never be hit again: the cache keeps one generation."""
+    stale = stage_cache / "other-build-inputs" / "some-stage"
+    stale.mkdir(parents=True)
+    (stale / "manifest.json").write_text("{}", encoding="utf-8")
+    _, stage = twin_app(stage_key_="fresh", smuggle=False, outdir=tmp_path / "app")
+    stage.synth()
+    assert sorted(path.name for path in stage_cache.iterdir()) == ["probe"]
+    assert (stage_cache / "probe" / "fresh" / "manifest.json").is_file()
