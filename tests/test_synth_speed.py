@@ -114,9 +114,9 @@ def test_cmp1_cfn_guard_started_beside_the_engine_finds_what_the_shipped_plugin_
     threads: list[str] = []
     run_plugin = control_tower._run_plugin
 
-    def counted(plugin: Path, rules: Any, checks: list[Any]) -> dict[str, list[dict[str, Any]]]:
-        threads.append(threading.current_thread().name)
-        return run_plugin(plugin, rules, checks)
+    def counted(plugin: Path, runs: Any) -> dict[str, list[dict[str, Any]]]:
+        threads.extend(threading.current_thread().name for _ in runs)  # one entry per plugin run
+        return run_plugin(plugin, runs)
 
     monkeypatch.setattr(control_tower, "_run_plugin", counted)
     gate = StrictCfnGuard(cache=GateCache("probe", root=tmp_path / "cache"))
@@ -146,9 +146,9 @@ def test_cmp1_cfn_guard_started_on_stage_twins_answers_for_the_standalone_templa
     runs: list[int] = []
     run_plugin = control_tower._run_plugin
 
-    def counted(plugin: Path, rules: Any, checks: list[Any]) -> dict[str, list[dict[str, Any]]]:
-        runs.append(len(checks))
-        return run_plugin(plugin, rules, checks)
+    def counted(plugin: Path, plugin_runs: Any) -> dict[str, list[dict[str, Any]]]:
+        runs.extend(len(checks) for _, checks in plugin_runs)
+        return run_plugin(plugin, plugin_runs)
 
     monkeypatch.setattr(control_tower, "_run_plugin", counted)
     gate = StrictCfnGuard()
@@ -174,7 +174,7 @@ def test_cmp1_probe_the_plugin_failing_outside_the_kernel_fails_the_gate(tmp_pat
     gate = StrictCfnGuard(cache=GateCache("probe", root=tmp_path / "cache"))
     check = gate._check(template)
     with pytest.raises(RuntimeError, match="cdk-validator-cfnguard failed"):
-        control_tower._run_plugin(tmp_path / "missing" / "index.js", check.rules, [check])
+        control_tower._run_plugin(tmp_path / "missing" / "index.js", [(check.rules, [check])])
 
 
 def test_cmp1_make_synth_marks_each_phase_for_the_benchmark(cli_synth: Path) -> None:
