@@ -11,6 +11,7 @@ import aws_cdk as cdk
 import jsii
 
 from policies.rule_exclusions import excluded_rule_ids
+from policies.wrapped_gate import WrappedGate
 
 # Plugins other than cdk-nag's packs are acknowledged (and excluded) as <namespace>::<rule name>.
 _NAMESPACES = {
@@ -20,28 +21,11 @@ _NAMESPACES = {
 
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
-class ExcludingGate:
+class ExcludingGate(WrappedGate):
     def __init__(self, inner: cdk.IPolicyValidationPlugin) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._excluded = excluded_rule_ids(inner.name)
         self._namespace = _NAMESPACES.get(inner.name, "")
-
-    @property
-    def inner(self) -> cdk.IPolicyValidationPlugin:
-        """The wrapped gate (the progress line asks whether it is a cdk-nag pack)."""
-        return self._inner
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def rule_ids(self) -> list[str] | None:
-        return self._inner.rule_ids
-
-    @property
-    def version(self) -> str | None:
-        return self._inner.version
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
         report = self._inner.validate(context)

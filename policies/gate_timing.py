@@ -15,6 +15,8 @@ import aws_cdk as cdk
 import jsii
 from cdk_nag import NagPack
 
+from policies.wrapped_gate import WrappedGate
+
 
 @dataclass(frozen=True)
 class GateRun:
@@ -29,30 +31,17 @@ GateCallback = Callable[[GateRun], None]
 
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
-class TimedGate:
+class TimedGate(WrappedGate):
     def __init__(self, inner: cdk.IPolicyValidationPlugin, on_done: GateCallback) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._on_done = on_done
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def rule_ids(self) -> list[str] | None:
-        return self._inner.rule_ids
-
-    @property
-    def version(self) -> str | None:
-        return self._inner.version
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
         started = time.perf_counter()
         report = self._inner.validate(context)
         findings = sum(len(violation.violating_resources) for violation in report.violations)
         seconds = time.perf_counter() - started
-        # A wrapper (policies/excluded_rules.ExcludingGate) keeps its gate's nature: a wrapped cdk-nag pack still drops
-        # its acknowledged findings itself.
-        gate = getattr(self._inner, "inner", self._inner)
-        self._on_done(GateRun(self.name, seconds, findings, reports_acknowledged=not isinstance(gate, NagPack)))
+        # A wrapped cdk-nag pack (policies/excluded_rules.ExcludingGate) still drops its acknowledged findings itself.
+        cdk_nag_pack = isinstance(self.innermost, NagPack)
+        self._on_done(GateRun(self.name, seconds, findings, reports_acknowledged=not cdk_nag_pack))
         return report
