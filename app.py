@@ -6,8 +6,12 @@ npx cdk synth -c config=path/to/environments.toml   (default: config/environment
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,8 @@ from config import DEFAULT_CONFIG_PATH, AccountSettings, AppConfig, ConfigError,
 from config.pipeline import cell_plan, cells_of
 from constructs import Construct
 from constructs.restore_tests import RestorePlacement
+from policies.acknowledgements import recording_acknowledgements
+from policies.control_tower import StrictCfnGuard
 from policies.gate_report import GateCounts, crashed_gates, failed_gates, gate_counts
 from policies.gate_timing import GateCallback, GateRun
 from policies.packs import attach_policy_gates
@@ -38,6 +44,7 @@ from stacks.pipeline import CellPipelineStack, CellStages
 from stacks.pipeline_artifacts import PipelineSupportStack
 from stacks.pipeline_stage import DeploymentStage
 from stacks.pipeline_steps import Target
+from stacks.stage_assembly_cache import stage_key
 from stacks.tenant_bootstrap import TenantBootstrapStack
 
 # CDK feature flags live here, not in cdk.json, so `cdk synth` and the tests' in-process synth build the same
@@ -147,13 +154,33 @@ def add_environment(scope: Construct, env_config: EnvironmentConfig) -> Environm
 
 
 def build(
-    app: cdk.App, config: AppConfig, *, cell: str | None = None, on_gate_done: GateCallback | None = None
+    app: cdk.App,
+    config: AppConfig,
+    *,
+    cell: str | None = None,
+    on_gate_done: GateCallback | None = None,
+    head_start: bool = False,
+    on_step: Callable[[str], None] | None = None,
 ) -> dict[str, EnvironmentStacks]:
     """Add every account's baseline and every environment's stacks (only those of `cell`, when named), each cell's
-    pipeline (config `pipeline`), and attach the policy gates to the whole app."""
+    pipeline (config `pipeline`), and attach the policy gates to the whole app. `head_start`: the app is synthesized
+    next, so the Control Tower gate may start on the cell stages' templates while the rest is built. `on_step` hears
+    a progress line once the cell stages are built or restored."""
     cells = pipeline_cells(config)
     members = set(cells[cell]) if cell is not None else None
     wanted = [env for env in config.environments if members is None or env.name in members]
+    # The cells' stages first: their templates are the standalone stacks' twins (the StageTwins gate proves them
+    # byte-identical), so Control Tower checks them on the second core while the kernel builds the stacks below; the
+    # gate takes those runs for the standalone templates with the same checked content (policies/control_tower.py).
+    stages_of = {name: add_cell_stages(app, config, name) for name in cells if cell in (None, name)}
+    if on_step is not None and stages_of:
+        stages = [stage for each in stages_of.values() for stage in each.all_stages()]
+        restored = sum(stage.restored for stage in stages)
+        on_step(f"cell stages: {len(stages) - restored} built, {restored} from the stage cache")
+    control_tower = StrictCfnGuard()
+    if head_start:  # only a head start: if it fails, the gate checks every template itself
+        with contextlib.suppress(Exception):
+            control_tower.start([path for each in stages_of.values() for path in each.template_paths()])
     baselines = {
         settings.account: add_baseline(
             app, settings, [env.name for env in config.environments if env.account == settings.account]
@@ -165,11 +192,11 @@ def build(
     for env_config in wanted:
         environments[env_config.name] = add_environment(app, env_config)
         baselines[env_config.account].depended_on_by(environments[env_config.name])
-    cell_stages = [add_cell_pipeline(app, config, name) for name in cells if cell in (None, name)]
+    cell_stages = [add_cell_pipeline(app, config, name, stages=stages_of[name]) for name in stages_of]
     if config.pipeline is not None and cell is None:  # deployed once from a workstation (docs/pipeline.md)
         regions = sorted({r for env in config.environments if env.account for r in (env.region, env.dr_region)})
         TenantBootstrapStack(app, settings=config.pipeline, regions=regions)
-    attach_policy_gates(app, on_gate_done=on_gate_done)
+    attach_policy_gates(app, on_gate_done=on_gate_done, control_tower=control_tower)
     if cell_stages:
         stages = [stage for each in cell_stages for stage in each.all_stages()]
         prod = [stage for each in cell_stages for stage in each.prod]
@@ -191,15 +218,25 @@ def stage_context(app: cdk.App) -> dict[str, object]:
     return {key: value for key in keys if (value := app.node.try_get_context(key)) is not None}
 
 
-def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
-    """The `pipeline-<cell>` stack with one deployment stage per account baseline and per environment of the cell,
-    each built by the same code as the standalone stacks (byte-identical templates, the StageTwins gate)."""
-    assert config.pipeline is not None
-    envs = [env for env in config.environments if env.name in set(pipeline_cells(config)[cell])]
+def add_cell_stages(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
+    """One synthesized deployment stage per account baseline and per environment of the cell, each built by the same
+    code as the standalone stacks (byte-identical templates, the StageTwins gate), or restored from the stage
+    assembly cache (stacks/stage_assembly_cache.py)."""
+    envs = cell_environments(config, cell)
     context = stage_context(app)
+    config_json = config.model_dump_json()
 
     def stage(name: str) -> DeploymentStage:
-        return DeploymentStage(name, outdir=Path(app.outdir) / f"assembly-{cell}-{name}", context=context)
+        """A stage restored from the stage assembly cache when its key is there (then its stacks are not built)."""
+        # A build that records acknowledgements instead of applying them (a test hook) is not what the cache holds.
+        key = (
+            None
+            if recording_acknowledgements()
+            else stage_key(config=config_json, cell=cell, name=name, context=context)
+        )
+        return DeploymentStage(
+            name, outdir=Path(app.outdir) / f"assembly-{cell}-{name}", context=context, cache_key=key
+        )
 
     baselines: dict[str, DeploymentStage] = {}
     environments: dict[str, DeploymentStage] = {}
@@ -207,15 +244,17 @@ def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
     for settings in config.baselines():
         if settings.account in {env.account for env in envs} and settings.account is not None:
             baselines[settings.account] = stage(f"account-{settings.account}")
-            add_baseline(
-                baselines[settings.account],
-                settings,
-                [env.name for env in config.environments if env.account == settings.account],
-            )
+            if not baselines[settings.account].restored:
+                add_baseline(
+                    baselines[settings.account],
+                    settings,
+                    [env.name for env in config.environments if env.account == settings.account],
+                )
     for env in envs:
         assert env.account is not None  # validated: a cell holds only environments with an account
         environments[env.name] = stage(env.name)
-        add_environment(environments[env.name], env)
+        if not environments[env.name].restored:
+            add_environment(environments[env.name], env)
         targets[env.name] = Target(name=env.name, account=env.account, region=env.region, dr_region=env.dr_region)
     plan = cell_plan(cell, envs)
     prod_waves = [wave for wave in plan.waves if wave.stage == "prod"]
@@ -228,6 +267,21 @@ def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
             + [environments[name] for wave in prod_waves for name in wave.environments]
         ),
     )
+    for each in stages.all_stages():
+        each.stack_templates()  # synthesized as CDK Pipelines does it (add_stage then reuses the assembly)
+    return stages
+
+
+def cell_environments(config: AppConfig, cell: str) -> list[EnvironmentConfig]:
+    return [env for env in config.environments if env.name in set(pipeline_cells(config)[cell])]
+
+
+def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str, *, stages: CellStages | None = None) -> CellStages:
+    """The `pipeline-<cell>` stack deploying the cell's stages (`add_cell_stages`, built here unless given)."""
+    assert config.pipeline is not None
+    stages = stages or add_cell_stages(app, config, cell)
+    envs = cell_environments(config, cell)
+    plan = cell_plan(cell, envs)
     support_regions = sorted({env.dr_region for env in envs} - {config.pipeline.region})
     pipeline = CellPipelineStack(
         app,
@@ -243,7 +297,7 @@ def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
             cell=cell,
             account=config.pipeline.account,
             region=region,
-            targets=[target.account for target in targets.values()],
+            targets=[target.account for target in stages.targets.values()],
         )
         pipeline.add_stack_dependency(support, "the DR region's artifact store exists before the pipeline uses it")
     return stages
@@ -286,6 +340,16 @@ def gate_line(run: GateRun, counts: GateCounts) -> str:
     return f"gate {run.name}: {tally}, {run.seconds:.1f}s"
 
 
+def end_without_teardown(code: int) -> None:
+    """Exit once the assembly and every line are written: the exit handlers run (jsii stops its kernel, waits for it
+    and removes its files), the interpreter's teardown of the construct tree's objects (about 0.4 s the CLI waited
+    for, issue 25) does not."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 def main() -> int:
     progress = SynthProgress()
     app = new_app()
@@ -302,7 +366,7 @@ def main() -> int:
         print(f"config error: cell = {cell!r}: no such cell; known cells: {known}", file=sys.stderr)
         return 2
     start_early_if_cold()  # a cold synth's validation engine starts on the second core while the stacks are built
-    build(app, config, cell=cell, on_gate_done=progress.gate_done)
+    build(app, config, cell=cell, on_gate_done=progress.gate_done, head_start=True, on_step=progress.say)
     progress.say(f"stacks built: {sum(isinstance(c, cdk.Stack) for c in app.node.children)} stacks; running the gates")
     app.synth()  # under the CLI, unacknowledged findings are printed and set the exit status; they do not raise
     progress.timeline.mark("assembly written")
@@ -322,4 +386,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    end_without_teardown(main())

@@ -126,6 +126,11 @@ def recorded_not_applied() -> Iterator[list[tuple[str, str]]]:
         _recorded = None
 
 
+def recording_acknowledgements() -> bool:
+    """True inside `recorded_not_applied`: the stage assembly cache then builds every stage (app.py)."""
+    return _recorded is not None
+
+
 def nag_resource_text(scope: IConstruct, value: str) -> str:
     """Render a (possibly tokenized) ARN the way cdk-nag prints it in a finding suffix.
 

@@ -48,10 +48,11 @@ def nag_packs(
     return {pack.name: pack for pack in packs}
 
 
-def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
+def policy_gates(app: cdk.App, *, control_tower: StrictCfnGuard | None = None) -> list[cdk.IPolicyValidationPlugin]:
     """Every gate, in the order they run: aws-cdk-lib's template validation, the cdk-nag packs, Control Tower,
-    then our template scans; each with the app-wide rule exclusions applied."""
-    control_tower = StrictCfnGuard()
+    then our template scans; each with the app-wide rule exclusions applied. `control_tower` is a Control Tower gate
+    the app already started on some templates (app.py: the cell pipeline stages' twins)."""
+    control_tower = control_tower or StrictCfnGuard()
 
     def beside_the_engine(template_paths: list[str]) -> None:
         """Work that needs no jsii kernel, started while aws-cdk-lib's validation engine holds it (issue 25). Only a
@@ -76,13 +77,15 @@ def policy_gates(app: cdk.App) -> list[cdk.IPolicyValidationPlugin]:
     return [with_exclusions(gate) for gate in gates]
 
 
-def attach_policy_gates(app: cdk.App, *, on_gate_done: GateCallback | None = None) -> None:
+def attach_policy_gates(
+    app: cdk.App, *, on_gate_done: GateCallback | None = None, control_tower: StrictCfnGuard | None = None
+) -> None:
     """Register every gate once, at the top of the app; `on_gate_done` hears each gate's time and findings.
 
     aws-cdk-lib's built-in template validation is registered here, cached (`new_app` turns off the uncached
     built-in registration), so an app built without the gates skips it.
     """
-    gates = policy_gates(app)
+    gates = policy_gates(app, control_tower=control_tower)
     if on_gate_done is not None:
         gates = [TimedGate(gate, on_gate_done) for gate in gates]
     cdk.Validations.of(app).add_plugins(*gates)

@@ -52,6 +52,9 @@ class CellStages:
     def all_stages(self) -> list[DeploymentStage]:
         return [*self.baselines.values(), *self.environments.values()]
 
+    def template_paths(self) -> list[str]:
+        return [str(path) for stage in self.all_stages() for path in stage.stack_templates().values()]
+
 
 class CellPipelineStack(cdk.Stack):
     def __init__(

@@ -91,7 +91,7 @@ def synthesize(config: AppConfig, outdir: Path) -> Synthesized:
     from app import build, new_app
 
     app = new_app(outdir=str(outdir), context={"aws:cdk:bundling-stacks": []})
-    environments = build(app, config)
+    environments = build(app, config, head_start=True)
     failure = None
     try:
         app.synth()

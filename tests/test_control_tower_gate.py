@@ -137,9 +137,9 @@ def test_cmp1_templates_checked_in_one_run_each_keep_their_own_findings(
     runs: list[int] = []
     run_plugin = control_tower._run_plugin
 
-    def counted(plugin: Path, rules: Any, checks: list[Any]) -> dict[str, list[dict[str, Any]]]:
-        runs.append(len(checks))
-        return run_plugin(plugin, rules, checks)
+    def counted(plugin: Path, plugin_runs: Any) -> dict[str, list[dict[str, Any]]]:
+        runs.extend(len(checks) for _, checks in plugin_runs)
+        return run_plugin(plugin, plugin_runs)
 
     monkeypatch.setattr(control_tower, "_run_plugin", counted)
     found = gate_findings(paths, StrictCfnGuard(cache=cache))

@@ -22,6 +22,7 @@ from policies.create_only_names import _shape_from_schema, create_only_shape
 from policies.gate_cache import GateCache, content_key, violation_records
 from policies.template_validation import CachedTemplateValidation, SomeStacks
 from policies.validation_engine import EngineWorker
+from policies.worker_environment import worker_environment
 from tests.conftest import PROD, Synthesized
 from tests.test_control_tower_gate import gate_findings, shipped_plugin_findings
 
@@ -113,9 +114,9 @@ def test_cmp1_cfn_guard_started_beside_the_engine_finds_what_the_shipped_plugin_
     threads: list[str] = []
     run_plugin = control_tower._run_plugin
 
-    def counted(plugin: Path, rules: Any, checks: list[Any]) -> dict[str, list[dict[str, Any]]]:
-        threads.append(threading.current_thread().name)
-        return run_plugin(plugin, rules, checks)
+    def counted(plugin: Path, runs: Any) -> dict[str, list[dict[str, Any]]]:
+        threads.extend(threading.current_thread().name for _ in runs)  # one entry per plugin run
+        return run_plugin(plugin, runs)
 
     monkeypatch.setattr(control_tower, "_run_plugin", counted)
     gate = StrictCfnGuard(cache=GateCache("probe", root=tmp_path / "cache"))
@@ -130,6 +131,42 @@ def test_cmp1_cfn_guard_started_beside_the_engine_finds_what_the_shipped_plugin_
     assert len(threads) == runs, "collected results were cached, not run again"
 
 
+def test_cmp1_cfn_guard_started_on_stage_twins_answers_for_the_standalone_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """app.py starts the gate on the cell pipeline stages' templates while the standalone stacks are built. A
+    standalone template with the same checked content takes that run's findings (reported under its own path, as the
+    shipped plugin reports them); one with other content is checked itself. With the cache off, as on a cold synth."""
+    monkeypatch.setenv("GATE_CACHE", "off")
+    standalone = bad_templates(tmp_path)
+    (tmp_path / "stage").mkdir()
+    twins = [tmp_path / "stage" / path.name for path in standalone]
+    for path, twin in zip(standalone, twins, strict=True):
+        twin.write_bytes(path.read_bytes())
+    runs: list[int] = []
+    run_plugin = control_tower._run_plugin
+
+    def counted(plugin: Path, plugin_runs: Any) -> dict[str, list[dict[str, Any]]]:
+        runs.extend(len(checks) for _, checks in plugin_runs)
+        return run_plugin(plugin, plugin_runs)
+
+    monkeypatch.setattr(control_tower, "_run_plugin", counted)
+    gate = StrictCfnGuard()
+    gate.start([str(twin) for twin in twins])
+    assert gate_findings(standalone, gate) == shipped_plugin_findings(standalone)
+    assert len(runs) == 2, "the standalone templates took the twins' runs (one per rule selection)"
+    changed = json.loads(standalone[0].read_text(encoding="utf-8"))
+    changed["Resources"]["Other"] = {"Type": "AWS::S3::Bucket"}
+    standalone[0].write_text(json.dumps(changed), encoding="utf-8")
+    gate = StrictCfnGuard()
+    gate.start([str(twin) for twin in twins])
+    found = gate_findings(standalone, gate)
+    assert len(runs) == 5, "a standalone template unlike its twin was checked itself"
+    assert ("s3_bucket_logging_enabled_check", "Bucket.template.json", "Other", ()) in {
+        (rule, name, logical_id, ()) for rule, name, logical_id, _ in found
+    }
+
+
 def test_cmp1_probe_the_plugin_failing_outside_the_kernel_fails_the_gate(tmp_path: Path) -> None:
     """The plugin's own errors (here: it cannot be loaded) raise, as they did through jsii, so the synth records a
     crashed gate instead of passing (tests/test_control_tower_gate.py proves a crashed gate fails the synth)."""
@@ -137,13 +174,13 @@ def test_cmp1_probe_the_plugin_failing_outside_the_kernel_fails_the_gate(tmp_pat
     gate = StrictCfnGuard(cache=GateCache("probe", root=tmp_path / "cache"))
     check = gate._check(template)
     with pytest.raises(RuntimeError, match="cdk-validator-cfnguard failed"):
-        control_tower._run_plugin(tmp_path / "missing" / "index.js", check.rules, [check])
+        control_tower._run_plugin(tmp_path / "missing" / "index.js", [(check.rules, [check])])
 
 
 def test_cmp1_make_synth_marks_each_phase_for_the_benchmark(cli_synth: Path) -> None:
     marks = json.loads((cli_synth.parent / "timeline.json").read_text(encoding="utf-8"))
     phases = [mark["phase"] for mark in marks]
-    assert phases[:4] == ["python started", "imports", "config validated", "stacks built"]
+    assert phases[:5] == ["python started", "imports", "config validated", "cell stages", "stacks built"]
     assert phases[-1] == "assembly written"
     gates = [mark for mark in marks if mark["phase"].startswith("gate ")]
     assert {"gate CloudFormation Validate", "gate cdk-validator-cfnguard", "gate ProjectAccessRules"} <= {
@@ -212,3 +249,14 @@ def test_cmp1_a_failing_early_engine_leaves_the_validation_to_the_kernel(tmp_pat
     found = CachedTemplateValidation._validate(cdk.App(), [stack], broken)
     assert broken.stopped
     assert any(record["rule_name"] == "F0001" for record in found[str(template)])  # empty Resources: the engine ran
+
+
+def test_cmp1_node_workers_run_with_a_v8_pool_of_one_unless_the_user_chose_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine worker and the Control Tower runs start Node with one V8 background thread (policies/
+    worker_environment.py); the rest of the user's NODE_OPTIONS is kept, and their own pool size wins."""
+    monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=2048")
+    assert worker_environment()["NODE_OPTIONS"] == "--max-old-space-size=2048 --v8-pool-size=1"
+    monkeypatch.setenv("NODE_OPTIONS", "--v8-pool-size=3")
+    assert worker_environment()["NODE_OPTIONS"] == "--v8-pool-size=3"
+    monkeypatch.delenv("NODE_OPTIONS")
+    assert worker_environment()["NODE_OPTIONS"] == "--v8-pool-size=1"

@@ -15,7 +15,7 @@ from tests.benchmarks.environments import environments
 
 def main(count: int, outdir: Path) -> int:
     app = new_app(outdir=str(outdir), context={"aws:cdk:bundling-stacks": []})
-    build(app, environments(count))
+    build(app, environments(count), head_start=True)
     app.synth()
     return 1 if crashed_gates(outdir) else 0
 
