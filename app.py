@@ -10,68 +10,39 @@ import atexit
 import contextlib
 import os
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 
-from config import DEFAULT_CONFIG_PATH, AccountSettings, AppConfig, ConfigError, EnvironmentConfig, load_config
-from config.pipeline import cell_plan, cells_of
-from constructs import Construct
-from constructs.restore_tests import RestorePlacement
-from policies.acknowledgements import recording_acknowledgements
+from config import DEFAULT_CONFIG_PATH, AppConfig, ConfigError, load_config
+from config.cdk_context import CDK_FEATURE_FLAGS, CLI_DEFAULT_CONTEXT
 from policies.control_tower import StrictCfnGuard
-from policies.gate_report import GateCounts, crashed_gates, failed_gates, gate_counts
-from policies.gate_timing import GateCallback, GateRun
+from policies.gate_report import crashed_gates, failed_gates, gate_counts
+from policies.gate_timing import GateCallback
 from policies.packs import attach_policy_gates
 from policies.pipeline_order import PipelineProdOrder
 from policies.stage_twins import StageTwins
-from policies.synth_timeline import Timeline
+from policies.synth_progress import SynthProgress, gate_line
 from policies.validation_engine import start_early_if_cold
-from stacks.backup import BackupStack
-from stacks.backup_dr import BackupDrStack
-from stacks.baseline import BaselineStack
-from stacks.baseline_dr import BaselineDrStack
-from stacks.bastion import BastionStack
-from stacks.data import DataStack
-from stacks.data_dr import DataDrStack
-from stacks.edge import EdgeStack
-from stacks.network import NetworkStack
-from stacks.pipeline import CellPipelineStack, CellStages
-from stacks.pipeline_artifacts import PipelineSupportStack
-from stacks.pipeline_stage import DeploymentStage
-from stacks.pipeline_steps import Target
-from stacks.stage_assembly_cache import stage_key
+from stacks.cells import add_cell_pipeline, add_cell_stages, pipeline_cells, stage_context
+from stacks.environment_set import AccountBaseline, EnvironmentStacks, add_baseline, add_environment
 from stacks.tenant_bootstrap import TenantBootstrapStack
 
-# CDK feature flags live here, not in cdk.json, so `cdk synth` and the tests' in-process synth build the same
-# templates (cdk.json context reaches only apps started by the CLI).
-CDK_FEATURE_FLAGS: dict[str, object] = {
-    "@aws-cdk/core:checkSecretUsage": True,
-    "@aws-cdk/core:target-partitions": ["aws"],
-    "@aws-cdk/aws-iam:minimizePolicies": True,
-    "@aws-cdk/core:validateSnapshotRemovalPolicy": True,
-    "@aws-cdk/aws-ec2:restrictDefaultSecurityGroup": True,
-    "@aws-cdk/aws-kms:aliasNameRef": True,
-    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
-    "@aws-cdk/aws-rds:databaseProxyUniqueResourceName": True,
-    "@aws-cdk/aws-kms:reduceCrossAccountRegionPolicyScope": True,
-    "@aws-cdk/aws-ec2:ebsDefaultGp3Volume": True,
-    "@aws-cdk/aws-s3:createDefaultLoggingPolicy": True,
-    "@aws-cdk/aws-iam:standardizedServicePrincipals": True,
-    "@aws-cdk/core:enablePartitionLiterals": True,
-    "@aws-cdk/aws-s3:publicAccessBlockedByDefault": True,
-    # Cross-stack references stay CloudFormation exports, which protect a producer from deleting what is used.
-    "@aws-cdk/core:defaultCrossStackReferences": "strong",
-}
-
-
-# What the CDK CLI sets by default, so an in-process synth (the tests) writes the same templates as `cdk synth`:
-# each resource's construct path in its Metadata, which lets an auditor trace a resource back to the code.
-CLI_DEFAULT_CONTEXT: dict[str, object] = {"aws:cdk:enable-path-metadata": True, "aws:cdk:enable-asset-metadata": True}
+# What tests and tools import from the app (the pieces live in config/, stacks/ and policies/).
+__all__ = [
+    "CDK_FEATURE_FLAGS",
+    "CLI_DEFAULT_CONTEXT",
+    "AccountBaseline",
+    "EnvironmentStacks",
+    "add_baseline",
+    "add_cell_pipeline",
+    "add_environment",
+    "build",
+    "gate_line",
+    "new_app",
+    "stage_context",
+]
 
 
 def new_app(**kwargs: Any) -> cdk.App:
@@ -80,77 +51,6 @@ def new_app(**kwargs: Any) -> cdk.App:
     # The built-in template validation runs as one of the gates, cached per template (policies/template_validation.py).
     kwargs.setdefault("builtin_cloud_formation_validation", False)
     return cdk.App(context=context, **kwargs)
-
-
-@dataclass(frozen=True)
-class EnvironmentStacks:
-    network: NetworkStack
-    bastion: BastionStack
-    data_dr: DataDrStack
-    data: DataStack
-    backup_dr: BackupDrStack
-    backup: BackupStack
-    edge: EdgeStack | None = None
-
-    def all(self) -> list[cdk.Stack]:
-        stacks: list[cdk.Stack] = [self.network, self.bastion, self.data_dr, self.data, self.backup_dr, self.backup]
-        return [*stacks, self.edge] if self.edge is not None else stacks
-
-
-@dataclass(frozen=True)
-class AccountBaseline:
-    """An account's security baseline: the home-region and the DR-region stack."""
-
-    home: BaselineStack
-    dr: BaselineDrStack
-
-    def depended_on_by(self, stacks: EnvironmentStacks) -> None:
-        """Every tenant stack deploys after its region's baseline (the DR baseline after the home one): the
-        bastion's CloudTrail and GuardDuty rules need the trail and the detector (ACC-2, ACC-4, NET-5)."""
-        for stack in stacks.all():
-            baseline = self.dr if stack.region == self.dr.region else self.home
-            stack.add_stack_dependency(baseline, "the account baseline (trail, detector, RDSOSMetrics) comes first")
-
-
-def add_baseline(scope: Construct, settings: AccountSettings, environment_names: list[str]) -> AccountBaseline:
-    """The security baseline of one account (ACC-4, ACC-5, NET-4..6, CMP-1), shared by its environments."""
-    home = BaselineStack(scope, settings=settings, environment_names=environment_names)
-    return AccountBaseline(home=home, dr=BaselineDrStack(scope, settings=settings, home=home))
-
-
-def add_environment(scope: Construct, env_config: EnvironmentConfig) -> EnvironmentStacks:
-    """The stacks of one isolated environment (ACC-1), wired by typed references, never by lookups.
-
-    `scope` is the App (standalone, `cdk deploy`) or a `cdk.Stage` of a cell pipeline: the stacks keep their names
-    and templates in both (tests/test_pipeline_stages.py)."""
-    network = NetworkStack(scope, env_config=env_config)
-    bastion = BastionStack(scope, env_config=env_config, network=network)
-    data_dr = DataDrStack(scope, env_config=env_config)
-    data = DataStack(scope, env_config=env_config, network=network, data_dr=data_dr)
-    backup_dr = BackupDrStack(scope, env_config=env_config)
-    backup = BackupStack(
-        scope,
-        env_config=env_config,
-        database_arn=data.database.instance.instance_arn,
-        bucket_arn=data.data_bucket.bucket.bucket_arn,
-        bucket_name=data.data_bucket.bucket.bucket_name,
-        replica_bucket_name=data_dr.replica_target().bucket_name,
-        # BAK-6: restore tests land where the originals live (the bastion's placement as the bastion stack uses it).
-        restore_placement=RestorePlacement(
-            database_subnet_group_name=data.database.subnet_group.subnet_group_name,
-            database_security_group_id=network.security_groups.database.security_group_id,
-            instance_subnet_id=network.network.public_subnets[0].subnet_id,
-            instance_security_group_id=network.security_groups.bastion.security_group_id,
-        ),
-    )
-    backup.add_stack_dependency(bastion, "the bastion is selected by tag: it must exist for its first backup")
-    backup.add_stack_dependency(backup_dr, "the DR vault must exist before the first copy job (BAK-5)")
-    edge = (
-        EdgeStack(scope, env_config=env_config, settings=env_config.edge, network=network) if env_config.edge else None
-    )
-    return EnvironmentStacks(
-        network=network, bastion=bastion, data_dr=data_dr, data=data, backup_dr=backup_dr, backup=backup, edge=edge
-    )
 
 
 def build(
@@ -205,139 +105,6 @@ def build(
             PipelineProdOrder(lambda: [name for stage in prod for name in stage.stack_templates()]),
         )
     return environments
-
-
-def pipeline_cells(config: AppConfig) -> dict[str, list[str]]:
-    """Cell name -> its environments' names; empty without a `[pipeline]` section."""
-    return cells_of(config.pipeline, config.environments) if config.pipeline is not None else {}
-
-
-def stage_context(app: cdk.App) -> dict[str, object]:
-    """The app's context for a pipeline stage, so its stacks synthesize as the app's do."""
-    keys = [*CDK_FEATURE_FLAGS, *CLI_DEFAULT_CONTEXT, "aws:cdk:bundling-stacks"]
-    return {key: value for key in keys if (value := app.node.try_get_context(key)) is not None}
-
-
-def add_cell_stages(app: cdk.App, config: AppConfig, cell: str) -> CellStages:
-    """One synthesized deployment stage per account baseline and per environment of the cell, each built by the same
-    code as the standalone stacks (byte-identical templates, the StageTwins gate), or restored from the stage
-    assembly cache (stacks/stage_assembly_cache.py)."""
-    envs = cell_environments(config, cell)
-    context = stage_context(app)
-    config_json = config.model_dump_json()
-
-    def stage(name: str) -> DeploymentStage:
-        """A stage restored from the stage assembly cache when its key is there (then its stacks are not built)."""
-        # A build that records acknowledgements instead of applying them (a test hook) is not what the cache holds.
-        key = (
-            None
-            if recording_acknowledgements()
-            else stage_key(config=config_json, cell=cell, name=name, context=context)
-        )
-        return DeploymentStage(
-            name, outdir=Path(app.outdir) / f"assembly-{cell}-{name}", context=context, cache_key=key
-        )
-
-    baselines: dict[str, DeploymentStage] = {}
-    environments: dict[str, DeploymentStage] = {}
-    targets: dict[str, Target] = {}
-    for settings in config.baselines():
-        if settings.account in {env.account for env in envs} and settings.account is not None:
-            baselines[settings.account] = stage(f"account-{settings.account}")
-            if not baselines[settings.account].restored:
-                add_baseline(
-                    baselines[settings.account],
-                    settings,
-                    [env.name for env in config.environments if env.account == settings.account],
-                )
-    for env in envs:
-        assert env.account is not None  # validated: a cell holds only environments with an account
-        environments[env.name] = stage(env.name)
-        if not environments[env.name].restored:
-            add_environment(environments[env.name], env)
-        targets[env.name] = Target(name=env.name, account=env.account, region=env.region, dr_region=env.dr_region)
-    plan = cell_plan(cell, envs)
-    prod_waves = [wave for wave in plan.waves if wave.stage == "prod"]
-    stages = CellStages(
-        baselines=baselines,
-        environments=environments,
-        targets=targets,
-        prod=tuple(
-            [baselines[account] for wave in prod_waves for account in wave.baselines]
-            + [environments[name] for wave in prod_waves for name in wave.environments]
-        ),
-    )
-    for each in stages.all_stages():
-        each.stack_templates()  # synthesized as CDK Pipelines does it (add_stage then reuses the assembly)
-    return stages
-
-
-def cell_environments(config: AppConfig, cell: str) -> list[EnvironmentConfig]:
-    return [env for env in config.environments if env.name in set(pipeline_cells(config)[cell])]
-
-
-def add_cell_pipeline(app: cdk.App, config: AppConfig, cell: str, *, stages: CellStages | None = None) -> CellStages:
-    """The `pipeline-<cell>` stack deploying the cell's stages (`add_cell_stages`, built here unless given)."""
-    assert config.pipeline is not None
-    stages = stages or add_cell_stages(app, config, cell)
-    envs = cell_environments(config, cell)
-    plan = cell_plan(cell, envs)
-    support_regions = sorted({env.dr_region for env in envs} - {config.pipeline.region})
-    pipeline = CellPipelineStack(
-        app,
-        settings=config.pipeline,
-        plan=plan,
-        stages=stages,
-        config_path=str(app.node.try_get_context("config") or "config/environments.toml"),
-        support_regions=support_regions,
-    )
-    for region in support_regions:
-        support = PipelineSupportStack(
-            app,
-            cell=cell,
-            account=config.pipeline.account,
-            region=region,
-            targets=[target.account for target in stages.targets.values()],
-        )
-        pipeline.add_stack_dependency(support, "the DR region's artifact store exists before the pipeline uses it")
-    return stages
-
-
-class SynthProgress:
-    """Short progress lines on stderr: what step, how long. Plain lines, so CI logs stay readable.
-
-    aws-cdk-lib applies acknowledgements after the last gate, so each gate's line ("gate X: 18 findings, 18
-    acknowledged, 0 open, 1.2s") is printed once the report says which findings were acknowledged. Each step, each
-    gate when it ends, is also a mark of the synth's timeline (`make bench` reads it: policies/synth_timeline.py)."""
-
-    def __init__(self) -> None:
-        self._started = time.perf_counter()
-        self._runs: list[GateRun] = []
-        self.timeline = Timeline()
-
-    def say(self, message: str) -> None:
-        self.timeline.mark(message.split(":", maxsplit=1)[0])
-        self._print(message)
-
-    def _print(self, message: str) -> None:
-        print(f"synth [{time.perf_counter() - self._started:5.1f}s] {message}", file=sys.stderr, flush=True)
-
-    def gate_done(self, run: GateRun) -> None:
-        self._runs.append(run)
-        self.timeline.mark(f"gate {run.name}", run.seconds)
-
-    def gates_reported(self, counts: dict[str, GateCounts]) -> None:
-        for run in self._runs:
-            self._print(gate_line(run, counts.get(run.name, GateCounts(acknowledged=0, open=run.findings))))
-
-
-def gate_line(run: GateRun, counts: GateCounts) -> str:
-    if not run.reports_acknowledged:  # a cdk-nag pack: its acknowledged findings never reach the report
-        return f"gate {run.name}: {counts.open} open, {run.seconds:.1f}s"
-    findings = counts.acknowledged + counts.open
-    noun = "finding" if findings == 1 else "findings"
-    tally = f"{findings} {noun}, {counts.acknowledged} acknowledged, {counts.open} open"
-    return f"gate {run.name}: {tally}, {run.seconds:.1f}s"
 
 
 def end_without_teardown(code: int) -> None:

@@ -127,7 +127,7 @@ def recorded_not_applied() -> Iterator[list[tuple[str, str]]]:
 
 
 def recording_acknowledgements() -> bool:
-    """True inside `recorded_not_applied`: the stage assembly cache then builds every stage (app.py)."""
+    """True inside `recorded_not_applied`: the stage assembly cache then builds every stage (stacks/cells.py)."""
     return _recorded is not None
 
 

@@ -46,7 +46,8 @@ class StageTwins(TemplateRulePlugin):
             TemplateRule(
                 name=RULE_NAME,
                 description="CMP-1: a pipeline stage would deploy a template the gates did not pass.",
-                fix="Build the stage's stacks with the same code and config as the app's (app.add_environment).",
+                fix="Build the stage's stacks with the same code and config as the app's "
+                "(stacks/environment_set.py add_environment).",
                 check=lambda templates: self._differences(list(templates)),
             ),
         )
