@@ -41,6 +41,15 @@ UV_VERSION := 0.13.8
 install = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); \
   else $(BIN)/pip install --quiet --quiet $(1); fi
 
+# aws-cdk-lib and its dependency aws-cdk.cloud-assembly-schema both ship aws_cdk/cloud_assembly_schema/__init__.py, and
+# the installer writes them in parallel: when the dependency's copy lands last, aws-cdk-lib's Python bindings pass
+# structs of the wrong jsii type (cx_api.CloudAssembly refuses its load options). aws-cdk-lib reinstalled alone, last,
+# puts its own copy in place on every install (tests/test_runtime_requirements.py checks the installed module).
+CDK_LIB_PIN := aws-cdk-lib==$(shell sed -n 's/^aws-cdk-lib==\([0-9.]*\).*/\1/p' constraints.txt)
+own_schema_module = if [ -x $(BIN)/uv ]; then \
+  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --reinstall-package aws-cdk-lib $(CDK_LIB_PIN); \
+  else $(BIN)/pip install --quiet --quiet --no-deps --force-reinstall $(CDK_LIB_PIN); fi
+
 # Setup recipes are silent and say what they do in one line on stderr, so a command's standard output stays its own
 # (`make verify ... OPS_ARGS=--json > out.json` on a fresh clone is JSON alone).
 $(BIN)/python:
@@ -59,6 +68,7 @@ $(BIN)/python:
 $(VENV)/.runtime-installed: requirements.txt requirements-config.txt constraints.txt | $(BIN)/python
 	@echo "setup: installing the runtime group (requirements.txt)" >&2
 	@$(call install,-r requirements.txt -c constraints.txt)
+	@$(own_schema_module)
 	@touch $@
 
 $(VENV)/.ops-installed: requirements-ops.txt requirements-config.txt constraints.txt | $(BIN)/python
@@ -76,6 +86,7 @@ $(VENV)/.dev-installed: requirements-dev.txt requirements.txt requirements-ops.t
   requirements-config.txt constraints.txt | $(BIN)/python
 	@echo "setup: installing the dev group (requirements-dev.txt)" >&2
 	@$(call install,-r requirements-dev.txt -c constraints.txt)
+	@$(own_schema_module)
 	@touch $(VENV)/.config-installed $(VENV)/.runtime-installed $(VENV)/.ops-installed $(VENV)/.evidence-installed $@
 
 node-version:

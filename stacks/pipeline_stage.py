@@ -14,6 +14,7 @@ added to a wave) returns the restored assembly. The StageTwins gate compares res
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,15 @@ class DeploymentStage(cdk.App):
         )
         self._restored: cx_api.CloudAssembly | None = None
         if cache_key is not None and self._cache.restore(cache_key, outdir):
-            self._restored = cx_api.CloudAssembly(str(outdir))
-            return
+            try:
+                self._restored = cx_api.CloudAssembly(str(outdir))
+                return
+            except RuntimeError:
+                # The restored assembly cannot be read here (an install whose aws_cdk.cloud_assembly_schema is the
+                # standalone package's, see the Makefile): the cache only saves time, so build the stage, from an
+                # empty folder.
+                shutil.rmtree(outdir, ignore_errors=True)
+                outdir.mkdir(parents=True)  # the App made it; its assets are staged into it
         # The packs write every acknowledgement into the template Metadata through an aspect on their scope: the
         # same writers here (not as gates: the gates run on the standalone twin).
         nag_packs(self)

@@ -121,3 +121,17 @@ def test_ci_runs_make_synth_first_then_evidence_and_diff_without_the_test_toolch
         "make evidence STRICT=1 JUNIT=test-results.xml",
     ]
     assert not any(line.strip().startswith(("make ", "pip ", "uv ")) for line in lines), "every make runs via step"
+
+
+def test_cmp1_aws_cdk_lib_owns_its_cloud_assembly_schema_module() -> None:
+    """aws-cdk-lib and aws-cdk.cloud-assembly-schema both install aws_cdk/cloud_assembly_schema/__init__.py; the
+    Makefile reinstalls aws-cdk-lib last so its copy is the one in place (with the other, aws-cdk-lib's bindings pass
+    structs of a type its JavaScript refuses). This checks the installed module, and that both groups that install
+    aws-cdk-lib run the step."""
+    import aws_cdk.cloud_assembly_schema as schema  # noqa: PLC0415 - the module under test
+
+    assert schema.LoadManifestOptions.__jsii_type__.startswith("aws-cdk-lib."), schema.__file__  # type: ignore[attr-defined]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ("$(VENV)/.runtime-installed:", "$(VENV)/.dev-installed:"):
+        recipe = makefile.split(target, 1)[1].split("\n\n", 1)[0]
+        assert "$(own_schema_module)" in recipe, target

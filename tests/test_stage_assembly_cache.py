@@ -154,3 +154,21 @@ def test_storing_an_entry_drops_the_entries_of_other_build_inputs(stage_cache: P
     stage.synth()
     assert sorted(path.name for path in stage_cache.iterdir()) == ["probe"]
     assert (stage_cache / "probe" / "fresh" / "manifest.json").is_file()
+
+
+def test_cmp1_a_restored_assembly_that_cannot_be_read_is_built_instead(
+    stage_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Probe: reading the restored assembly fails as it does on an install where aws_cdk.cloud_assembly_schema is the
+    standalone package's copy (cx_api.CloudAssembly refuses its load options): every stage is built, and the result
+    is the one a build gives, file for file."""
+    built = synthesize_cell(tmp_path / "built")
+    assert not any(stage.restored for stage in built.all_stages())
+
+    def unreadable(directory: str) -> None:
+        raise RuntimeError(f"Passed to parameter loadOptions of new aws-cdk-lib.cx_api.CloudAssembly: {directory}")
+
+    monkeypatch.setattr("stacks.pipeline_stage.cx_api.CloudAssembly", unreadable)
+    again = synthesize_cell(tmp_path / "again")
+    assert not any(stage.restored for stage in again.all_stages())
+    assert assembly_files(tmp_path / "again") == assembly_files(tmp_path / "built")
