@@ -6,10 +6,13 @@ import contextlib
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
+import pytest
 
 from app import new_app
+from policies import control_tower
 from policies.packs import nag_packs
 from policies.project_checks import ProjectChecks
 
@@ -51,3 +54,16 @@ def synth_report(scope: cdk.Stack) -> dict[str, list[str]]:
                 for construct in violation["violatingConstructs"]
             )
     return findings
+
+
+def count_control_tower_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, each Control Tower plugin run appends how many checks it ran (policies/control_tower.py)."""
+    runs: list[int] = []
+    run_plugin = control_tower._run_plugin
+
+    def counted(plugin: Path, plugin_runs: Any) -> dict[str, list[dict[str, Any]]]:
+        runs.extend(len(checks) for _, checks in plugin_runs)
+        return run_plugin(plugin, plugin_runs)
+
+    monkeypatch.setattr(control_tower, "_run_plugin", counted)
+    return runs

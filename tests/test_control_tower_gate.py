@@ -23,14 +23,13 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
-from policies import control_tower
 from policies.control_tower import GUARD_OUTPUT_BUFFER_BYTES, StrictCfnGuard, _TemplatesOnly, checked_content
 from policies.gate_cache import GateCache, cache_dir, content_key
 from policies.gate_report import crashed_gates
 from policies.guard_rules import control_tower_rules
 from policies.template_validation import CachedTemplateValidation
 from tests.conftest import Synthesized
-from tests.probes import tiny_stack
+from tests.probes import count_control_tower_runs, tiny_stack
 
 Finding = tuple[str, str, str, tuple[str, ...]]
 
@@ -134,14 +133,7 @@ def test_cmp1_templates_checked_in_one_run_each_keep_their_own_findings(
         path.write_text(json.dumps({"Resources": {"Bucket": bucket}}), encoding="utf-8")
         paths.append(path)
     cache = GateCache("probe", root=tmp_path / "cache")
-    runs: list[int] = []
-    run_plugin = control_tower._run_plugin
-
-    def counted(plugin: Path, plugin_runs: Any) -> dict[str, list[dict[str, Any]]]:
-        runs.extend(len(checks) for _, checks in plugin_runs)
-        return run_plugin(plugin, plugin_runs)
-
-    monkeypatch.setattr(control_tower, "_run_plugin", counted)
+    runs = count_control_tower_runs(monkeypatch)
     found = gate_findings(paths, StrictCfnGuard(cache=cache))
     assert (cache.misses, runs) == (2, [2])
     assert found == shipped_plugin_findings(paths)

@@ -24,6 +24,7 @@ from policies.template_validation import CachedTemplateValidation, SomeStacks
 from policies.validation_engine import EngineWorker
 from policies.worker_environment import worker_environment
 from tests.conftest import PROD, Synthesized
+from tests.probes import count_control_tower_runs
 from tests.test_control_tower_gate import gate_findings, shipped_plugin_findings
 
 SCHEMA_TYPES = ("AWS::EC2::KeyPair", "AWS::S3::Bucket", "AWS::IAM::Role", "AWS::SNS::Topic", "Custom::Unknown")
@@ -143,14 +144,7 @@ def test_cmp1_cfn_guard_started_on_stage_twins_answers_for_the_standalone_templa
     twins = [tmp_path / "stage" / path.name for path in standalone]
     for path, twin in zip(standalone, twins, strict=True):
         twin.write_bytes(path.read_bytes())
-    runs: list[int] = []
-    run_plugin = control_tower._run_plugin
-
-    def counted(plugin: Path, plugin_runs: Any) -> dict[str, list[dict[str, Any]]]:
-        runs.extend(len(checks) for _, checks in plugin_runs)
-        return run_plugin(plugin, plugin_runs)
-
-    monkeypatch.setattr(control_tower, "_run_plugin", counted)
+    runs = count_control_tower_runs(monkeypatch)
     gate = StrictCfnGuard()
     gate.start([str(twin) for twin in twins])
     assert gate_findings(standalone, gate) == shipped_plugin_findings(standalone)
