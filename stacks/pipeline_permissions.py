@@ -196,9 +196,8 @@ class PipelinePermissions(Construct):
         resources = [policy.node.default_child for policy in self._attached.get(role.node.path, [])]
         return [resource for resource in resources if isinstance(resource, cdk.CfnResource)]
 
-    def apply(self) -> list[iam.Role]:
-        """Replace the default policy of every role in the stack; return the roles changed."""
-        changed: list[iam.Role] = []
+    def apply(self) -> None:
+        """Replace the default policy of every role in the stack."""
         for role in [c for c in self._stack.node.find_all() if isinstance(c, iam.Role)]:
             policy = role.node.try_find_child("DefaultPolicy")
             if not isinstance(policy, iam.Policy):
@@ -226,8 +225,6 @@ class PipelinePermissions(Construct):
                     roles=[role],
                 )
                 attached.append(own)
-            changed.append(role)
-        return changed
 
     def _needs(self, role: iam.Role, statements: Iterable[Mapping[str, Any]]) -> _RoleNeeds:
         needs = _RoleNeeds()

@@ -130,7 +130,7 @@ def as_generated(example_config: AppConfig, tmp_path_factory: pytest.TempPathFac
     """The example's pipeline stack with CDK's default policies left as CDK Pipelines generates them."""
     outdir = tmp_path_factory.mktemp("generated-permissions")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(PipelinePermissions, "apply", lambda self: [])
+        patch.setattr(PipelinePermissions, "apply", lambda self: None)
         app = new_app(outdir=str(outdir), context={"aws:cdk:bundling-stacks": []})
         add_cell_pipeline(app, example_config, "main")
         app.synth()
