@@ -10,8 +10,10 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_kms as kms
 
 from app import new_app
+from constructs.tiered_vpc import TieredVpc
 from policies import control_tower
 from policies.packs import nag_packs
 from policies.project_checks import ProjectChecks
@@ -20,6 +22,19 @@ from policies.project_checks import ProjectChecks
 def tiny_stack(name: str = "Probe", outdir: Path | None = None) -> cdk.Stack:
     app = new_app(outdir=str(outdir or tempfile.mkdtemp(prefix="probe-")), context={"aws:cdk:bundling-stacks": []})
     return cdk.Stack(app, name, env=cdk.Environment(account="111122223333", region="us-east-1"))
+
+
+def probe_vpc(stack: cdk.Stack) -> TieredVpc:
+    """The project's three-tier VPC in 10.0.0.0/16 over three zones, one NAT gateway (network probes)."""
+    return TieredVpc(
+        stack,
+        "Network",
+        cidr="10.0.0.0/16",
+        availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
+        subnet_prefix=20,
+        flow_log_key=kms.Key(stack, "Key"),
+        nat_gateways=1,
+    )
 
 
 def nag_findings(scope: cdk.Stack, pack: str) -> dict[str, list[str]]:

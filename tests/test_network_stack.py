@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match, Template
 
 from config.limits import MAX_ADMIN_CIDRS, NACL_RULES_PER_DIRECTION
@@ -14,7 +13,7 @@ from constructs.private_endpoints import AWS_OWNED_READS
 from constructs.role_security_groups import RoleSecurityGroups
 from constructs.tier_firewall import TierFirewall
 from constructs.tiered_vpc import TieredVpc
-from tests.probes import nag_findings, project_findings, tiny_stack
+from tests.probes import nag_findings, probe_vpc, project_findings, tiny_stack
 
 TIERS = ("public", "application", "data")
 
@@ -427,15 +426,7 @@ def test_net3_endpoint_group_admits_https_only_from_inside_the_vpc(prod_network:
 
 def probe_network() -> tuple[Any, TieredVpc, RoleSecurityGroups]:
     stack = tiny_stack()
-    network = TieredVpc(
-        stack,
-        "Network",
-        cidr="10.0.0.0/16",
-        availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
-        subnet_prefix=20,
-        flow_log_key=kms.Key(stack, "Key"),
-        nat_gateways=1,
-    )
+    network = probe_vpc(stack)
     groups = RoleSecurityGroups(
         stack, "Groups", vpc=network.vpc, vpc_cidr="10.0.0.0/16", admin_cidrs=["203.0.113.0/28"], database_port=5433
     )

@@ -9,15 +9,13 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_kms as kms
 
 from constructs.role_security_groups import RoleSecurityGroups
 from constructs.tier_firewall import TierFirewall
-from constructs.tiered_vpc import TieredVpc
 from policies.reachability_flows import FlowTableError
 from policies.reachability_rules import ReachabilityRules
 from tests.conftest import DEV, PROD, Synthesized
-from tests.probes import synth_report, tiny_stack
+from tests.probes import probe_vpc, synth_report, tiny_stack
 from tests.test_reachability import (
     Templates,
     gate_findings,
@@ -150,15 +148,7 @@ def test_net3_probe_a_load_balancer_without_the_firewalls_edge_entries_fails_the
     """The review's finding, as a tiny app: an internet-facing load balancer in public subnets whose ACL was built
     without the edge's listener entries is unreachable, and the synth says which entry is missing."""
     stack = tiny_stack()
-    network = TieredVpc(
-        stack,
-        "Network",
-        cidr="10.0.0.0/16",
-        availability_zones=["us-east-1a", "us-east-1b", "us-east-1c"],
-        subnet_prefix=20,
-        flow_log_key=kms.Key(stack, "Key"),
-        nat_gateways=1,
-    )
+    network = probe_vpc(stack)
     TierFirewall(
         stack,
         "Firewall",
