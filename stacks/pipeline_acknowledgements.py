@@ -20,19 +20,14 @@ from policies.acknowledgements import acknowledge_cause
 from policies.causes import RUN_TIME_NAMES_IN_ONE_RESOURCE
 from policies.service_trust import trust_conditions
 
-# Finding suffix -> cause, on the stack's managed policies.
-IAM5_CAUSES: Final = (
-    (
-        re.compile(
-            r"^Resource::(<Artifacts[A-Za-z0-9]+\.Arn>|arn:aws:s3:::pipeline-[a-z0-9-]+-artifacts-\d{12}-[a-z0-9-]+)/\*$"
-        ),
-        RUN_TIME_NAMES_IN_ONE_RESOURCE,
+# The IAM5 findings (suffixes) whose wildcard names only a generated part of one resource: artifact object keys, the DR
+# store's key id, the bootstrap stack's id. All answer one cause.
+GENERATED_NAME_WILDCARDS: Final = (
+    re.compile(
+        r"^Resource::(<Artifacts[A-Za-z0-9]+\.Arn>|arn:aws:s3:::pipeline-[a-z0-9-]+-artifacts-\d{12}-[a-z0-9-]+)/\*$"
     ),
-    (re.compile(r"^Resource::arn:aws:kms:[a-z0-9-]+:\d{12}:key/\*$"), RUN_TIME_NAMES_IN_ONE_RESOURCE),
-    (
-        re.compile(r"^Resource::arn:aws:cloudformation:[a-z0-9-]+:\d{12}:stack/CDKToolkit/\*$"),
-        RUN_TIME_NAMES_IN_ONE_RESOURCE,
-    ),
+    re.compile(r"^Resource::arn:aws:kms:[a-z0-9-]+:\d{12}:key/\*$"),
+    re.compile(r"^Resource::arn:aws:cloudformation:[a-z0-9-]+:\d{12}:stack/CDKToolkit/\*$"),
 )
 
 
@@ -68,7 +63,5 @@ def _acknowledge_wildcards(policy: iam.CfnManagedPolicy, checks: AwsSolutionsChe
         match = re.fullmatch(r"AwsSolutions-IAM5\[(.+)\]", violation.rule_name)
         if match is None:
             continue
-        finding = match.group(1)
-        cause = next((cause for pattern, cause in IAM5_CAUSES if pattern.match(finding)), None)
-        if cause is not None:
-            acknowledge_cause(policy, violation.rule_name, cause)
+        if any(pattern.match(match.group(1)) for pattern in GENERATED_NAME_WILDCARDS):
+            acknowledge_cause(policy, violation.rule_name, RUN_TIME_NAMES_IN_ONE_RESOURCE)
