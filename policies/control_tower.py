@@ -32,13 +32,13 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
 
-from policies.gate_cache import GateCache, as_violation, cache_dir, content_key, violation_records
+from policies.cache_folder import cache_dir, content_key
+from policies.gate_cache import GateCache, as_violation, json_violation_records
 from policies.guard_rules import GuardRuleSet, RuleFile, control_tower_rules
 from policies.worker_environment import worker_environment
 
@@ -239,30 +239,6 @@ def _run_plugin(plugin: Path, runs: Sequence[Run]) -> dict[str, list[dict[str, A
         if run.returncode != 0:
             raise RuntimeError(f"cdk-validator-cfnguard failed ({run.returncode}): {run.stderr.strip()[-2000:]}")
         for paths, report in zip(checked, json.loads(run.stdout), strict=True):
-            records = violation_records(_as_report(report))  # type: ignore[arg-type]
+            records = json_violation_records(report)
             found.update({key: records.get(path, []) for key, path in paths.items()})
     return found
-
-
-def _as_report(report: dict[str, Any]) -> SimpleNamespace:
-    """The plugin's JSON report with the attribute names jsii gives it in Python (PolicyValidationPluginReportBeta1)."""
-    return SimpleNamespace(
-        violations=[
-            SimpleNamespace(
-                rule_name=violation["ruleName"],
-                description=violation["description"],
-                fix=violation.get("fix"),
-                severity=violation.get("severity"),
-                rule_metadata=violation.get("ruleMetadata"),
-                violating_resources=[
-                    SimpleNamespace(
-                        resource_logical_id=resource["resourceLogicalId"],
-                        template_path=resource.get("templatePath"),
-                        locations=resource.get("locations"),
-                    )
-                    for resource in violation["violatingResources"]
-                ],
-            )
-            for violation in report.get("violations", [])
-        ]
-    )

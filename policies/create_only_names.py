@@ -27,7 +27,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from policies.gate_cache import GateCache, content_key
+from policies.cache_folder import content_key
+from policies.gate_cache import GateCache
 
 DIGEST_LENGTH = 10
 KEPT_ON_DELETE = frozenset({"Retain", "RetainExceptOnCreate", "Snapshot"})

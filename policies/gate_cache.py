@@ -5,41 +5,22 @@ A gate's findings are a pure function of its input: the template bytes it reads,
 return, and any change to any input is a miss. Entries are written atomically (temp file, then rename), so
 parallel test workers and an interrupted synth never leave a half-written entry.
 
-The cache lives in `.gate-cache/` at the project root, or in `$GATE_CACHE_DIR`; `GATE_CACHE=off` disables it.
-`make clean` (or deleting the folder) clears it.
+The cache lives in the cache folder (`policies/cache_folder.py`); `GATE_CACHE=off` disables it. `make clean` (or
+deleting the folder) clears it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import aws_cdk as cdk
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def cache_dir() -> Path:
-    path = Path(os.environ.get("GATE_CACHE_DIR") or PROJECT_ROOT / ".gate-cache")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def cache_enabled() -> bool:
-    return os.environ.get("GATE_CACHE", "on").lower() not in {"off", "0", "false", "no"}
-
-
-def content_key(*parts: bytes | str) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "big"))  # length-prefixed: no two part lists hash alike
-        digest.update(data)
-    return digest.hexdigest()
+from policies.cache_folder import cache_dir, cache_enabled
 
 
 class GateCache:
@@ -100,6 +81,40 @@ def violation_records(report: cdk.PolicyValidationPluginReport) -> dict[str, lis
                 }
             )
     return by_template
+
+
+def json_violation_records(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """`violation_records` of a plugin's report as its JavaScript wrote it (JSON, camelCase), from a plugin run in a
+    Node process of its own: the Control Tower runs, the validation engine worker. A violation must name where it is:
+    a resource's logical id, or (aws-cdk-lib's findings about a whole stack) the stack's construct path; one that
+    names neither fails the gate (cdk-validator-cfnguard 0.0.62 writes such records: tests/test_control_tower_gate.py)
+    """
+    for violation in report.get("violations", []):
+        for resource in violation["violatingResources"]:
+            if resource.get("resourceLogicalId") is None and resource.get("constructPath") is None:
+                raise ValueError(f"{violation['ruleName']}: a violating resource without resourceLogicalId: {resource}")
+    as_jsii_gives_it = SimpleNamespace(
+        violations=[
+            SimpleNamespace(
+                rule_name=violation["ruleName"],
+                description=violation["description"],
+                fix=violation.get("fix"),
+                severity=violation.get("severity"),
+                rule_metadata=violation.get("ruleMetadata"),
+                violating_resources=[
+                    SimpleNamespace(
+                        resource_logical_id=resource.get("resourceLogicalId"),
+                        construct_path=resource.get("constructPath"),
+                        template_path=resource.get("templatePath"),
+                        locations=resource.get("locations"),
+                    )
+                    for resource in violation["violatingResources"]
+                ],
+            )
+            for violation in report.get("violations", [])
+        ]
+    )
+    return violation_records(cast(cdk.PolicyValidationPluginReport, as_jsii_gives_it))
 
 
 def as_violation(record: dict[str, Any], template_path: str, *, severity: str | None = None) -> cdk.PolicyViolation:

@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import re
-import shutil
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-_PACKAGE_IN_TARBALL = "package/"
+from policies.jsii_tarballs import jsii_tarball, unpacked
+
 _RULES_IN_PACKAGE = Path("rules/control-tower/cfn-guard")
 _PLUGIN_IN_PACKAGE = Path("lib/index.js")
 _RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
@@ -50,19 +47,6 @@ class GuardRuleSet:
         return tuple(rule for rule in self.files if not rule.resource_types or rule.resource_types & resource_types)
 
 
-def _package_dir() -> Path:
-    """The installed plugin's folder, found without importing it (which would load it into the jsii kernel)."""
-    spec = importlib.util.find_spec("cdklabs.cdk_validator_cfnguard")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("cdklabs.cdk_validator_cfnguard is not installed")
-    return Path(spec.origin).parent
-
-
-def _tarball() -> Path:
-    (tarball,) = (_package_dir() / "_jsii").glob("cdk-validator-cfnguard@*.jsii.tgz")
-    return tarball
-
-
 def _code_without_comments(text: str) -> str:
     """Rule files document their scenarios in comments that also name types; only the code selects resources."""
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
@@ -71,25 +55,14 @@ def _code_without_comments(text: str) -> str:
 @functools.cache
 def control_tower_rules(cache_dir: Path) -> GuardRuleSet:
     """Unpack the plugin package under `cache_dir` (once per plugin version) and index its rule files' types."""
-    tarball = _tarball()
-    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
-    package = cache_dir / f"cdk-validator-cfnguard-{digest[:16]}"
-    if not package.is_dir():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.", dir=cache_dir))
-        with tarfile.open(tarball) as archive:
-            members = [m for m in archive.getmembers() if m.isfile() and m.name.startswith(_PACKAGE_IN_TARBALL)]
-            for member in members:
-                member.name = member.name.removeprefix(_PACKAGE_IN_TARBALL)
-            archive.extractall(staging, members=members, filter="data")
-        try:
-            staging.rename(package)
-        except OSError:  # another process unpacked it first: same content, keep theirs
-            shutil.rmtree(staging)
-    root = package / _RULES_IN_PACKAGE
+    tarball = jsii_tarball("cdklabs.cdk_validator_cfnguard", "cdk-validator-cfnguard")
+    package = unpacked(tarball, cache_dir, name="cdk-validator-cfnguard")
+    root = package.folder / _RULES_IN_PACKAGE
     files = []
     for path in sorted(root.rglob("*.guard")):
         text = path.read_text(encoding="utf-8")
         types = frozenset(_RESOURCE_TYPE.findall(_code_without_comments(text)))
         files.append(RuleFile(path=path, resource_types=types, digest=hashlib.sha256(text.encode()).hexdigest()))
-    return GuardRuleSet(root=root, plugin=package / _PLUGIN_IN_PACKAGE, files=tuple(files), plugin_digest=digest)
+    return GuardRuleSet(
+        root=root, plugin=package.folder / _PLUGIN_IN_PACKAGE, files=tuple(files), plugin_digest=package.digest
+    )

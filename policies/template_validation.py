@@ -22,7 +22,8 @@ import aws_cdk as cdk
 import jsii
 
 from constructs import IConstruct
-from policies.gate_cache import GateCache, as_violation, content_key, violation_records
+from policies.cache_folder import content_key
+from policies.gate_cache import GateCache, as_violation, json_violation_records, violation_records
 from policies.validation_engine import EngineWorker, take_early_worker
 
 CACHE_FORMAT = "cloudformation-validate-1"
@@ -128,17 +129,19 @@ class CachedTemplateValidation:
         """The engine's records for these stacks: from the worker started early when there is one, else (or if it
         failed) from the engine in the kernel."""
         if worker is not None:
-            with contextlib.suppress(RuntimeError, ValueError, OSError, subprocess.SubprocessError):
-                return worker.validate(
-                    [
-                        {
-                            "template_path": stack.template_path,
-                            "stack_construct_path": stack.stack_construct_path,
-                            "account_id": stack.account_id or "",
-                            "region": stack.region or "",
-                        }
-                        for stack in stacks
-                    ]
+            with contextlib.suppress(RuntimeError, ValueError, KeyError, OSError, subprocess.SubprocessError):
+                return json_violation_records(
+                    worker.validate(
+                        [
+                            {
+                                "template_path": stack.template_path,
+                                "stack_construct_path": stack.stack_construct_path,
+                                "account_id": stack.account_id or "",
+                                "region": stack.region or "",
+                            }
+                            for stack in stacks
+                        ]
+                    )
                 )
             worker.stop()
         return violation_records(cdk.CloudFormationValidatePlugin().validate(SomeStacks(app, stacks)))

@@ -1,14 +1,20 @@
-"""aws-cdk-lib's CloudFormation validation engine in a process of its own, started early on a cold synth (CMP-1,
+"""aws-cdk-lib's CloudFormation validation engine in a Node process of its own, started early on a cold synth (CMP-1,
 issue 25).
 
-Creating the engine (WebAssembly) takes about 3 s, and in the jsii kernel it can only start once the templates are
+Creating the engine (WebAssembly) takes about 0.6 s, and in the jsii kernel it can only start once the templates are
 written. A synth that will check every template (the gate cache off, or holding no validation result yet: a fresh
 clone) starts this worker when the app starts, so the engine is created on the second core while the kernel builds
-the construct tree. The worker runs the same plugin of the same aws-cdk-lib over the same stacks (template path,
+the construct tree. The worker runs aws-cdk-lib's own plugin (`CloudFormationValidatePlugin`, its JavaScript from the
+installed aws-cdk-lib's jsii tarball, unpacked once: policies/jsii_tarballs.py) over the same stacks (template path,
 construct path, account and region: all the plugin reads), so its findings are the in-kernel ones
 (tests/test_synth_speed.py compares them). If the worker fails, the gate runs the engine in the kernel instead.
 
-    python -m policies.validation_engine    reads the stacks as one JSON line, writes violation records as JSON
+    python -m policies.validation_engine    unpacks the plugin if needed, then becomes Node: reads the stacks as
+                                            one JSON line, writes the plugin's report as JSON
+
+The worker is Python only until it hands over to Node (standard library imports, no jsii kernel), and Node ends as
+soon as the report is out: Node's own exit waits for V8's background compilations of the engine's WebAssembly
+(about 0.9 s of CPU on two cores that the app needs), which the report no longer needs.
 """
 
 from __future__ import annotations
@@ -23,20 +29,40 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from policies.gate_cache import cache_dir, cache_enabled
+from policies.cache_folder import cache_dir, cache_enabled
+from policies.jsii_tarballs import jsii_tarball, unpacked
 from policies.worker_environment import worker_environment
 
 WORKER_TIMEOUT_SECONDS = 600
 NAMESPACE = "cloudformation-validate"  # the gate cache folder of policies/template_validation.py
 ROOT = Path(__file__).resolve().parent.parent
+# What the plugin loads from aws-cdk-lib's package (found by tracing Node's require): core/lib (the plugin, its default
+# Rego rules, its lazy error helpers), the engine module, the deprecation checks every aws-cdk-lib entry point runs.
+ENGINE_PARTS = ("core/lib", "node_modules/@aws/cloudformation-validate", ".warnings.jsii.js", "package.json")
+PLUGIN_IN_PACKAGE = "core/lib/validation/cloudformation-validate-plugin.js"
+# The plugin's JavaScript, as the kernel would run it: the engine is created before the stacks arrive (on stdin, one
+# JSON line of the records `EngineWorker.validate` sends), the report is written to stdout, then the process ends.
+_RUN_ENGINE_JS = """
+const fs = require("fs");
+const { CloudFormationValidatePlugin } = require(process.argv[1]);
+const plugin = new CloudFormationValidatePlugin();
+const stackTemplates = JSON.parse(fs.readFileSync(0, "utf8")).map((stack) => ({
+  templatePath: stack.template_path,
+  stackConstructPath: stack.stack_construct_path,
+  accountId: stack.account_id || undefined,
+  region: stack.region || undefined,
+}));
+const report = plugin.validate({ stackTemplates, templatePaths: stackTemplates.map((stack) => stack.templatePath) });
+process.stdout.write(JSON.stringify(report), () => process.kill(process.pid, "SIGKILL"));
+"""
 
 
 class EngineWorker:
-    """A started worker; `validate` hands it the stacks once and returns their records by template path.
+    """A started worker; `validate` hands it the stacks once and returns the plugin's report as its JavaScript wrote it
+    (`policies.gate_cache.json_violation_records` makes it records by template path).
 
-    The worker closes its output as soon as the records are written, before it stops its own jsii kernel (about 1 s
-    for the engine's Node process to exit): `validate` returns at the end of the output, and the worker is waited
-    for when the app exits (its exit handlers), so its CPU still counts in the app's and nothing is left running."""
+    `validate` returns at the end of the worker's output; the worker is waited for when the app exits (its exit
+    handlers), so its CPU counts in the app's and nothing is left running."""
 
     def __init__(self) -> None:
         # The worker's errors go to a file, not a pipe, which could fill up while nobody reads it; closed by `reap`.
@@ -52,7 +78,7 @@ class EngineWorker:
         )
         atexit.register(self.reap)
 
-    def validate(self, stacks: list[dict[str, str]]) -> dict[str, list[dict[str, Any]]]:
+    def validate(self, stacks: list[dict[str, str]]) -> dict[str, Any]:
         assert self._process.stdin is not None  # a pipe
         assert self._process.stdout is not None  # a pipe
         self._process.stdin.write(json.dumps(stacks) + "\n")
@@ -69,8 +95,8 @@ class EngineWorker:
             code = self._process.wait(timeout=WORKER_TIMEOUT_SECONDS)
             self._errors.seek(0)
             raise RuntimeError(f"validation engine worker failed ({code}): {self._errors.read()[-2000:]}")
-        records: dict[str, list[dict[str, Any]]] = json.loads(output)
-        return records
+        report: dict[str, Any] = json.loads(output)
+        return report
 
     def stop(self) -> None:
         if self._process.poll() is None:
@@ -106,35 +132,14 @@ def take_early_worker() -> EngineWorker | None:
 
 
 def main() -> int:
-    # The records go to the pipe the app reads; the jsii kernel's Node processes inherit standard output, and would
-    # hold that pipe open until they exit (about 1.5 s after the records on a cold synth): they get /dev/null.
-    records = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
-    with open(os.devnull, "wb") as devnull:
-        os.dup2(devnull.fileno(), sys.stdout.fileno())
-    import aws_cdk as cdk  # noqa: PLC0415 - the worker's own imports, not the importing app's
-
-    from policies.gate_cache import violation_records  # noqa: PLC0415
-    from policies.template_validation import SomeStacks  # noqa: PLC0415
-
-    plugin = cdk.CloudFormationValidatePlugin()  # the engine starts here, before the stacks arrive
-    stacks = [
-        cdk.PolicyValidationStack(
-            template_path=stack["template_path"],
-            stack_construct_path=stack["stack_construct_path"],
-            account_id=stack["account_id"] or None,
-            region=stack["region"] or None,
-        )
-        for stack in json.loads(sys.stdin.readline())
-    ]
-    report = plugin.validate(SomeStacks(cdk.App(), stacks))
-    with records:  # closed: the app reads the end of the records now
-        records.write(json.dumps(violation_records(report)))
-    return 0
+    """Unpack the plugin (once per aws-cdk-lib tarball), then become Node with the same standard input and output."""
+    package = unpacked(
+        jsii_tarball("aws_cdk", "aws-cdk-lib"), cache_dir(), name="aws-cdk-lib-engine", parts=ENGINE_PARTS
+    )
+    node = os.environ.get("JSII_NODE", "node")
+    os.execvp(node, [node, "-e", _RUN_ENGINE_JS, str(package.folder / PLUGIN_IN_PACKAGE)])
+    return 1  # not reached: exec replaces this process
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    code = main()
-    # The records are written and closed: stop the jsii kernel (the exit handlers) and skip the interpreter's teardown.
-    atexit._run_exitfuncs()
-    os._exit(code)
+    sys.exit(main())

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from policies.gate_cache import PROJECT_ROOT, cache_dir, cache_enabled, content_key
+from policies.cache_folder import PROJECT_ROOT, cache_dir, cache_enabled, content_key
 
 NAMESPACE = "stage-assembly"
 KEY_FORMAT = "stage-assembly 1"

@@ -18,7 +18,7 @@ from cdk_nag import _jsii as nag_jsii
 from config.catalog import load_catalog
 from evidence_report.acknowledgement_targets import Targets, fleet_stacks, summarize
 from evidence_report.assembly import Stack, load_assembly
-from policies.gate_cache import cache_dir
+from policies.cache_folder import cache_dir
 from policies.guard_rules import control_tower_rules
 from policies.rule_exclusions import RULE_EXCLUSIONS
 from policies.rule_targets import INSPECTED_TYPES

@@ -12,7 +12,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from policies.gate_cache import GateCache, content_key
+from policies.cache_folder import content_key
+from policies.gate_cache import GateCache
 from tests.cli_synth import ROOT, cdk_diff, clean_env, printed
 from tests.cli_synth import make_synth as cli_synth_run
 from tests.conftest import PROD, Synthesized

@@ -23,8 +23,9 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
+from policies.cache_folder import cache_dir, content_key
 from policies.control_tower import GUARD_OUTPUT_BUFFER_BYTES, StrictCfnGuard, _TemplatesOnly, checked_content
-from policies.gate_cache import GateCache, cache_dir, content_key
+from policies.gate_cache import GateCache
 from policies.gate_report import crashed_gates
 from policies.guard_rules import control_tower_rules
 from policies.template_validation import CachedTemplateValidation

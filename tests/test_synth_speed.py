@@ -8,6 +8,8 @@ Each shortcut is proved to give what the slow path gives, and to miss when its i
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from importlib.metadata import version
 from pathlib import Path
@@ -17,11 +19,13 @@ import aws_cdk as cdk
 import pytest
 
 from policies import control_tower, create_only_names
+from policies.cache_folder import content_key
 from policies.control_tower import StrictCfnGuard
 from policies.create_only_names import _shape_from_schema, create_only_shape
-from policies.gate_cache import GateCache, content_key, violation_records
+from policies.gate_cache import GateCache, json_violation_records, violation_records
+from policies.jsii_tarballs import jsii_tarball, unpacked
 from policies.template_validation import CachedTemplateValidation, SomeStacks
-from policies.validation_engine import EngineWorker
+from policies.validation_engine import ENGINE_PARTS, PLUGIN_IN_PACKAGE, ROOT, EngineWorker
 from policies.worker_environment import worker_environment
 from tests.conftest import PROD, Synthesized
 from tests.probes import count_control_tower_runs
@@ -215,12 +219,30 @@ def test_cmp1_the_early_validation_engine_finds_what_the_engine_in_the_kernel_fi
         in_kernel = by_file_name(violation_records(records))
         cache.put(key, in_kernel)
     assert any(in_kernel.values()), "the example templates have findings before acknowledgements"
-    assert by_file_name(EngineWorker().validate(stacks)) == in_kernel
+    assert by_file_name(json_violation_records(EngineWorker().validate(stacks))) == in_kernel
 
 
 def by_file_name(records: dict[str, Any]) -> dict[str, Any]:
     """Records keyed by template file name: the session's output folder differs from run to run."""
     return {Path(path).name: found for path, found in records.items()}
+
+
+def test_cmp1_the_engine_worker_hands_over_to_node_without_loading_the_jsii_kernel() -> None:
+    """The worker is Python only until it becomes Node (policies/validation_engine.py): importing its module and
+    what it unpacks with must not load aws-cdk-lib or jsii, whose kernel would cost it about a second of CPU."""
+    probe = "import sys, policies.validation_engine; print(sorted({'aws_cdk', 'jsii'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_cmp1_the_engine_worker_unpacks_only_the_parts_it_names(tmp_path: Path) -> None:
+    """The plugin's folder holds the parts the worker names and nothing else of aws-cdk-lib's 180 MB package."""
+    package = unpacked(jsii_tarball("aws_cdk", "aws-cdk-lib"), tmp_path, name="engine", parts=ENGINE_PARTS)
+    assert (package.folder / PLUGIN_IN_PACKAGE).is_file()
+    tops = {path.relative_to(package.folder).parts[0] for path in package.folder.rglob("*") if path.is_file()}
+    assert tops == {"core", "node_modules", ".warnings.jsii.js", "package.json"}
+    assert not (package.folder / "aws-s3").exists()
+    assert unpacked(jsii_tarball("aws_cdk", "aws-cdk-lib"), tmp_path, name="engine", parts=ENGINE_PARTS) == package
 
 
 def test_cmp1_a_failing_early_engine_leaves_the_validation_to_the_kernel(tmp_path: Path) -> None:
@@ -230,7 +252,7 @@ def test_cmp1_a_failing_early_engine_leaves_the_validation_to_the_kernel(tmp_pat
         def __init__(self) -> None:
             self.stopped = False
 
-        def validate(self, stacks: list[dict[str, str]]) -> dict[str, list[dict[str, Any]]]:
+        def validate(self, stacks: list[dict[str, str]]) -> dict[str, Any]:
             raise RuntimeError("probe: the worker died")
 
         def stop(self) -> None:
