@@ -60,52 +60,83 @@ def acknowledge(construct: IConstruct, rule_ids: str | Iterable[str], *, control
 
 
 def acknowledge_cause(construct: IConstruct, rule_ids: str | Iterable[str], cause: Cause) -> str:
-    """Acknowledge each of `rule_ids` for `cause` on exactly the resources whose findings it answers."""
+    """Acknowledge each of `rule_ids` for `cause` on exactly the resources whose findings it answers: one call per
+    resource for all its rules (each call into aws-cdk-lib is a round trip to the jsii kernel, issue 25)."""
     rules = (rule_ids,) if isinstance(rule_ids, str) else tuple(rule_ids)
     if not rules:
         raise AcknowledgementError("acknowledgement: name at least one rule id")
+    site = _Site(construct, rules)
+    rules_of: dict[int, tuple[cdk.CfnResource, list[str]]] = {}  # by object: jsii hands out one object per resource
     for rule_id in rules:
-        for resource in inspected_resources(construct, rule_id):
-            if _recorded is not None:
-                _recorded.append((resource.node.path, rule_id))
-            else:
-                cdk.Validations.of(resource).acknowledge(cdk.Acknowledgment(id=rule_id, reason=cause.reason))
+        for resource in site.inspected_by(rule_id):
+            rules_of.setdefault(id(resource), (resource, []))[1].append(rule_id)
+    for resource, resource_rules in rules_of.values():
+        if _recorded is not None:
+            _recorded.extend((resource.node.path, rule_id) for rule_id in resource_rules)
+        else:
+            acknowledgments = (cdk.Acknowledgment(id=rule_id, reason=cause.reason) for rule_id in resource_rules)
+            cdk.Validations.of(resource).acknowledge(*acknowledgments)
     return cause.reason
 
 
 def inspected_resources(construct: IConstruct, rule_id: str) -> list[cdk.CfnResource]:
     """The L1 resources at `construct` that `rule_id` inspects: the resource itself; below a construct, those of the
     rule's types (policies/rule_targets.py), or for a rule not listed there the construct's own L1 (`default_child`)."""
-    if isinstance(construct, (cdk.Stack, cdk.App, cdk.Stage)):
-        raise AcknowledgementError(
-            f"acknowledgement of {rule_id}: acknowledge on the resource it concerns, never a whole stack or app"
-        )
-    types = inspected_types(rule_id)
-    if isinstance(construct, cdk.CfnResource):
-        if types is not None and construct.cfn_resource_type not in types:
+    return _Site(construct, (rule_id,)).inspected_by(rule_id)
+
+
+class _Site:
+    """Where an acknowledgement goes, read from the construct tree once for all the rules of one cause."""
+
+    def __init__(self, construct: IConstruct, rules: tuple[str, ...]) -> None:
+        if isinstance(construct, (cdk.Stack, cdk.App, cdk.Stage)):
             raise AcknowledgementError(
-                f"acknowledgement of {rule_id} on {construct.node.path}: the rule inspects {sorted(types)}, "
-                f"not {construct.cfn_resource_type}"
+                f"acknowledgement of {', '.join(rules)}: acknowledge on the resource it concerns, never a whole "
+                "stack or app"
             )
-        return [construct]
-    if types is None:
-        default = construct.node.default_child
-        if isinstance(default, cdk.CfnResource):  # an L2 construct: its own L1 resource, not its other children
-            return [default]
-        raise AcknowledgementError(
-            f"acknowledgement of {rule_id} on {construct.node.path}: give the exact L1 resource, or add the rule's "
-            "resource types to policies/rule_targets.py"
-        )
-    found = [
-        child
-        for child in construct.node.find_all()
-        if isinstance(child, cdk.CfnResource) and child.cfn_resource_type in types
-    ]
-    if not found:
-        raise AcknowledgementError(
-            f"acknowledgement of {rule_id} on {construct.node.path}: no resource of {sorted(types)} below it"
-        )
-    return found
+        self._construct = construct
+        self._own_type: str | None = None  # the construct's own CloudFormation type, when it is an L1 resource
+        self._below: list[tuple[cdk.CfnResource, str]] | None = None  # the L1 resources below it, with their types
+
+    def inspected_by(self, rule_id: str) -> list[cdk.CfnResource]:
+        construct = self._construct
+        types = inspected_types(rule_id)
+        if isinstance(construct, cdk.CfnResource):
+            if types is not None and self._type_of_resource() not in types:
+                raise AcknowledgementError(
+                    f"acknowledgement of {rule_id} on {construct.node.path}: the rule inspects {sorted(types)}, "
+                    f"not {self._type_of_resource()}"
+                )
+            return [construct]
+        if types is None:
+            default = construct.node.default_child
+            if isinstance(default, cdk.CfnResource):  # an L2 construct: its own L1 resource, not its other children
+                return [default]
+            raise AcknowledgementError(
+                f"acknowledgement of {rule_id} on {construct.node.path}: give the exact L1 resource, or add the "
+                "rule's resource types to policies/rule_targets.py"
+            )
+        found = [resource for resource, resource_type in self._resources_below() if resource_type in types]
+        if not found:
+            raise AcknowledgementError(
+                f"acknowledgement of {rule_id} on {construct.node.path}: no resource of {sorted(types)} below it"
+            )
+        return found
+
+    def _type_of_resource(self) -> str:
+        if self._own_type is None:
+            assert isinstance(self._construct, cdk.CfnResource)
+            self._own_type = self._construct.cfn_resource_type
+        return self._own_type
+
+    def _resources_below(self) -> list[tuple[cdk.CfnResource, str]]:
+        if self._below is None:
+            self._below = [
+                (child, child.cfn_resource_type)
+                for child in self._construct.node.find_all()
+                if isinstance(child, cdk.CfnResource)
+            ]
+        return self._below
 
 
 _recorded: list[tuple[str, str]] | None = None
