@@ -150,7 +150,7 @@ class StrictCfnGuard:
         content = checked_content(json.loads(template_path.read_text(encoding="utf-8")))
         data = json.dumps(content, separators=(",", ":")).encode()
         types = {str(resource.get("Type")) for resource in content["Resources"].values()}
-        rules = self._rules.rules_for(types) if self._select_rules else self._rules.files
+        rules = self._rules.rules_for(types, content) if self._select_rules else self._rules.files
         key = content_key(
             CACHE_FORMAT,
             self._rules.plugin_digest,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -27,7 +28,7 @@ from policies.cache_folder import cache_dir, content_key
 from policies.control_tower import GUARD_OUTPUT_BUFFER_BYTES, StrictCfnGuard, _TemplatesOnly, checked_content
 from policies.gate_cache import GateCache
 from policies.gate_report import crashed_gates
-from policies.guard_rules import control_tower_rules
+from policies.guard_rules import control_tower_rules, evaluated_types
 from policies.template_validation import CachedTemplateValidation
 from tests.conftest import Synthesized
 from tests.probes import count_control_tower_runs, tiny_stack
@@ -150,6 +151,65 @@ def test_cmp1_rule_selection_keeps_rules_for_present_types_and_rules_that_name_n
     assert any(rule.path.name == "ct-s3-pr-1.guard" for rule in selected)
     assert not any(rule.path.parent.name == "apigateway" for rule in selected)
     assert len(rules.files) == 237, "a new plugin version changed the rule set: re-check the selection"
+
+
+def test_cmp1_every_rule_file_proves_the_types_without_which_it_skips() -> None:
+    """Each shipped rule file's own rules prove which types it evaluates (policies/guard_rules.py), and a file that
+    names a type only to check a reference (ct-athena-pr-2: a workgroup's KMS key) is not run for that type alone."""
+    files = control_tower_rules(cache_dir()).files
+    assert all(rule.evaluated is not None and rule.evaluated <= rule.resource_types for rule in files)
+    athena = next(rule for rule in files if rule.path.name == "ct-athena-pr-2.guard")
+    assert athena.evaluated == {"AWS::Athena::WorkGroup"}
+    assert "AWS::KMS::Key" in athena.resource_types
+    for_a_key = {rule.path.name for rule in control_tower_rules(cache_dir()).rules_for({"AWS::KMS::Key"})}
+    assert "ct-kms-pr-1.guard" in for_a_key
+    assert "ct-athena-pr-2.guard" not in for_a_key
+    hook_shaped = control_tower_rules(cache_dir()).rules_for({"AWS::KMS::Key"}, {"AWS::Athena::WorkGroup"})
+    assert athena in hook_shaped  # is_cfn_hook fires on a document with a top-level key named by the type
+
+
+GATED_RULE = """
+let BUCKET_TYPE = "AWS::S3::Bucket"
+let INPUT_DOCUMENT = this
+let buckets = Resources.*[ Type == %BUCKET_TYPE ]
+
+rule bucket_check when is_cfn_template(%INPUT_DOCUMENT)
+                       %buckets not empty {
+    %buckets.Properties.BucketName exists
+        <<
+        [PROBE]: a message with { unbalanced [ brackets
+        >>
+}
+
+rule bucket_check when is_cfn_hook(%INPUT_DOCUMENT, %BUCKET_TYPE) {
+    %INPUT_DOCUMENT.%BUCKET_TYPE.resourceProperties.BucketName exists
+}
+
+rule is_cfn_template(doc) {
+    %doc { Resources exists }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("probe", "edit"),
+    [
+        ("a clause outside any rule", lambda code: code + "\nResources.*.Type exists\n"),
+        ("a rule without a when", lambda code: code + "\nrule always {\n    Resources exists\n}\n"),
+        ("a when with an or", lambda code: code.replace("%buckets not empty {", "%buckets not empty or true {")),
+        ("a selection that is not by type", lambda code: code.replace("Type == %BUCKET_TYPE", "Properties exists")),
+        ("a hook on another document", lambda code: code.replace("is_cfn_hook(%INPUT_DOCUMENT", "is_cfn_hook(%x")),
+        ("an unknown type constant", lambda code: code.replace("%buckets not empty", "%others not empty")),
+        ("a rule indented off the top level", lambda code: code + "\n  rule late {\n    Resources exists\n}\n"),
+    ],
+)
+def test_cmp1_probe_a_rule_file_outside_the_proven_shape_is_kept_for_every_type_it_names(
+    probe: str, edit: Callable[[str], str]
+) -> None:
+    """The gated shape proves the bucket rule skips without buckets; each edit breaks the proof, and the file then
+    falls back to every type its code names."""
+    assert evaluated_types(GATED_RULE) == {"AWS::S3::Bucket"}
+    assert evaluated_types(edit(GATED_RULE)) is None, probe
 
 
 def test_cmp1_checked_content_drops_only_resource_metadata() -> None:
