@@ -126,17 +126,31 @@ class _Site:
     def _type_of_resource(self) -> str:
         if self._own_type is None:
             assert isinstance(self._construct, cdk.CfnResource)
-            self._own_type = self._construct.cfn_resource_type
+            self._own_type = _resource_type(self._construct)
         return self._own_type
 
     def _resources_below(self) -> list[tuple[cdk.CfnResource, str]]:
         if self._below is None:
             self._below = [
-                (child, child.cfn_resource_type)
+                (child, _resource_type(child))
                 for child in self._construct.node.find_all()
                 if isinstance(child, cdk.CfnResource)
             ]
         return self._below
+
+
+_FIXED_TYPES: dict[type, str] = {}
+
+
+def _resource_type(resource: cdk.CfnResource) -> str:
+    """The resource's CloudFormation type, asked of aws-cdk-lib once per generated L1 class (a class that declares
+    `CFN_RESOURCE_TYPE_NAME` has that one type) rather than once per resource: each ask is a jsii round trip."""
+    kind = type(resource)
+    if "CFN_RESOURCE_TYPE_NAME" not in vars(kind):
+        return resource.cfn_resource_type  # a plain CfnResource: each has the type it was given
+    if kind not in _FIXED_TYPES:
+        _FIXED_TYPES[kind] = resource.cfn_resource_type
+    return _FIXED_TYPES[kind]
 
 
 _recorded: list[tuple[str, str]] | None = None

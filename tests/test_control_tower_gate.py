@@ -159,7 +159,7 @@ def test_cmp1_every_rule_file_proves_the_types_without_which_it_skips() -> None:
     files = control_tower_rules(cache_dir()).files
     assert all(rule.evaluated is not None and rule.evaluated <= rule.resource_types for rule in files)
     athena = next(rule for rule in files if rule.path.name == "ct-athena-pr-2.guard")
-    assert athena.evaluated == {"AWS::Athena::WorkGroup"}
+    assert athena.evaluated == frozenset({"AWS::Athena::WorkGroup"})
     assert "AWS::KMS::Key" in athena.resource_types
     for_a_key = {rule.path.name for rule in control_tower_rules(cache_dir()).rules_for({"AWS::KMS::Key"})}
     assert "ct-kms-pr-1.guard" in for_a_key
@@ -208,7 +208,7 @@ def test_cmp1_probe_a_rule_file_outside_the_proven_shape_is_kept_for_every_type_
 ) -> None:
     """The gated shape proves the bucket rule skips without buckets; each edit breaks the proof, and the file then
     falls back to every type its code names."""
-    assert evaluated_types(GATED_RULE) == {"AWS::S3::Bucket"}
+    assert evaluated_types(GATED_RULE) == frozenset({"AWS::S3::Bucket"})
     assert evaluated_types(edit(GATED_RULE)) is None, probe
 
 
