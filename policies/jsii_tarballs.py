@@ -5,7 +5,8 @@ A jsii wheel carries its npm package as `<module>/_jsii/<name>@<version>.jsii.tg
 into its own private cache. The gates that run a plugin's JavaScript beside the kernel (the Control Tower runs,
 aws-cdk-lib's validation engine worker) need the files on disk themselves: `unpacked` puts them under the cache
 folder, in a folder named by the tarball's digest, renamed into place whole so a parallel or interrupted synth never
-sees half of it. Standard library only (the engine worker imports this before it hands over to Node).
+sees half of it; a different choice of parts gets a folder of its own. Standard library only (the engine worker
+imports this before it hands over to Node).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from policies.cache_folder import content_key
 
 PACKAGE_IN_TARBALL = "package/"
 
@@ -38,11 +41,11 @@ def jsii_tarball(python_module: str, package: str) -> Path:
 
 
 def unpacked(tarball: Path, into: Path, *, name: str, parts: tuple[str, ...] = ()) -> UnpackedPackage:
-    """The package in `tarball`, unpacked under `into` once per tarball digest: only the files under `parts` (paths
-    inside the package) when given, else all of them."""
+    """The package in `tarball`, unpacked under `into` once per tarball digest and choice of parts: only the files
+    under `parts` (paths inside the package) when given, else all of them."""
     with tarball.open("rb") as stream:
         digest = hashlib.file_digest(stream, "sha256").hexdigest()
-    folder = into / f"{name}-{digest[:16]}"
+    folder = into / f"{name}-{content_key(digest, *parts)[:16] if parts else digest[:16]}"
     if not folder.is_dir():
         into.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=into))
