@@ -104,7 +104,10 @@ class EngineWorker:
         self.reap()
 
     def reap(self) -> None:
-        """Wait for the worker to end (a stuck one is killed), then close its pipes and error file."""
+        """Wait for the worker to end (a stuck one is killed), then close its pipes and error file. A worker never
+        handed its stacks (the synth failed before its gates ran) is stopped at once: it would wait for them."""
+        if self._process.stdin is not None and not self._process.stdin.closed:
+            self._process.kill()
         try:
             self._process.wait(timeout=WORKER_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -233,6 +234,17 @@ def test_cmp1_the_engine_worker_hands_over_to_node_without_loading_the_jsii_kern
     probe = "import sys, policies.validation_engine; print(sorted({'aws_cdk', 'jsii'} & set(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_cmp1_a_synth_that_fails_before_its_gates_does_not_wait_for_the_engine_worker() -> None:
+    """The worker starts before the stacks are built and waits for them; when the build fails first, the app's exit
+    stops it instead of waiting for it (the probe raised after starting one, and exited at once, not after 600 s)."""
+    probe = "import policies.validation_engine as e; e.EngineWorker(); raise SystemExit('probe: the build failed')"
+    started = time.perf_counter()
+    command = [sys.executable, "-c", probe]
+    failed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert (failed.returncode, failed.stderr.strip()) == (1, "probe: the build failed")
+    assert time.perf_counter() - started < 30
 
 
 def test_cmp1_the_engine_worker_unpacks_only_the_parts_it_names() -> None:
