@@ -25,7 +25,6 @@ findings are exactly the plugin's), with three changes that keep the gate as str
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -40,7 +39,7 @@ import jsii
 from policies.cache_folder import cache_dir, content_key
 from policies.gate_cache import GateCache, as_violation, json_violation_records
 from policies.guard_rules import GuardRuleSet, RuleFile, control_tower_rules
-from policies.worker_environment import worker_environment
+from policies.worker_environment import node_executable, worker_environment
 
 GUARD_OUTPUT_BUFFER_BYTES = 64 * 1024 * 1024  # the default 1 MB is too small for a large template
 # Bump when what is stored in a cache entry, or how it is derived, changes.
@@ -229,7 +228,7 @@ def _run_plugin(plugin: Path, runs: Sequence[Run]) -> dict[str, list[dict[str, A
             ],
         }
         run = subprocess.run(
-            [os.environ.get("JSII_NODE", "node"), "-e", _RUN_PLUGIN_JS],
+            [node_executable(), "-e", _RUN_PLUGIN_JS],
             input=json.dumps(job),
             capture_output=True,
             text=True,

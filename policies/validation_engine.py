@@ -31,7 +31,7 @@ from typing import Any
 
 from policies.cache_folder import cache_dir, cache_enabled
 from policies.jsii_tarballs import jsii_tarball, unpacked
-from policies.worker_environment import worker_environment
+from policies.worker_environment import node_executable, worker_environment
 
 WORKER_TIMEOUT_SECONDS = 600
 NAMESPACE = "cloudformation-validate"  # the gate cache folder of policies/template_validation.py
@@ -139,7 +139,7 @@ def main() -> int:
     package = unpacked(
         jsii_tarball("aws_cdk", "aws-cdk-lib"), cache_dir(), name="aws-cdk-lib-engine", parts=ENGINE_PARTS
     )
-    node = os.environ.get("JSII_NODE", "node")
+    node = node_executable()
     os.execvp(node, [node, "-e", _RUN_ENGINE_JS, str(package.folder / PLUGIN_IN_PACKAGE)])
     return 1  # not reached: exec replaces this process
 

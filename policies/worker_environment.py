@@ -22,3 +22,8 @@ def worker_environment() -> dict[str, str]:
     if POOL_SIZE_OPTION not in options:
         environment["NODE_OPTIONS"] = f"{options} {POOL_SIZE_OPTION}=1".strip()
     return environment
+
+
+def node_executable() -> str:
+    """The Node the workers run: the one jsii runs (`JSII_NODE`), else `node` on the PATH."""
+    return os.environ.get("JSII_NODE", "node")
